@@ -1,0 +1,1 @@
+"""Activities (meetings, calls, tasks...) and their types."""

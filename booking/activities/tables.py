@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from piccolo.columns import Boolean, ForeignKey, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from booking.contacts.tables import Contact
+from booking.hosts.tables import Host
+
+
+class ActivityType(Table):
+    name = Varchar(length=100, unique=True, null=False)
+    colour = Varchar(length=7, null=False, default="#4f46e5")
+
+
+class Activity(Table):
+    owner = ForeignKey(references=Host, null=False, on_delete=OnDelete.cascade)
+    activity_type = ForeignKey(references=ActivityType, null=False, on_delete=OnDelete.restrict)
+    title = Varchar(length=500, null=False)
+    description = Text(null=False, default="")
+    start_at = Timestamptz(null=False, index=True)
+    end_at = Timestamptz(null=False)
+    all_day = Boolean(default=False, null=False)
+    completed = Boolean(default=False, null=False)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class ActivityGuest(Table):
+    activity = ForeignKey(references=Activity, null=False, on_delete=OnDelete.cascade)
+    contact = ForeignKey(references=Contact, null=False, on_delete=OnDelete.cascade)

@@ -1,0 +1,1 @@
+"""Contacts: the people hosts meet (invitees, guests of synced events)."""

@@ -1,0 +1,1 @@
+"""Hosts (the people whose time is booked) and their API tokens."""

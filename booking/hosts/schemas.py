@@ -1,0 +1,43 @@
+"""API shapes of a host."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+
+Email = Annotated[str, msgspec.Meta(min_length=3, max_length=320)]
+Name = Annotated[str, msgspec.Meta(max_length=200)]
+Slug = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+TimeZone = Annotated[str, msgspec.Meta(min_length=1, max_length=64, examples=["Europe/Berlin"])]
+
+
+class Host(msgspec.Struct, kw_only=True):
+    id: int
+    email: str
+    name: str
+    slug: str
+    time_zone: str
+    created_at: datetime
+
+
+class HostCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    email: Email
+    slug: Slug
+    time_zone: TimeZone = "UTC"
+    name: Name = ""
+    password: Annotated[str, msgspec.Meta(min_length=8, max_length=1024)] | None = None
+
+
+class HostUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """PATCH body: only the fields present are changed."""
+
+    name: Name | msgspec.UnsetType = msgspec.UNSET
+    slug: Slug | msgspec.UnsetType = msgspec.UNSET
+    time_zone: TimeZone | msgspec.UnsetType = msgspec.UNSET
+
+
+class TokenCreated(msgspec.Struct, kw_only=True):
+    token: str
+    label: str

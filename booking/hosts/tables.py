@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from piccolo.columns import ForeignKey, OnDelete, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+
+class Host(Table):
+    # Stored lower-cased: a host's e-mail is a login identity, unique case-insensitively.
+    email = Varchar(length=320, unique=True, null=False)
+    name = Varchar(length=200, null=False, default="")
+    slug = Varchar(length=64, unique=True, null=False)
+    time_zone = Varchar(length=64, null=False, default="UTC")
+    password_hash = Varchar(length=255, null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ApiToken(Table):
+    host = ForeignKey(references=Host, null=False, on_delete=OnDelete.cascade)
+    # SHA-256 of the token: tokens are 256-bit random, so a fast hash is enough and
+    # lets us look one up by equality. The token itself is shown once and never stored.
+    token_hash = Varchar(length=64, unique=True, null=False)
+    label = Varchar(length=100, null=False, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_used_at = Timestamptz(null=True, default=None)

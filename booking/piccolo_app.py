@@ -1,0 +1,19 @@
+"""Piccolo app for the booking core: its tables and migrations."""
+
+from __future__ import annotations
+
+import os
+
+from piccolo.conf.apps import AppConfig
+
+from booking.activities.tables import Activity, ActivityGuest, ActivityType
+from booking.contacts.tables import Contact
+from booking.hosts.tables import ApiToken, Host
+
+APP_CONFIG = AppConfig(
+    app_name="booking",
+    migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
+    table_classes=[Host, ApiToken, Contact, ActivityType, Activity, ActivityGuest],
+    migration_dependencies=[],
+    commands=[],
+)

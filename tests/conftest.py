@@ -1,0 +1,184 @@
+"""Fixtures shared by the whole suite.
+
+Every database test runs twice, on SQLite and on PostgreSQL, each time against a
+fresh database copied from a migrated template (a file copy on SQLite,
+``CREATE DATABASE ... TEMPLATE`` on PostgreSQL), so tests are isolated and the
+migrations themselves are exercised on both engines.
+
+Without a PostgreSQL or Redis server the tests that need one skip with the reason;
+``RENDEZVOUS_REQUIRE_SERVICES=1`` (set by .ci/run) turns such a skip into a failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from litestar import Litestar
+
+from booking.hosts import service as hosts
+from booking.hosts.schemas import Host, HostCreate
+from web import database
+from web.app import create_app
+from web.settings import Settings
+
+REQUIRE_SERVICES = os.environ.get("RENDEZVOUS_REQUIRE_SERVICES") == "1"
+POSTGRES_ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+BACKENDS = ["sqlite", "postgres"]
+
+
+def unavailable(reason: str) -> None:
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{reason} (RENDEZVOUS_REQUIRE_SERVICES=1 forbids skipping)")
+    pytest.skip(reason)
+
+
+def _postgres_url(dbname: str) -> str:
+    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/" + dbname
+
+
+async def _admin(sql: str) -> None:
+    conn = await asyncpg.connect(POSTGRES_ADMIN_URL, timeout=5)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+async def _migrate(url: str) -> None:
+    await database.migrate(database.build_engine(url))
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    asyncio.run(_migrate(f"sqlite:///{path}"))
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str | None]:
+    name = f"rdv_template_{os.getpid()}"
+    try:
+        asyncio.run(_admin(f"DROP DATABASE IF EXISTS {name}"))
+    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        # Reported per test by the database_url fixture, so SQLite-only runs still pass.
+        yield None
+        del exc
+        return
+    asyncio.run(_admin(f"CREATE DATABASE {name}"))
+    asyncio.run(_migrate(_postgres_url(name)))
+    yield name
+    asyncio.run(_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+) -> Iterator[str]:
+    if request.param == "sqlite":
+        path = tmp_path / "db.sqlite3"
+        shutil.copyfile(sqlite_template, path)
+        yield f"sqlite:///{path}"
+        return
+    template = request.getfixturevalue("postgres_template")
+    if template is None:
+        unavailable(f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}")
+    name = f"rdv_test_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_admin(f"CREATE DATABASE {name} TEMPLATE {template}"))
+    yield _postgres_url(name)
+    asyncio.run(_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(database_url=database_url, secret_key="t" * 48, var_dir=tmp_path / "var")
+
+
+@pytest.fixture
+async def db(settings: Settings) -> AsyncIterator[None]:
+    """The database bound for direct service and repository calls."""
+    engine = database.build_engine(settings.database_url)
+    database.bind(engine)
+    await database.start(engine)
+    yield
+    await database.stop(engine)
+
+
+@pytest.fixture
+def app(settings: Settings) -> Litestar:
+    return create_app(settings)
+
+
+@asynccontextmanager
+async def serve_in_loop(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client for ``app`` running in the test's own event loop.
+
+    litestar's AsyncTestClient runs the lifespan in a portal thread with another loop;
+    asyncpg pools are bound to the loop that made them, so that would break PostgreSQL.
+    """
+    started, stopping = asyncio.Event(), asyncio.Event()
+
+    async def run_lifespan() -> None:
+        # Entered and exited in this one task: its anyio cancel scope requires that, and
+        # pytest-asyncio runs a fixture's setup and teardown in different tasks.
+        async with app.lifespan():
+            started.set()
+            await stopping.wait()
+
+    lifespan = asyncio.create_task(run_lifespan())
+    await asyncio.wait(
+        [lifespan, asyncio.create_task(started.wait())], return_when="FIRST_COMPLETED"
+    )
+    if lifespan.done():
+        lifespan.result()  # startup failed: raise its error here
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as c:
+            yield c
+    finally:
+        stopping.set()
+        await lifespan
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    async with serve_in_loop(app) as client:
+        yield client
+
+
+@dataclass
+class SignedIn:
+    host: Host
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@pytest.fixture
+async def ada(client: httpx.AsyncClient) -> SignedIn:
+    """A host with an API token (created after the client started, so the DB is bound)."""
+    host = await hosts.create(
+        HostCreate(
+            email="Ada@Example.com",
+            slug="ada",
+            time_zone="Europe/Berlin",
+            name="Ada Lovelace",
+            password="correct horse battery",
+        )
+    )
+    return SignedIn(host=host, token=await hosts.create_token(host.id, "tests"))

@@ -1,0 +1,1 @@
+"""Composition root: settings, the litestar app, routes, pages and the CLI."""

@@ -1,0 +1,6 @@
+"""ASGI entry point for servers: ``uvicorn web.main:app``."""
+
+from web.app import create_app
+from web.settings import Settings
+
+app = create_app(Settings.from_env())
