@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import click
 
@@ -124,5 +124,28 @@ def tokens_create(email: str, label: str) -> None:
     click.echo(_run_db(_settings(), work))
 
 
-def run(args: list[str] | None = None) -> Any:
-    return main.main(args=args, standalone_mode=False)
+DEMO_EMAIL = "demo@example.com"
+DEMO_PASSWORD = "demo-password"  # noqa: S105 - printed for the newcomer; a demo only
+
+
+@main.command()
+def demo() -> None:
+    """Ensure a demo host exists (idempotent), for a first look after `make run`."""
+
+    async def work() -> str:
+        try:
+            host = await hosts.get_by_email(DEMO_EMAIL)
+        except DomainError:
+            host = await hosts.create(
+                HostCreate(
+                    email=DEMO_EMAIL,
+                    slug="demo",
+                    name="Demo Host",
+                    time_zone="Europe/Berlin",
+                    password=DEMO_PASSWORD,
+                )
+            )
+        return host.slug
+
+    slug = _run_db(_settings(), work)
+    click.echo(f"Demo host: sign in at /login as {DEMO_EMAIL} / {DEMO_PASSWORD}; page /{slug}")

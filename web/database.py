@@ -12,6 +12,7 @@ import io
 import logging
 import os
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from piccolo.apps.migrations.commands.forwards import run_forwards
@@ -28,7 +29,7 @@ os.environ.setdefault("PICCOLO_CONF", "web.piccolo_conf")
 logger = logging.getLogger(__name__)
 
 
-def build_engine(database_url: str) -> Engine:
+def build_engine(database_url: str) -> Engine[Any]:
     parts = urlsplit(database_url)
     if parts.scheme == "sqlite":
         # sqlite:///relative/path and sqlite:////absolute/path, as SQLAlchemy spells them.
@@ -48,7 +49,7 @@ def all_tables() -> list[type[Table]]:
     return tables
 
 
-def bind(engine: Engine) -> None:
+def bind(engine: Engine[Any]) -> None:
     from web import piccolo_conf
 
     piccolo_conf.DB = engine
@@ -56,7 +57,7 @@ def bind(engine: Engine) -> None:
         table._meta.db = engine
 
 
-async def migrate(engine: Engine) -> None:
+async def migrate(engine: Engine[Any]) -> None:
     """Apply every pending migration of every app, in dependency order."""
     bind(engine)
     if isinstance(engine, SQLiteEngine):
@@ -71,15 +72,15 @@ async def migrate(engine: Engine) -> None:
         raise RuntimeError(f"migrations failed: {result.message}\n{output.getvalue()}")
 
 
-async def ping(engine: Engine) -> None:
+async def ping(engine: Engine[Any]) -> None:
     await engine.run_ddl("SELECT 1")
 
 
-async def start(engine: Engine) -> None:
+async def start(engine: Engine[Any]) -> None:
     if isinstance(engine, PostgresEngine):
         await engine.start_connection_pool(min_size=1, max_size=10)
 
 
-async def stop(engine: Engine) -> None:
+async def stop(engine: Engine[Any]) -> None:
     if isinstance(engine, PostgresEngine):
         await engine.close_connection_pool()

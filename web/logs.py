@@ -23,7 +23,7 @@ def structlog_plugin(settings: Settings) -> StructlogPlugin:
             ),
             middleware_logging_config=LoggingMiddlewareConfig(
                 request_log_fields=("path", "method", "query"),
-                response_log_fields=("status_code",),
+                response_log_fields=["status_code"],
                 # Never log credentials.
                 request_headers_to_obfuscate={"authorization", "cookie", "x-csrftoken"},
                 response_headers_to_obfuscate={"set-cookie"},

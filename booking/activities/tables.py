@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from piccolo.columns import Boolean, ForeignKey, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns import Boolean, ForeignKey, OnDelete, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -9,11 +9,13 @@ from booking.hosts.tables import Host
 
 
 class ActivityType(Table):
+    id = Serial(primary_key=True)  # explicit, so type checkers see it
     name = Varchar(length=100, unique=True, null=False)
     colour = Varchar(length=7, null=False, default="#4f46e5")
 
 
 class Activity(Table):
+    id = Serial(primary_key=True)  # explicit, so type checkers see it
     owner = ForeignKey(references=Host, null=False, on_delete=OnDelete.cascade)
     activity_type = ForeignKey(references=ActivityType, null=False, on_delete=OnDelete.restrict)
     title = Varchar(length=500, null=False)
@@ -27,5 +29,6 @@ class Activity(Table):
 
 
 class ActivityGuest(Table):
+    id = Serial(primary_key=True)  # explicit, so type checkers see it
     activity = ForeignKey(references=Activity, null=False, on_delete=OnDelete.cascade)
     contact = ForeignKey(references=Contact, null=False, on_delete=OnDelete.cascade)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from piccolo.columns import Column
+
 from booking.db import unique_as
 from booking.hosts.tables import ApiToken, Host
 
@@ -32,7 +34,7 @@ async def by_slug(slug: str) -> dict[str, Any] | None:
     return await Host.select().where(Host.slug == slug).first()
 
 
-async def update(host_id: int, values: dict[str, Any]) -> dict[str, Any] | None:
+async def update(host_id: int, values: dict[Column | str, Any]) -> dict[str, Any] | None:
     with unique_as(_UNIQUE):
         rows = await Host.update(values).where(Host.id == host_id).returning(*Host.all_columns())
     return rows[0] if rows else None

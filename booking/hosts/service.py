@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
+from piccolo.columns import Column
 
 from booking import validation
 from booking.errors import NotFound, Unauthorized
@@ -58,7 +59,7 @@ async def get_by_slug(slug: str) -> Host:
 
 
 async def update(host_id: int, data: HostUpdate) -> Host:
-    values: dict[str, Any] = {}
+    values: dict[Column | str, Any] = {}
     if data.name is not msgspec.UNSET:
         values["name"] = data.name.strip()
     if data.slug is not msgspec.UNSET:

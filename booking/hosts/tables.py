@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from piccolo.columns import ForeignKey, OnDelete, Timestamptz, Varchar
+from piccolo.columns import ForeignKey, OnDelete, Serial, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 
 class Host(Table):
+    id = Serial(primary_key=True)  # explicit, so type checkers see it
     # Stored lower-cased: a host's e-mail is a login identity, unique case-insensitively.
     email = Varchar(length=320, unique=True, null=False)
     name = Varchar(length=200, null=False, default="")
@@ -16,6 +17,7 @@ class Host(Table):
 
 
 class ApiToken(Table):
+    id = Serial(primary_key=True)  # explicit, so type checkers see it
     host = ForeignKey(references=Host, null=False, on_delete=OnDelete.cascade)
     # SHA-256 of the token: tokens are 256-bit random, so a fast hash is enough and
     # lets us look one up by equality. The token itself is shown once and never stored.

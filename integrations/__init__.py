@@ -1,0 +1,1 @@
+"""The outside world: calendar providers, Zoom, OAuth, token vault, sync, jobs."""

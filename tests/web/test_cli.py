@@ -1,0 +1,69 @@
+"""The CLI end to end: migrate, create a host and a token, then call the API with it."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import serve_in_loop
+from web.app import create_app
+from web.cli import main
+from web.settings import Settings
+
+
+@pytest.fixture
+def env(tmp_path: Path, database_url: str) -> dict[str, str]:
+    return {"DATABASE_URL": database_url, "RENDEZVOUS_VAR_DIR": str(tmp_path / "var")}
+
+
+def test_users_and_tokens_give_a_working_api_token(env: dict[str, str]) -> None:
+    runner = CliRunner(env=env)
+    assert runner.invoke(main, ["migrate"]).exit_code == 0, "migrate is idempotent"
+    created = runner.invoke(
+        main,
+        ["users", "create", "Grace@Example.com", "--slug", "grace", "--time-zone",
+         "America/New_York", "--password-stdin"],
+        input="hopper-1906\n",
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    assert "grace@example.com" in created.output
+
+    issued = runner.invoke(main, ["tokens", "create", "grace@example.com"])
+    assert issued.exit_code == 0, issued.output
+    token = issued.output.strip()
+    assert token.startswith("rdv_")
+
+    async def call_api() -> httpx.Response:
+        async with serve_in_loop(create_app(Settings.from_env(env))) as client:
+            return await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+
+    me = asyncio.run(call_api())
+    assert me.status_code == 200
+    assert me.json()["time_zone"] == "America/New_York"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["users", "create", "x@example.com", "--slug", "x1", "--time-zone", "Nowhere/City"],
+         "not an IANA time zone"),
+        (["users", "create", "not-an-email", "--slug", "x2"], "email"),
+        (["tokens", "create", "nobody@example.com"], "No host with e-mail"),
+    ],
+)  # fmt: skip
+def test_bad_cli_input_is_a_clear_error(env: dict[str, str], args: list[str], message: str) -> None:
+    runner = CliRunner(env=env)
+    result = runner.invoke(main, args)
+    assert result.exit_code != 0
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_bad_configuration_names_the_variable(env: dict[str, str]) -> None:
+    result = CliRunner(env={**env, "DATABASE_URL": "mysql://nope"}).invoke(main, ["migrate"])
+    assert result.exit_code != 0
+    assert "DATABASE_URL" in result.output
