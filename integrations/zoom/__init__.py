@@ -1,0 +1,41 @@
+"""Zoom: OAuth connection, tokens, and meetings for bookings.
+
+``ZoomApp`` (client id/secret, endpoints, timeouts) is built by ``web`` from
+settings; ``ZoomClient`` works for one connected account; errors are typed so the
+outbox job can tell "retry later" from "reconnect needed" from "already gone".
+"""
+
+from integrations.zoom.client import DEFAULT_REFRESH_MARGIN, ZoomClient, ZoomMeeting, ZoomUser
+from integrations.zoom.errors import (
+    ZoomAuthError,
+    ZoomError,
+    ZoomNotFound,
+    ZoomRateLimited,
+    ZoomUnavailable,
+)
+from integrations.zoom.oauth import (
+    DEFAULT_TIMEOUT,
+    Timeout,
+    ZoomApp,
+    ZoomEndpoints,
+    ZoomTokens,
+    new_code_verifier,
+)
+
+__all__ = [
+    "DEFAULT_REFRESH_MARGIN",
+    "DEFAULT_TIMEOUT",
+    "Timeout",
+    "ZoomApp",
+    "ZoomAuthError",
+    "ZoomClient",
+    "ZoomEndpoints",
+    "ZoomError",
+    "ZoomMeeting",
+    "ZoomNotFound",
+    "ZoomRateLimited",
+    "ZoomTokens",
+    "ZoomUnavailable",
+    "ZoomUser",
+    "new_code_verifier",
+]

@@ -1,0 +1,91 @@
+"""Turning Zoom's error responses into typed errors."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import requests
+
+from integrations.zoom.errors import (
+    ZoomAuthError,
+    ZoomError,
+    ZoomNotFound,
+    ZoomRateLimited,
+    ZoomUnavailable,
+)
+
+__all__ = ["INVALID_ACCESS_TOKEN", "error_from_response", "zoom_code"]
+
+#: Zoom's code for an access token it does not accept (expired, revoked, garbage).
+INVALID_ACCESS_TOKEN = 124
+#: 400, not 403: the token lacks a scope the endpoint needs (the app's scopes grew
+#: after the host connected); only a new consent fixes it.
+_MISSING_SCOPES = 4711
+
+
+def zoom_code(response: requests.Response) -> int | None:
+    body = _json(response)
+    code = body.get("code")
+    return code if isinstance(code, int) else None
+
+
+def error_from_response(response: requests.Response, now: datetime) -> ZoomError:
+    """The typed error for a non-2xx API response (``{"code", "message"}`` bodies)."""
+    body = _json(response)
+    code = body.get("code")
+    message = str(body.get("message") or response.reason or "no message")
+    status = response.status_code
+    detail = f"Zoom answered {status}: {message}"
+    if status == 429:
+        # Zoom's daily limit sometimes comes without Retry-After or X-RateLimit-Type
+        # (seen in the wild); its message always says "daily" and 00:00 GMT.
+        daily = (
+            response.headers.get("X-RateLimit-Type", "").lower() == "daily-limit"
+            or "daily" in message.lower()
+        )
+        retry_after = _retry_after(response.headers.get("Retry-After"), now)
+        if retry_after is None and daily:
+            retry_after = (_next_utc_midnight(now) - now).total_seconds()
+        return ZoomRateLimited(detail, retry_after=retry_after, daily_limit=daily, zoom_code=code)
+    if status >= 500:
+        return ZoomUnavailable(detail, http_status=status, zoom_code=code)
+    if status == 404:
+        return ZoomNotFound(detail, http_status=status, zoom_code=code)
+    if status == 401 or code == _MISSING_SCOPES:
+        return ZoomAuthError(detail, http_status=status, zoom_code=code)
+    return ZoomError(detail, http_status=status, zoom_code=code)
+
+
+def _json(response: requests.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _retry_after(value: str | None, now: datetime) -> float | None:
+    """Seconds from ``now``; Zoom sends delta-seconds, an HTTP-date or ISO 8601."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        try:
+            when = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+def _next_utc_midnight(now: datetime) -> datetime:
+    today = now.astimezone(UTC).date()
+    return datetime(today.year, today.month, today.day, tzinfo=UTC) + timedelta(days=1)

@@ -1,0 +1,1 @@
+"""Local emulators of the external providers (Google, Microsoft, Zoom) for tests."""
