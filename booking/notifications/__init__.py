@@ -1,0 +1,5 @@
+"""What booking tells people: e-mails with calendar invites, and no-login manage links.
+
+Pure builders only (``ics``, ``emails``, ``links``). Booking writes the composed
+messages to the outbox; the delivery loop hands them to ``integrations.mail``.
+"""

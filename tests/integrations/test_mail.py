@@ -1,0 +1,387 @@
+"""SmtpSender against a real SMTP server (aiosmtpd, in a thread on 127.0.0.1)."""
+
+from __future__ import annotations
+
+import email
+import ipaddress
+import socket
+import ssl
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email import policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from booking.notifications.emails import compose
+from booking.notifications.ics import build_ics
+from integrations.mail import MailDeliveryError, SmtpEndpoint, SmtpSender, parse_smtp_url
+from tests.booking.notifications import make_invite
+
+HOST = "127.0.0.1"
+USER = "ada@example.com"
+PASSWORD = "p@ss:w/rd%"  # every character that needs percent-encoding in a URL
+URL_CREDENTIALS = "ada%40example.com:p%40ss%3Aw%2Frd%25"
+
+
+@dataclass
+class Received:
+    envelope: Envelope
+    tls: bool
+
+    @property
+    def message(self) -> EmailMessage:
+        assert isinstance(self.envelope.content, bytes)
+        parsed = email.message_from_bytes(self.envelope.content, policy=policy.default)
+        assert isinstance(parsed, EmailMessage)
+        return parsed
+
+
+@dataclass
+class Handler:
+    """Collects what arrives; ``rcpt_reply``/``data_reply`` make the server refuse."""
+
+    rcpt_reply: Callable[[str], str | None] = lambda _address: None
+    data_reply: str | None = None
+    received: list[Received] = field(default_factory=list)
+
+    async def handle_RCPT(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        rcpt_options: list[str],
+    ) -> str:
+        refusal = self.rcpt_reply(address)
+        if refusal:
+            return refusal
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if self.data_reply:
+            return self.data_reply
+        self.received.append(Received(envelope, tls=session.ssl is not None))
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+StartServer = Callable[..., int]
+
+
+@pytest.fixture
+def start_server() -> Iterator[StartServer]:
+    """Start an aiosmtpd Controller on a free port; every one is stopped afterwards."""
+    controllers: list[Controller] = []
+
+    def start(handler: Handler, **options: Any) -> int:
+        controller = Controller(handler, hostname=HOST, port=free_port(), **options)
+        controller.start()
+        controllers.append(controller)
+        return int(controller.port)
+
+    yield start
+    for controller in controllers:
+        controller.stop()
+
+
+@dataclass(frozen=True)
+class Tls:
+    server: ssl.SSLContext
+    client: ssl.SSLContext
+
+
+@pytest.fixture(scope="module")
+def tls(tmp_path_factory: pytest.TempPathFactory) -> Tls:
+    """A self-signed certificate for 127.0.0.1 and a client context that trusts it."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, HOST)])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(HOST))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    directory: Path = tmp_path_factory.mktemp("tls")
+    cert_pem = certificate.public_bytes(serialization.Encoding.PEM)
+    (directory / "cert.pem").write_bytes(cert_pem)
+    (directory / "key.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server.load_cert_chain(directory / "cert.pem", directory / "key.pem")
+    client = ssl.create_default_context(cadata=cert_pem.decode("ascii"))
+    return Tls(server=server, client=client)
+
+
+def authenticator(
+    server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any
+) -> AuthResult:
+    ok = isinstance(auth_data, LoginPassword) and auth_data == LoginPassword(
+        USER.encode(), PASSWORD.encode()
+    )
+    # handled=False: aiosmtpd's default assumes the authenticator already replied.
+    return AuthResult(success=ok, handled=False)
+
+
+def booking_mail(**changes: Any) -> EmailMessage:
+    invite = make_invite(join_url="https://zoom.us/j/1?pwd=x", **changes)
+    return compose(
+        "confirmed",
+        invite,
+        recipient_name="Grace Hopper",
+        recipient_email="grace@example.com",
+        recipient_time_zone="Europe/Berlin",
+        audience="invitee",
+        mail_from="Rendezvous <noreply@example.com>",
+    )
+
+
+class TestDelivery:
+    async def test_message_arrives_with_the_invite_intact(
+        self, start_server: StartServer, tls: Tls
+    ) -> None:
+        handler = Handler()
+        # The server offers STARTTLS; smtp:// must still stay plain (no surprise upgrade).
+        port = start_server(handler, tls_context=tls.server)
+        message = booking_mail()
+
+        await SmtpSender(f"smtp://{HOST}:{port}").send(message)
+
+        [received] = handler.received
+        assert not received.tls
+        assert received.envelope.mail_from == "noreply@example.com"
+        assert received.envelope.rcpt_tos == ["grace@example.com"]
+        arrived = received.message
+        assert arrived["Subject"] == message["Subject"]
+        assert arrived["Message-ID"] == message["Message-ID"]
+        [attachment] = list(arrived.iter_attachments())
+        assert attachment.get_filename() == "invite.ics"
+        assert attachment.get_content() == build_ics(
+            make_invite(join_url="https://zoom.us/j/1?pwd=x")
+        )
+        [calendar] = [p for p in arrived.walk() if p.get_content_type() == "text/calendar"]
+        assert calendar.get_param("method") == "REQUEST"
+        assert calendar.get_payload(decode=True) == attachment.get_content()
+
+    @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+    async def test_login_with_percent_encoded_credentials(self, start_server: StartServer) -> None:
+        handler = Handler()
+        port = start_server(
+            handler, authenticator=authenticator, auth_required=True, auth_require_tls=False
+        )
+
+        await SmtpSender(f"smtp://{URL_CREDENTIALS}@{HOST}:{port}").send(booking_mail())
+
+        assert len(handler.received) == 1
+
+    async def test_starttls(self, start_server: StartServer, tls: Tls) -> None:
+        handler = Handler()
+        port = start_server(handler, tls_context=tls.server, require_starttls=True)
+
+        sender = SmtpSender(f"smtp+starttls://{HOST}:{port}", tls_context=tls.client)
+        await sender.send(booking_mail())
+
+        [received] = handler.received
+        assert received.tls
+
+    async def test_implicit_tls(self, start_server: StartServer, tls: Tls) -> None:
+        handler = Handler()
+        port = start_server(handler, ssl_context=tls.server)
+
+        await SmtpSender(f"smtps://{HOST}:{port}", tls_context=tls.client).send(booking_mail())
+
+        assert len(handler.received) == 1
+
+
+class TestFailures:
+    @pytest.mark.parametrize(
+        ("rcpt_reply", "data_reply", "temporary", "code"),
+        [
+            ("550 5.1.1 No such user", None, False, 550),
+            ("451 4.7.1 Greylisted, try again later", None, True, 451),
+            (None, "554 5.6.0 Message rejected as spam", False, 554),
+            (None, "452 4.3.1 Insufficient system storage", True, 452),
+        ],
+    )
+    async def test_server_refusals(
+        self,
+        start_server: StartServer,
+        rcpt_reply: str | None,
+        data_reply: str | None,
+        temporary: bool,
+        code: int,
+    ) -> None:
+        port = start_server(Handler(rcpt_reply=lambda _a: rcpt_reply, data_reply=data_reply))
+
+        with pytest.raises(MailDeliveryError) as caught:
+            await SmtpSender(f"smtp://{HOST}:{port}").send(booking_mail())
+
+        assert caught.value.temporary is temporary
+        assert caught.value.smtp_code == code
+        assert str(code) in caught.value.detail
+
+    async def test_partly_refused_recipients_are_not_retried(
+        self, start_server: StartServer
+    ) -> None:
+        handler = Handler(
+            rcpt_reply=lambda a: "450 4.2.1 Mailbox busy" if a.startswith("busy@") else None
+        )
+        port = start_server(handler)
+        message = booking_mail()
+        message.replace_header("To", "grace@example.com, busy@example.com")
+
+        with pytest.raises(MailDeliveryError) as caught:
+            await SmtpSender(f"smtp://{HOST}:{port}").send(message)
+
+        # grace@ already has it; a retry would send her a second copy.
+        assert caught.value.temporary is False
+        assert "busy@example.com" in caught.value.detail
+        assert handler.received[0].envelope.rcpt_tos == ["grace@example.com"]
+
+    @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+    async def test_wrong_password_is_permanent(self, start_server: StartServer) -> None:
+        port = start_server(
+            Handler(), authenticator=authenticator, auth_required=True, auth_require_tls=False
+        )
+
+        with pytest.raises(MailDeliveryError) as caught:
+            await SmtpSender(f"smtp://{USER.replace('@', '%40')}:nope@{HOST}:{port}").send(
+                booking_mail()
+            )
+
+        assert caught.value.temporary is False
+        assert caught.value.smtp_code == 535
+        assert "nope" not in caught.value.detail
+
+    @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+    async def test_missing_credentials_are_permanent(self, start_server: StartServer) -> None:
+        port = start_server(
+            Handler(), authenticator=authenticator, auth_required=True, auth_require_tls=False
+        )
+
+        with pytest.raises(MailDeliveryError) as caught:
+            await SmtpSender(f"smtp://{HOST}:{port}").send(booking_mail())
+
+        assert caught.value.temporary is False
+        assert caught.value.smtp_code == 530
+
+    async def test_starttls_required_but_not_offered(self, start_server: StartServer) -> None:
+        port = start_server(Handler())
+
+        with pytest.raises(MailDeliveryError, match="STARTTLS") as caught:
+            await SmtpSender(f"smtp+starttls://{HOST}:{port}").send(booking_mail())
+
+        assert caught.value.temporary is False
+
+    async def test_untrusted_certificate(self, start_server: StartServer, tls: Tls) -> None:
+        port = start_server(Handler(), ssl_context=tls.server)
+
+        # The default context does not trust the self-signed test certificate.
+        with pytest.raises(MailDeliveryError) as caught:
+            await SmtpSender(f"smtps://{HOST}:{port}").send(booking_mail())
+
+        assert caught.value.temporary is True
+
+    async def test_connection_refused_is_temporary(self) -> None:
+        port = free_port()  # nothing listens there any more
+
+        with pytest.raises(MailDeliveryError, match=f"{HOST}:{port}") as caught:
+            await SmtpSender(f"smtp://{HOST}:{port}").send(booking_mail())
+
+        assert caught.value.temporary is True
+        assert caught.value.smtp_code is None
+
+    async def test_a_silent_server_times_out(self) -> None:
+        # The kernel completes the handshake on a listening socket, but nobody ever
+        # sends the 220 greeting.
+        with socket.socket() as silent:
+            silent.bind((HOST, 0))
+            silent.listen()
+            port = silent.getsockname()[1]
+
+            with pytest.raises(MailDeliveryError) as caught:
+                await SmtpSender(f"smtp://{HOST}:{port}", timeout=0.2).send(booking_mail())
+
+        assert caught.value.temporary is True
+
+
+class TestParseSmtpUrl:
+    @pytest.mark.parametrize(
+        ("url", "expected"),
+        [
+            ("smtp://mail.example.com", SmtpEndpoint("mail.example.com", 25, "plain")),
+            ("smtp://localhost:2525/", SmtpEndpoint("localhost", 2525, "plain")),
+            (
+                "smtp+starttls://relay.example.com",
+                SmtpEndpoint("relay.example.com", 587, "starttls"),
+            ),
+            ("SMTPS://Relay.Example.com", SmtpEndpoint("relay.example.com", 465, "tls")),
+            ("smtps://[::1]:1465", SmtpEndpoint("::1", 1465, "tls")),
+            (
+                f"smtp+starttls://{URL_CREDENTIALS}@relay.example.com:2587",
+                SmtpEndpoint("relay.example.com", 2587, "starttls", USER, PASSWORD),
+            ),
+        ],
+    )
+    def test_valid(self, url: str, expected: SmtpEndpoint) -> None:
+        assert parse_smtp_url(url) == expected
+
+    @pytest.mark.parametrize(
+        ("url", "problem"),
+        [
+            ("http://mail.example.com", "scheme must be smtp, smtp\\+starttls or smtps"),
+            ("mail.example.com:25", "scheme"),
+            ("smtp://", "no host"),
+            ("smtp://:secret@", "no host"),
+            ("smtp://mail.example.com:99999", "port"),
+            ("smtp://mail.example.com:smtp", "port"),
+            ("smtp://mail.example.com:0", "port"),
+            ("smtp://mail.example.com/inbox", "path"),
+            ("smtp://mail.example.com?tls=1", "query"),
+            ("smtp://:secret@mail.example.com", "password but no user"),
+            ("smtp://ada@mail.example.com", "user but no password"),
+        ],
+    )
+    def test_invalid(self, url: str, problem: str) -> None:
+        with pytest.raises(ValueError, match=problem) as caught:
+            SmtpSender(url)
+
+        assert "secret" not in str(caught.value)
+
+    def test_password_stays_out_of_repr(self) -> None:
+        sender = SmtpSender(f"smtp://{URL_CREDENTIALS}@mail.example.com")
+
+        assert PASSWORD not in repr(sender)
+        assert "p%40ss" not in repr(sender)
+        assert USER in repr(sender)
