@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 
 import asyncpg
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 from booking.errors import AlreadyExists
+from booking.hosts.tables import Host
 
 
 def is_unique_violation(exc: BaseException) -> bool:
@@ -47,3 +49,35 @@ def unique_as(mapping: dict[str, tuple[str, str]]) -> Iterator[None]:
             if fragment in where:
                 raise AlreadyExists(field, message) from exc
         raise AlreadyExists("", "This record already exists.") from exc
+
+
+@asynccontextmanager
+async def host_write_lock(host_id: int) -> AsyncIterator[None]:
+    """A transaction in which no other writer can book the same host.
+
+    Re-checking a slot and inserting the booking must be one serialised step, across
+    processes too, so a Python lock is not enough: on PostgreSQL we lock the host's
+    row (``SELECT ... FOR UPDATE``), and SQLite's ``BEGIN IMMEDIATE`` takes the
+    database write lock up front (a deferred transaction would let two readers both
+    see the slot free, and one would then fail to upgrade its lock).
+    """
+    engine = Host._meta.db
+    if isinstance(engine, SQLiteEngine):
+        async with engine.transaction(transaction_type=TransactionType.immediate):
+            yield
+        return
+    async with engine.transaction():
+        await Host.select(Host.id).where(Host.id == host_id).lock_rows("UPDATE")
+        yield
+
+
+@asynccontextmanager
+async def read_snapshot() -> AsyncIterator[None]:
+    """Run several reads on one connection that sees one consistent state.
+
+    A page of slots reads the host, event type, schedule, bookings, activities and
+    busy blocks; without this, piccolo's SQLite engine opens a connection per query
+    (most of a request's time) and a booking committed midway could be half-seen.
+    """
+    async with Host._meta.db.transaction():
+        yield

@@ -11,6 +11,7 @@ from booking import validation
 from booking.errors import NotFound, Unauthorized
 from booking.hosts import credentials, repository
 from booking.hosts.schemas import Host, HostCreate, HostUpdate
+from booking.schedules import service as schedules
 
 
 def _to_host(row: dict[str, Any]) -> Host:
@@ -34,6 +35,8 @@ async def create(data: HostCreate) -> Host:
             "password_hash": credentials.hash_password(data.password) if data.password else None,
         }
     )
+    # Every host can be booked at once: Mon-Fri 09:00-17:00 in the host's zone.
+    await schedules.create_default(row["id"], row["time_zone"])
     return _to_host(row)
 
 

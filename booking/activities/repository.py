@@ -1,0 +1,99 @@
+"""All queries on activities, their guests and activity types."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from piccolo.columns import Column
+
+from booking.activities.tables import Activity, ActivityGuest, ActivityType
+
+
+async def types() -> list[dict[str, Any]]:
+    return await ActivityType.select().order_by(ActivityType.id)
+
+
+async def type_by_id(type_id: int) -> dict[str, Any] | None:
+    return await ActivityType.select().where(ActivityType.id == type_id).first()
+
+
+async def type_by_name(name: str) -> dict[str, Any] | None:
+    return await ActivityType.select().where(ActivityType.name == name).first()
+
+
+async def insert(row: dict[str, Any]) -> int:
+    created = await Activity.insert(Activity(**row)).returning(Activity.id)
+    return int(created[0]["id"])
+
+
+async def update(activity_id: int, values: dict[Column | str, Any]) -> None:
+    await Activity.update(values).where(Activity.id == activity_id)
+
+
+async def delete(activity_id: int) -> None:
+    await Activity.delete().where(Activity.id == activity_id)
+
+
+async def set_guests(activity_id: int, contact_ids: list[int]) -> None:
+    await ActivityGuest.delete().where(ActivityGuest.activity == activity_id)
+    if contact_ids:
+        await ActivityGuest.insert(
+            *[ActivityGuest(activity=activity_id, contact=c) for c in dict.fromkeys(contact_ids)]
+        )
+
+
+def _select() -> Any:
+    return Activity.select(
+        *Activity.all_columns(),
+        Activity.activity_type.name.as_alias("type_name"),
+        Activity.activity_type.colour.as_alias("type_colour"),
+    )
+
+
+async def by_id(activity_id: int) -> dict[str, Any] | None:
+    row: dict[str, Any] | None = await _select().where(Activity.id == activity_id).first()
+    return row
+
+
+async def for_owner(
+    owner_id: int, start: datetime | None, end: datetime | None, completed: bool | None
+) -> list[dict[str, Any]]:
+    query = _select().where(Activity.owner == owner_id)
+    if start is not None:
+        query = query.where(Activity.end_at > start)
+    if end is not None:
+        query = query.where(Activity.start_at < end)
+    if completed is not None:
+        query = query.where(Activity.completed == completed)
+    rows: list[dict[str, Any]] = await query.order_by(Activity.start_at).limit(1000)
+    return rows
+
+
+async def guest_emails(activity_ids: list[int]) -> dict[int, list[str]]:
+    """Guest e-mails per activity, in one query (no N+1 over a list of activities)."""
+    if not activity_ids:
+        return {}
+    rows = await ActivityGuest.select(
+        ActivityGuest.activity, ActivityGuest.contact.email.as_alias("email")
+    ).where(ActivityGuest.activity.is_in(activity_ids))
+    out: dict[int, list[str]] = {}
+    for row in rows:
+        out.setdefault(row["activity"], []).append(row["email"])
+    return out
+
+
+async def busy_intervals(
+    owner_id: int, start: datetime, end: datetime, exclude_id: int | None
+) -> list[dict[str, Any]]:
+    """Timed, uncompleted activities overlapping [start, end)."""
+    query = Activity.select(Activity.id, Activity.start_at, Activity.end_at).where(
+        (Activity.owner == owner_id)
+        & (Activity.completed == False)  # noqa: E712 - piccolo builds SQL from ==
+        & (Activity.all_day == False)  # noqa: E712
+        & (Activity.start_at < end)
+        & (Activity.end_at > start)
+    )
+    if exclude_id is not None:
+        query = query.where(Activity.id != exclude_id)
+    return await query

@@ -1,0 +1,54 @@
+"""API shapes of activities and activity types."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+
+Title = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+Description = Annotated[str, msgspec.Meta(max_length=10_000)]
+Guests = Annotated[list[Annotated[str, msgspec.Meta(max_length=320)]], msgspec.Meta(max_length=50)]
+
+
+class ActivityType(msgspec.Struct, kw_only=True):
+    id: int
+    name: str
+    colour: str
+
+
+class Activity(msgspec.Struct, kw_only=True):
+    id: int
+    owner_id: int
+    activity_type: ActivityType
+    title: str
+    description: str
+    start: datetime
+    end: datetime
+    all_day: bool
+    completed: bool
+    guests: list[str]  # e-mail addresses of the guest contacts
+    created_at: datetime
+    updated_at: datetime
+
+
+class ActivityCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    title: Title
+    start: datetime
+    end: datetime
+    activity_type_id: int | None = None  # None: Meeting
+    description: Description = ""
+    all_day: bool = False
+    guests: Guests = msgspec.field(default_factory=list)
+
+
+class ActivityUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    title: Title | msgspec.UnsetType = msgspec.UNSET
+    start: datetime | msgspec.UnsetType = msgspec.UNSET
+    end: datetime | msgspec.UnsetType = msgspec.UNSET
+    activity_type_id: int | msgspec.UnsetType = msgspec.UNSET
+    description: Description | msgspec.UnsetType = msgspec.UNSET
+    all_day: bool | msgspec.UnsetType = msgspec.UNSET
+    completed: bool | msgspec.UnsetType = msgspec.UNSET
+    guests: Guests | msgspec.UnsetType = msgspec.UNSET

@@ -1,0 +1,149 @@
+"""Rules for activities: owned by a host, typed, with guests who are contacts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+from piccolo.columns import Column
+
+from booking.activities import repository
+from booking.activities.schemas import (
+    Activity,
+    ActivityCreate,
+    ActivityType,
+    ActivityUpdate,
+)
+from booking.contacts import service as contacts
+from booking.errors import InvalidInput, NotFound
+
+DEFAULT_TYPE = "Meeting"
+
+
+def _aware(value: datetime, field: str) -> datetime:
+    if value.tzinfo is None:
+        raise InvalidInput(field, "include a UTC offset, e.g. 2026-03-01T09:00:00Z.")
+    return value.astimezone(UTC)
+
+
+async def types() -> list[ActivityType]:
+    return [
+        ActivityType(id=r["id"], name=r["name"], colour=r["colour"])
+        for r in await repository.types()
+    ]
+
+
+async def resolve_type(type_id: int | None, field: str = "activity_type_id") -> int:
+    row = await (
+        repository.type_by_name(DEFAULT_TYPE) if type_id is None else repository.type_by_id(type_id)
+    )
+    if row is None:
+        raise InvalidInput(field, f"no activity type with id {type_id}.")
+    return int(row["id"])
+
+
+async def _guest_ids(emails: list[str]) -> list[int]:
+    return [(await contacts.match_or_create(e)).id for e in emails]
+
+
+def _to_activity(row: dict[str, Any], guests: list[str]) -> Activity:
+    return Activity(
+        id=row["id"],
+        owner_id=row["owner"],
+        activity_type=ActivityType(
+            id=row["activity_type"], name=row["type_name"], colour=row["type_colour"]
+        ),
+        title=row["title"],
+        description=row["description"],
+        start=row["start_at"],
+        end=row["end_at"],
+        all_day=row["all_day"],
+        completed=row["completed"],
+        guests=guests,
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+async def create(
+    owner_id: int, data: ActivityCreate, *, guest_contact_ids: list[int] | None = None
+) -> Activity:
+    """Create an activity. ``guest_contact_ids`` lets callers that matched contacts already
+    (a booking) skip matching them again."""
+    start, end = _aware(data.start, "start"), _aware(data.end, "end")
+    if end <= start:
+        raise InvalidInput("end", "must be after start.")
+    activity_id = await repository.insert(
+        {
+            "owner": owner_id,
+            "activity_type": await resolve_type(data.activity_type_id),
+            "title": data.title.strip(),
+            "description": data.description,
+            "start_at": start,
+            "end_at": end,
+            "all_day": data.all_day,
+        }
+    )
+    ids = guest_contact_ids if guest_contact_ids is not None else await _guest_ids(data.guests)
+    await repository.set_guests(activity_id, ids)
+    return await get(owner_id, activity_id)
+
+
+async def get(owner_id: int, activity_id: int) -> Activity:
+    row = await repository.by_id(activity_id)
+    if row is None or row["owner"] != owner_id:
+        raise NotFound("No such activity.")
+    guests = await repository.guest_emails([activity_id])
+    return _to_activity(row, guests.get(activity_id, []))
+
+
+async def list_for(
+    owner_id: int,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    completed: bool | None = None,
+) -> list[Activity]:
+    rows = await repository.for_owner(owner_id, start, end, completed)
+    guests = await repository.guest_emails([r["id"] for r in rows])
+    return [_to_activity(r, guests.get(r["id"], [])) for r in rows]
+
+
+async def update(owner_id: int, activity_id: int, data: ActivityUpdate) -> Activity:
+    current = await get(owner_id, activity_id)
+    values: dict[Column | str, Any] = {}
+    if data.title is not msgspec.UNSET:
+        values["title"] = data.title.strip()
+    if data.description is not msgspec.UNSET:
+        values["description"] = data.description
+    if data.all_day is not msgspec.UNSET:
+        values["all_day"] = data.all_day
+    if data.completed is not msgspec.UNSET:
+        values["completed"] = data.completed
+    if data.activity_type_id is not msgspec.UNSET:
+        values["activity_type"] = await resolve_type(data.activity_type_id)
+    start = current.start if data.start is msgspec.UNSET else _aware(data.start, "start")
+    end = current.end if data.end is msgspec.UNSET else _aware(data.end, "end")
+    if end <= start:
+        raise InvalidInput("end", "must be after start.")
+    values.update({"start_at": start, "end_at": end, "updated_at": datetime.now(UTC)})
+    await repository.update(activity_id, values)
+    if data.guests is not msgspec.UNSET:
+        await repository.set_guests(activity_id, await _guest_ids(data.guests))
+    return await get(owner_id, activity_id)
+
+
+async def delete(owner_id: int, activity_id: int) -> None:
+    await get(owner_id, activity_id)
+    await repository.delete(activity_id)
+
+
+async def busy_intervals(
+    owner_id: int, start: datetime, end: datetime, *, exclude_id: int | None = None
+) -> list[tuple[datetime, datetime]]:
+    """What blocks a host's time: timed activities not yet completed (all-day ones are
+    reminders in CRMs, and a completed activity no longer occupies anyone)."""
+    return [
+        (r["start_at"], r["end_at"])
+        for r in await repository.busy_intervals(owner_id, start, end, exclude_id)
+    ]

@@ -1,0 +1,1 @@
+"""Bookings: an invitee's reservation of a slot of an event type."""

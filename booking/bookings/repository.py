@@ -1,0 +1,86 @@
+"""All queries on bookings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from piccolo.columns import Column
+
+from booking.bookings.tables import Booking
+from booking.db import unique_as
+
+_DOUBLE_BOOKED = {
+    "booking_host_start_confirmed": ("start", "This time was just booked by someone else."),
+    "booking.host, booking.start_at": ("start", "This time was just booked by someone else."),
+}
+
+
+def _select() -> Any:
+    return Booking.select(
+        *Booking.all_columns(),
+        Booking.event_type.title.as_alias("event_type_title"),
+        Booking.event_type.slug.as_alias("event_type_slug"),
+        Booking.event_type.duration_minutes.as_alias("duration_minutes"),
+        Booking.host.name.as_alias("host_name"),
+        Booking.host.slug.as_alias("host_slug"),
+        Booking.host.email.as_alias("host_email"),
+        Booking.host.time_zone.as_alias("host_time_zone"),
+    ).output(load_json=True)
+
+
+async def insert(row: dict[str, Any]) -> None:
+    with unique_as(_DOUBLE_BOOKED):
+        await Booking.insert(Booking(**row))
+
+
+async def by_uid(uid: str) -> dict[str, Any] | None:
+    row: dict[str, Any] | None = await _select().where(Booking.uid == uid).first()
+    return row
+
+
+async def update(uid: str, values: dict[Column | str, Any]) -> None:
+    with unique_as(_DOUBLE_BOOKED):
+        await Booking.update(values).where(Booking.uid == uid)
+
+
+async def confirmed_between(
+    host_id: int, start: datetime, end: datetime, *, exclude_uid: str | None = None
+) -> list[dict[str, Any]]:
+    """Confirmed bookings of a host overlapping [start, end) (callers widen the range by
+    the largest buffer so bookings whose buffers reach in are included)."""
+    query = Booking.select(
+        Booking.uid,
+        Booking.event_type,
+        Booking.start_at,
+        Booking.end_at,
+        Booking.buffer_before_minutes,
+        Booking.buffer_after_minutes,
+    ).where(
+        (Booking.host == host_id)
+        & (Booking.status == "confirmed")
+        & (Booking.start_at < end)
+        & (Booking.end_at > start)
+    )
+    if exclude_uid is not None:
+        query = query.where(Booking.uid != exclude_uid)
+    return await query
+
+
+async def for_host(
+    host_id: int,
+    start: datetime | None,
+    end: datetime | None,
+    status: str | None,
+    limit: int,
+    offset: int,
+) -> list[dict[str, Any]]:
+    query = _select().where(Booking.host == host_id)
+    if start is not None:
+        query = query.where(Booking.end_at > start)
+    if end is not None:
+        query = query.where(Booking.start_at < end)
+    if status is not None:
+        query = query.where(Booking.status == status)
+    rows: list[dict[str, Any]] = await query.order_by(Booking.start_at).limit(limit).offset(offset)
+    return rows

@@ -1,0 +1,71 @@
+"""All queries on contacts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from piccolo.columns import Column
+from piccolo.columns.combination import WhereRaw
+
+from booking.contacts.tables import Contact
+from booking.db import unique_as
+
+_UNIQUE = {"email": ("email", "A contact with this e-mail already exists.")}
+
+
+async def insert(row: dict[str, Any]) -> dict[str, Any]:
+    with unique_as(_UNIQUE):
+        created = await Contact.insert(Contact(**row)).returning(*Contact.all_columns())
+    return created[0]
+
+
+async def insert_if_absent(row: dict[str, Any]) -> None:
+    # ON CONFLICT DO NOTHING, not insert-then-catch: on PostgreSQL a failed insert
+    # aborts the surrounding transaction (a booking's), which must go on.
+    await Contact.insert(Contact(**row)).on_conflict(target=Contact.email_key, action="DO NOTHING")
+
+
+async def by_id(contact_id: int) -> dict[str, Any] | None:
+    return await Contact.select().where(Contact.id == contact_id).first()
+
+
+async def by_email_key(key: str) -> dict[str, Any] | None:
+    return await Contact.select().where(Contact.email_key == key).first()
+
+
+async def by_ids(ids: list[int]) -> list[dict[str, Any]]:
+    if not ids:
+        return []
+    return await Contact.select().where(Contact.id.is_in(ids)).order_by(Contact.id)
+
+
+async def search(text: str, limit: int, offset: int) -> list[dict[str, Any]]:
+    query = Contact.select().order_by(Contact.name).order_by(Contact.email_key)
+    if text:
+        # Escape LIKE wildcards ('_' is common in e-mail addresses) with an explicit
+        # ESCAPE: SQLite has no default escape character, PostgreSQL's is a backslash.
+        escaped = text.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+        pattern = f"%{escaped}%"
+        query = query.where(
+            WhereRaw(
+                "(email_key LIKE {} ESCAPE '!' OR lower(name) LIKE {} ESCAPE '!')",
+                pattern,
+                pattern,
+            )
+        )
+    return await query.limit(limit).offset(offset)
+
+
+async def update(contact_id: int, values: dict[Column | str, Any]) -> dict[str, Any] | None:
+    with unique_as(_UNIQUE):
+        rows = (
+            await Contact.update(values)
+            .where(Contact.id == contact_id)
+            .returning(*Contact.all_columns())
+        )
+    return rows[0] if rows else None
+
+
+async def delete(contact_id: int) -> bool:
+    rows = await Contact.delete().where(Contact.id == contact_id).returning(Contact.id)
+    return bool(rows)

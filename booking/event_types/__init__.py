@@ -1,0 +1,1 @@
+"""Event types: what invitees can book (duration, rules, location, visibility)."""

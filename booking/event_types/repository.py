@@ -1,0 +1,115 @@
+"""All queries on event types (and the lookups their rules need)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import asyncpg
+from piccolo.columns import Column
+
+from booking.activities.tables import ActivityType
+from booking.bookings.tables import Booking
+from booking.db import unique_as
+from booking.errors import Conflict
+from booking.event_types.tables import EventType
+
+# The unique index is named event_type_host_slug (migration 0004); SQLite names the
+# columns instead: "UNIQUE constraint failed: event_type.host, event_type.slug".
+_UNIQUE = {
+    "event_type_host_slug": ("slug", "You already have an event type with this slug."),
+    "event_type.slug": ("slug", "You already have an event type with this slug."),
+}
+HAS_BOOKINGS = "This event type has bookings; hide it instead."
+
+
+def _is_foreign_key_violation(exc: BaseException) -> bool:
+    if isinstance(exc, asyncpg.ForeignKeyViolationError):
+        return True
+    return isinstance(exc, sqlite3.IntegrityError) and "FOREIGN KEY" in str(exc)
+
+
+@contextmanager
+def _bookings_refuse_delete() -> Iterator[None]:
+    """Turn the foreign-key refusal of bookings (ON DELETE RESTRICT) into a Conflict."""
+    try:
+        yield
+    except Exception as exc:
+        if not _is_foreign_key_violation(exc):
+            raise
+        raise Conflict(HAS_BOOKINGS) from exc
+
+
+def _select() -> Any:
+    # The host's slug comes along because every answer carries the booking URL.
+    return EventType.select(*EventType.all_columns(), EventType.host.slug.as_alias("host_slug"))
+
+
+async def insert(row: dict[str, Any]) -> int:
+    with unique_as(_UNIQUE):
+        created = await EventType.insert(EventType(**row)).returning(EventType.id)
+    return int(created[0]["id"])
+
+
+async def by_id(host_id: int, event_type_id: int) -> dict[str, Any] | None:
+    """The event type if it belongs to ``host_id`` (another host's is as good as missing)."""
+    row: dict[str, Any] | None = (
+        await _select().where((EventType.id == event_type_id) & (EventType.host == host_id)).first()
+    )
+    return row
+
+
+async def by_slug(host_id: int, slug: str) -> dict[str, Any] | None:
+    row: dict[str, Any] | None = (
+        await _select().where((EventType.host == host_id) & (EventType.slug == slug)).first()
+    )
+    return row
+
+
+async def for_host(host_id: int, *, include_hidden: bool = True) -> list[dict[str, Any]]:
+    query = _select().where(EventType.host == host_id)
+    if not include_hidden:
+        query = query.where(EventType.hidden == False)  # noqa: E712
+    rows: list[dict[str, Any]] = await query.order_by(EventType.title).order_by(EventType.id)
+    return rows
+
+
+async def update(host_id: int, event_type_id: int, values: dict[Column | str, Any]) -> bool:
+    with unique_as(_UNIQUE):
+        rows = (
+            await EventType.update(values)
+            .where((EventType.id == event_type_id) & (EventType.host == host_id))
+            .returning(EventType.id)
+        )
+    return bool(rows)
+
+
+async def has_bookings(event_type_id: int) -> bool:
+    return bool(await Booking.exists().where(Booking.event_type == event_type_id))
+
+
+async def delete(host_id: int, event_type_id: int) -> bool:
+    """Delete an event type; :class:`Conflict` if bookings still point at it.
+
+    Bookings reference event types ON DELETE RESTRICT (foreign keys are enforced on
+    SQLite too: piccolo turns them on per connection); the service checks first, this
+    covers a booking made between that check and the delete.
+    """
+    with _bookings_refuse_delete():
+        rows = (
+            await EventType.delete()
+            .where((EventType.id == event_type_id) & (EventType.host == host_id))
+            .returning(EventType.id)
+        )
+    return bool(rows)
+
+
+async def activity_type_exists(activity_type_id: int) -> bool:
+    return bool(await ActivityType.exists().where(ActivityType.id == activity_type_id))
+
+
+async def activity_type_id_by_name(name: str) -> int | None:
+    row = await ActivityType.select(ActivityType.id).where(ActivityType.name == name).first()
+    return None if row is None else int(row["id"])
