@@ -1,0 +1,1 @@
+"""Conflict calendars: provider adapters, the busy-block store, sync and push."""

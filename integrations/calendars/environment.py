@@ -1,0 +1,69 @@
+"""What the calendar integration needs from the composition root, built by ``web``
+from settings and handed down (nothing here reads the environment)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from integrations.calendars.errors import ProviderError
+from integrations.calendars.google.client import GoogleCalendarProvider
+from integrations.calendars.google.oauth import GoogleApp, GoogleTokens
+from integrations.calendars.provider import CalendarProvider, SyncWindow
+from integrations.calendars.retry import RetryPolicy
+from integrations.vault import TokenVault
+
+__all__ = ["WEBHOOK_PATH", "CalendarEnvironment"]
+
+#: Where Google posts push notifications, below the public URL.
+WEBHOOK_PATH = "/webhooks/google"
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class CalendarEnvironment:
+    vault: TokenVault
+    public_url: str
+    mail_from: str
+    google: GoogleApp | None = None
+    #: Watch conflict calendars for changes (needs a public URL Google can reach).
+    push: bool = False
+    #: A calendar not synced successfully for this long is reported stale.
+    stale_after: timedelta = timedelta(hours=1)
+    window_back: timedelta = timedelta(days=30)
+    window_ahead: timedelta = timedelta(days=365)
+    #: Incremental sync never brings in events that entered the window only because
+    #: time passed; once the window's far end moved this much, a full sync runs.
+    window_slack: timedelta = timedelta(days=7)
+    channel_lifetime: timedelta = timedelta(days=7)
+    channel_renew_before: timedelta = timedelta(days=1)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    clock: Callable[[], datetime] = _utcnow
+
+    def window(self, now: datetime) -> SyncWindow:
+        return SyncWindow(now - self.window_back, now + self.window_ahead)
+
+    @property
+    def webhook_address(self) -> str:
+        return self.public_url.rstrip("/") + WEBHOOK_PATH
+
+    def provider(
+        self, account: dict[str, Any], on_credentials: Callable[[str], None]
+    ) -> CalendarProvider:
+        """The adapter for a stored account; ``on_credentials`` gets re-encrypted
+        credentials whenever the adapter refreshed them."""
+        if account["provider"] != "google":
+            raise ProviderError(f"unsupported calendar provider {account['provider']!r}")
+        if self.google is None:
+            raise ProviderError("Google is not configured (GOOGLE_CLIENT_ID).")
+        tokens = GoogleTokens.from_dict(self.vault.decrypt(account["credentials"]))
+
+        def store(new: GoogleTokens) -> None:
+            on_credentials(self.vault.encrypt(new.to_dict()))
+
+        return GoogleCalendarProvider(self.google, tokens, on_tokens=store)

@@ -1,0 +1,1 @@
+"""Google Calendar v3: OAuth, the provider adapter, and error mapping."""

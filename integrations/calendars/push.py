@@ -1,0 +1,91 @@
+"""Push-notification channels: watched conflict calendars, renewed before they
+expire, stopped when no longer needed, and the check of an incoming notification."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import secrets
+import uuid
+from datetime import datetime
+from typing import Any
+
+from booking.errors import Forbidden, NotFound
+from integrations.calendars import repository
+from integrations.calendars.environment import CalendarEnvironment
+from integrations.calendars.errors import ProviderError, RemoteNotFound
+from integrations.calendars.provider import CalendarProvider, PushChannel
+
+__all__ = ["ensure_channel", "stop_channels", "verify_notification"]
+
+logger = logging.getLogger("rendezvous.calendars.push")
+
+
+async def ensure_channel(
+    env: CalendarEnvironment,
+    provider: CalendarProvider,
+    calendar: dict[str, Any],
+    now: datetime,
+) -> None:
+    """Watch ``calendar`` unless a channel lives past the renewal margin. A new channel
+    is opened before old ones are stopped, so no change falls between the two."""
+    calendar_id = int(calendar["id"])
+    channels = await repository.channels_of(calendar_id)
+    if any(c["expires_at"] > now + env.channel_renew_before for c in channels):
+        return
+    token = secrets.token_urlsafe(32)
+    channel_id = uuid.uuid4().hex
+    opened = await env.retry.run(
+        lambda: asyncio.to_thread(
+            provider.watch,
+            str(calendar["remote_id"]),
+            channel_id=channel_id,
+            address=env.webhook_address,
+            token=token,
+            expires_at=now + env.channel_lifetime,
+        )
+    )
+    await repository.insert_channel(
+        {
+            "calendar": calendar_id,
+            "channel_id": opened.channel_id,
+            "resource_id": opened.resource_id,
+            "token": token,
+            "expires_at": opened.expires_at,
+        }
+    )
+    await _stop(env, provider, channels)
+
+
+async def stop_channels(
+    env: CalendarEnvironment, provider: CalendarProvider | None, calendar_id: int
+) -> None:
+    await _stop(env, provider, await repository.channels_of(calendar_id))
+
+
+async def _stop(
+    env: CalendarEnvironment, provider: CalendarProvider | None, channels: list[dict[str, Any]]
+) -> None:
+    for row in channels:
+        if provider is not None:
+            channel = PushChannel(row["channel_id"], row["resource_id"], row["expires_at"])
+            try:
+                await asyncio.to_thread(provider.stop_watch, channel)
+            except RemoteNotFound:
+                pass  # expired on its own already
+            except ProviderError as exc:
+                # A channel we cannot stop expires by itself; its notifications then
+                # find no row and are ignored.
+                logger.warning("could not stop push channel %s: %s", row["channel_id"], exc)
+        await repository.delete_channel(int(row["id"]))
+
+
+async def verify_notification(channel_id: str, token: str | None) -> int:
+    """The calendar a notification is about; unknown channels are 404, a wrong token 403."""
+    row = await repository.channel(channel_id)
+    if row is None:
+        raise NotFound("No such push channel.")
+    if token is None or not hmac.compare_digest(str(row["token"]).encode(), token.encode()):
+        raise Forbidden("The channel token does not match.")
+    return int(row["calendar"])

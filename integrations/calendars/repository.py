@@ -1,0 +1,268 @@
+"""All queries on calendar accounts, calendars, busy blocks, push channels and the
+calendars each event type checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from booking.db import unique_as
+from integrations.calendars.tables import (
+    BusyBlock,
+    Calendar,
+    CalendarAccount,
+    EventTypeCalendar,
+    PushChannel,
+)
+
+#: Rows per INSERT: 16 columns x 500 stays far below SQLite's and PostgreSQL's
+#: bound-parameter limits (32766 / 32767).
+_CHUNK = 500
+
+# ---------------------------------------------------------------------------- accounts
+
+
+def _account_select() -> Any:
+    return CalendarAccount.select(
+        *CalendarAccount.all_columns(),
+        CalendarAccount.host.email.as_alias("host_email"),
+        CalendarAccount.host.name.as_alias("host_name"),
+        CalendarAccount.host.time_zone.as_alias("host_time_zone"),
+    )
+
+
+async def accounts_of(host_id: int) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = (
+        await _account_select().where(CalendarAccount.host == host_id).order_by(CalendarAccount.id)
+    )
+    return rows
+
+
+async def account(account_id: int) -> dict[str, Any] | None:
+    row: dict[str, Any] | None = (
+        await _account_select().where(CalendarAccount.id == account_id).first()
+    )
+    return row
+
+
+async def account_by_email(host_id: int, provider: str, email: str) -> dict[str, Any] | None:
+    row: dict[str, Any] | None = await (
+        CalendarAccount.select()
+        .where(
+            (CalendarAccount.host == host_id)
+            & (CalendarAccount.provider == provider)
+            & (CalendarAccount.external_email == email)
+        )
+        .first()
+    )
+    return row
+
+
+async def insert_account(values: dict[str, Any]) -> int:
+    with unique_as({"calendar_account": ("provider", "This account is already connected.")}):
+        created = await CalendarAccount.insert(CalendarAccount(**values)).returning(
+            CalendarAccount.id
+        )
+    return int(created[0]["id"])
+
+
+async def update_account(account_id: int, values: dict[str, Any]) -> None:
+    await CalendarAccount.update(**values).where(CalendarAccount.id == account_id)
+
+
+async def mark_reconnect_needed(account_id: int, message: str, now: datetime) -> bool:
+    """Flag the account; True only for the caller that flagged it first (who e-mails)."""
+    await CalendarAccount.update(
+        {CalendarAccount.status: "reconnect_needed", CalendarAccount.status_message: message}
+    ).where(CalendarAccount.id == account_id)
+    # Compare-and-set on reconnect_notified_at: two processes hitting the same dead
+    # grant must not both e-mail the host.
+    rows = (
+        await CalendarAccount.update({CalendarAccount.reconnect_notified_at: now})
+        .where((CalendarAccount.id == account_id) & CalendarAccount.reconnect_notified_at.is_null())
+        .returning(CalendarAccount.id)
+    )
+    return bool(rows)
+
+
+async def delete_account(account_id: int) -> None:
+    await CalendarAccount.delete().where(CalendarAccount.id == account_id)
+
+
+# ---------------------------------------------------------------------------- calendars
+
+
+def _calendar_select() -> Any:
+    return Calendar.select(
+        *Calendar.all_columns(),
+        Calendar.account.provider.as_alias("provider"),
+        Calendar.account.host.as_alias("host_id"),
+        Calendar.account.status.as_alias("account_status"),
+    )
+
+
+async def calendars_of_host(host_id: int) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = (
+        await _calendar_select()
+        .where(Calendar.account.host == host_id)
+        .order_by(Calendar.account)
+        .order_by(Calendar.primary, ascending=False)
+        .order_by(Calendar.name)
+    )
+    return rows
+
+
+async def calendars_of_account(account_id: int) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = await _calendar_select().where(Calendar.account == account_id)
+    return rows
+
+
+async def calendar(calendar_id: int) -> dict[str, Any] | None:
+    row: dict[str, Any] | None = await _calendar_select().where(Calendar.id == calendar_id).first()
+    return row
+
+
+async def conflict_calendar_ids(account_id: int | None = None) -> list[int]:
+    """Conflict calendars whose account can still sync (of one account, or all)."""
+    where = (Calendar.is_conflict == True) & (  # noqa: E712 (piccolo's column operator)
+        Calendar.account.status != "reconnect_needed"
+    )
+    if account_id is not None:
+        where &= Calendar.account == account_id
+    rows = await Calendar.select(Calendar.id).where(where).order_by(Calendar.id)
+    return [int(row["id"]) for row in rows]
+
+
+async def insert_calendar(values: dict[str, Any]) -> int:
+    created = await Calendar.insert(Calendar(**values)).returning(Calendar.id)
+    return int(created[0]["id"])
+
+
+async def update_calendar(calendar_id: int, values: dict[str, Any]) -> None:
+    await Calendar.update(**values).where(Calendar.id == calendar_id)
+
+
+# ---------------------------------------------------------------------------- busy blocks
+
+_BLOCK_COLUMNS = (
+    BusyBlock.ical_uid,
+    BusyBlock.etag,
+    BusyBlock.start_at,
+    BusyBlock.end_at,
+    BusyBlock.all_day,
+    BusyBlock.busy,
+    BusyBlock.tentative,
+    BusyBlock.private,
+    BusyBlock.title,
+    BusyBlock.recurring_event_id,
+    BusyBlock.original_start,
+    BusyBlock.sync_generation,
+)
+
+
+async def upsert_blocks(rows: Sequence[dict[str, Any]]) -> None:
+    """Insert or update by (calendar, remote_id): repeating a batch is harmless."""
+    for first in range(0, len(rows), _CHUNK):
+        chunk = rows[first : first + _CHUNK]
+        await BusyBlock.insert(*(BusyBlock(**row) for row in chunk)).on_conflict(
+            target=(BusyBlock.calendar, BusyBlock.remote_id),
+            action="DO UPDATE",
+            values=list(_BLOCK_COLUMNS),
+        )
+
+
+async def delete_blocks(calendar_id: int, remote_ids: Sequence[str]) -> None:
+    for first in range(0, len(remote_ids), _CHUNK):
+        await BusyBlock.delete().where(
+            (BusyBlock.calendar == calendar_id)
+            & BusyBlock.remote_id.is_in(list(remote_ids[first : first + _CHUNK]))
+        )
+
+
+async def delete_blocks_not_of(calendar_id: int, generation: int) -> None:
+    await BusyBlock.delete().where(
+        (BusyBlock.calendar == calendar_id) & (BusyBlock.sync_generation != generation)
+    )
+
+
+async def clear_blocks(calendar_id: int) -> None:
+    await BusyBlock.delete().where(BusyBlock.calendar == calendar_id)
+
+
+async def blocks_of(calendar_id: int) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = (
+        await BusyBlock.select()
+        .where(BusyBlock.calendar == calendar_id)
+        .order_by(BusyBlock.start_at)
+        .order_by(BusyBlock.remote_id)
+    )
+    return rows
+
+
+async def busy_between(
+    calendar_ids: Iterable[int], start: datetime, end: datetime
+) -> list[dict[str, Any]]:
+    """Busy blocks of these calendars overlapping ``[start, end)``."""
+    ids = list(calendar_ids)
+    if not ids:
+        return []
+    rows: list[dict[str, Any]] = await BusyBlock.select(
+        BusyBlock.calendar,
+        BusyBlock.start_at,
+        BusyBlock.end_at,
+        BusyBlock.tentative,
+        BusyBlock.private,
+        BusyBlock.title,
+    ).where(
+        BusyBlock.calendar.is_in(ids)
+        & (BusyBlock.busy == True)  # noqa: E712 (piccolo's column operator)
+        & (BusyBlock.start_at < end)
+        & (BusyBlock.end_at > start)
+    )
+    return rows
+
+
+# ---------------------------------------------------------------------------- push channels
+
+
+async def insert_channel(values: dict[str, Any]) -> None:
+    await PushChannel.insert(PushChannel(**values))
+
+
+async def channels_of(calendar_id: int) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = await PushChannel.select().where(
+        PushChannel.calendar == calendar_id
+    )
+    return rows
+
+
+async def channel(channel_id: str) -> dict[str, Any] | None:
+    row: dict[str, Any] | None = (
+        await PushChannel.select().where(PushChannel.channel_id == channel_id).first()
+    )
+    return row
+
+
+async def delete_channel(row_id: int) -> None:
+    await PushChannel.delete().where(PushChannel.id == row_id)
+
+
+# ---------------------------------------------------------------------------- event types
+
+
+async def selected_calendar_ids(event_type_id: int) -> list[int]:
+    rows = (
+        await EventTypeCalendar.select(EventTypeCalendar.calendar)
+        .where(EventTypeCalendar.event_type == event_type_id)
+        .order_by(EventTypeCalendar.calendar)
+    )
+    return [int(row["calendar"]) for row in rows]
+
+
+async def replace_selection(event_type_id: int, calendar_ids: Sequence[int]) -> None:
+    await EventTypeCalendar.delete().where(EventTypeCalendar.event_type == event_type_id)
+    if calendar_ids:
+        await EventTypeCalendar.insert(
+            *(EventTypeCalendar(event_type=event_type_id, calendar=c) for c in calendar_ids)
+        )

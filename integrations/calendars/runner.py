@@ -1,0 +1,123 @@
+"""The background sync of the embedded default: polling plus push-triggered syncs.
+
+Every ``poll_interval`` seconds every conflict calendar gets an incremental sync
+(the fallback when push is off or a notification was lost; it also renews push
+channels). A push notification (or a new conflict calendar) schedules its calendar
+at once; notifications arriving within ``debounce`` seconds are coalesced into one
+sync, since Google sends several for a single edit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from integrations.calendars import repository
+from integrations.calendars.sync import CalendarSync, SyncOutcome
+
+__all__ = ["CalendarSyncRunner"]
+
+logger = logging.getLogger("rendezvous.calendars.runner")
+
+
+class CalendarSyncRunner:
+    def __init__(
+        self,
+        sync: CalendarSync,
+        *,
+        poll_interval: float = 900.0,
+        debounce: float = 2.0,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.sync = sync
+        self.poll_interval = poll_interval
+        self.debounce = debounce
+        self.clock = clock
+        self._pending: set[int] = set()
+        self._next_poll: datetime | None = None
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+        self._synced: dict[int, int] = {}
+        self._changed = asyncio.Condition()
+
+    # -- scheduling -------------------------------------------------------------------
+
+    def schedule(self, *calendar_ids: int) -> None:
+        """Sync these calendars soon (after the debounce)."""
+        self._pending.update(calendar_ids)
+        self._wake.set()
+
+    async def schedule_account(self, account_id: int) -> None:
+        self.schedule(*await repository.conflict_calendar_ids(account_id))
+
+    # -- observing ----------------------------------------------------------------------
+
+    def sync_count(self, calendar_id: int) -> int:
+        """How many syncs of the calendar finished (successfully or not)."""
+        return self._synced.get(calendar_id, 0)
+
+    async def wait_synced(self, calendar_id: int, after: int) -> None:
+        """Until the calendar's sync count exceeds ``after`` (tests wait on this)."""
+        async with self._changed:
+            await self._changed.wait_for(lambda: self.sync_count(calendar_id) > after)
+
+    # -- running ------------------------------------------------------------------------
+
+    async def run_pending(self) -> list[SyncOutcome]:
+        pending, self._pending = sorted(self._pending), set()
+        return [await self._sync(calendar_id) for calendar_id in pending]
+
+    async def poll(self) -> list[SyncOutcome]:
+        """One polling round over every conflict calendar."""
+        return [await self._sync(c) for c in await repository.conflict_calendar_ids()]
+
+    async def _sync(self, calendar_id: int) -> SyncOutcome:
+        try:
+            return await self.sync.sync_calendar(calendar_id)
+        finally:
+            self._synced[calendar_id] = self.sync_count(calendar_id) + 1
+            async with self._changed:
+                self._changed.notify_all()
+
+    async def _round(self) -> None:
+        now = self.clock()
+        if self._next_poll is None or now >= self._next_poll:
+            self._next_poll = now + timedelta(seconds=self.poll_interval)
+            self._pending.clear()  # the poll covers them
+            await self.poll()
+        if self._pending:
+            if self.debounce > 0:
+                # Let the burst of notifications for one edit arrive first.
+                await asyncio.sleep(self.debounce)
+            await self.run_pending()
+
+    async def _loop(self) -> None:
+        while not self._stopping:
+            self._wake.clear()
+            try:
+                await self._round()
+            except Exception:
+                # A broken database connection must not kill the loop; retry next round.
+                logger.exception("calendar sync round failed")
+            if self._pending or self._stopping:
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+
+    def start(self) -> None:
+        if self._task is None:
+            self._stopping = False
+            self._task = asyncio.create_task(self._loop(), name="calendar-sync-runner")
+
+    async def stop(self) -> None:
+        # Let the current round finish rather than cancel it mid-query (see
+        # integrations.outbox.OutboxRunner.stop).
+        if self._task is not None:
+            self._stopping = True
+            self._wake.set()
+            await self._task
+            self._task = None

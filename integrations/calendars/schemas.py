@@ -1,0 +1,72 @@
+"""API shapes of calendar accounts, calendars and the calendars an event type checks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+
+AccountStatus = Literal["ok", "reconnect_needed", "error"]
+Provider = Literal["google"]
+Colour = Annotated[str, msgspec.Meta(pattern=r"^(#[0-9a-fA-F]{6})?$", examples=["#9fe1e7"])]
+
+
+class CalendarAccount(msgspec.Struct, kw_only=True):
+    id: int
+    provider: str
+    #: The account's e-mail address at the provider.
+    email: str
+    #: ok; reconnect_needed (access revoked or expired: connect again); error (see
+    #: status_message).
+    status: AccountStatus
+    status_message: str
+    connected_at: datetime
+
+
+class CalendarAccountConnect(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    provider: Provider
+
+
+class ConnectLink(msgspec.Struct, kw_only=True):
+    #: Open this in a browser where the host is signed in to Rendezvous: it starts
+    #: the provider's consent screen and comes back to the calendars page.
+    authorize_url: str
+
+
+class Calendar(msgspec.Struct, kw_only=True):
+    id: int
+    account_id: int
+    provider: str
+    remote_id: str
+    name: str
+    primary: bool
+    #: Its busy events block the host's availability.
+    is_conflict: bool
+    #: Tentative events (and invitations not answered yet) block too.
+    tentative_blocks: bool
+    colour: str
+    #: Last successful sync (null: never).
+    last_synced_at: datetime | None
+    #: Not synced successfully for longer than the configured threshold: its events
+    #: may be out of date.
+    stale: bool
+    last_error: str
+
+
+class CalendarUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    is_conflict: bool | msgspec.UnsetType = msgspec.UNSET
+    tentative_blocks: bool | msgspec.UnsetType = msgspec.UNSET
+    colour: Colour | msgspec.UnsetType = msgspec.UNSET
+
+
+class EventTypeCalendars(msgspec.Struct, kw_only=True):
+    #: True: no choice saved, every conflict calendar of the host is checked.
+    uses_default: bool
+    #: The calendars checked now.
+    calendar_ids: list[int]
+
+
+class EventTypeCalendarsUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    #: Conflict calendars of the host to check; null: back to the default (all).
+    calendar_ids: list[int] | None

@@ -1,0 +1,255 @@
+"""The sync engine for conflict calendars: provider changes -> busy-block store.
+
+Per calendar: a full sync (every event of the window, recurring events expanded),
+then incremental syncs from the saved sync token. The sync token and the blocks
+advance in ONE transaction, after the whole batch was fetched and planned: a crash
+or an error before the commit leaves the old token, so the next run fetches the
+same changes again, and the (calendar, remote_id) upsert makes that harmless.
+
+One sync per account at a time, across that account's calendars (token refreshes
+and the provider's per-user quota are per account). The lock is an in-process
+asyncio lock: right for the embedded default, where one process runs every sync.
+Several worker processes (Redis + SAQ) would need a lock in Redis, keyed the same
+way; that is future work (DESIGN.md "Runtime shape").
+
+Provider calls are synchronous (googleapiclient), so each runs in a worker thread;
+the event loop is never blocked by the network.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from integrations.calendars import push, repository
+from integrations.calendars.db import write_transaction
+from integrations.calendars.environment import CalendarEnvironment
+from integrations.calendars.errors import (
+    AuthExpired,
+    ProviderError,
+    RateLimited,
+    SyncStateExpired,
+    Unavailable,
+)
+from integrations.calendars.planner import Plan, plan
+from integrations.calendars.provider import CalendarProvider, RemoteEvent, SyncWindow
+from integrations.calendars.reconnect import queue_reconnect_email
+from integrations.vault import VaultError
+
+__all__ = ["CalendarSync", "SyncOutcome"]
+
+logger = logging.getLogger("rendezvous.calendars.sync")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class SyncOutcome:
+    calendar_id: int
+    ok: bool
+    full: bool = False
+    written: int = 0
+    deleted: int = 0
+    error: str = ""
+
+
+class CalendarSync:
+    """Syncs calendars; one instance per process (it owns the per-account locks).
+
+    ``on_queued`` is called after a commit that queued outbox work (the reconnect
+    e-mail), so the outbox runner can deliver it without waiting for its next poll.
+    """
+
+    def __init__(
+        self, env: CalendarEnvironment, *, on_queued: Callable[[], None] | None = None
+    ) -> None:
+        self.env = env
+        self._on_queued = on_queued
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    def lock(self, account_id: int) -> asyncio.Lock:
+        return self._locks.setdefault(account_id, asyncio.Lock())
+
+    # -- entry points ---------------------------------------------------------------
+
+    async def sync_account(self, account_id: int) -> list[SyncOutcome]:
+        return [
+            await self.sync_calendar(calendar_id)
+            for calendar_id in await repository.conflict_calendar_ids(account_id)
+        ]
+
+    async def sync_calendar(self, calendar_id: int) -> SyncOutcome:
+        calendar = await repository.calendar(calendar_id)
+        if calendar is None:
+            return SyncOutcome(calendar_id, ok=False, error="calendar deleted")
+        async with self.lock(calendar["account"]):
+            account = await repository.account(calendar["account"])
+            # Re-read under the lock: a sync that held it may have changed both.
+            calendar = await repository.calendar(calendar_id)
+            if account is None or calendar is None:
+                return SyncOutcome(calendar_id, ok=False, error="calendar deleted")
+            if account["status"] == "reconnect_needed" or not calendar["is_conflict"]:
+                return SyncOutcome(calendar_id, ok=False, error="not synced")
+            try:
+                provider = self.provider(account)
+                outcome = await self._sync(provider, account, calendar)
+                if self.env.push:
+                    await push.ensure_channel(self.env, provider, calendar, self.env.clock())
+            except AuthExpired as exc:
+                await self._reconnect_needed(account, exc)
+                return SyncOutcome(calendar_id, ok=False, error=exc.detail)
+            except (ProviderError, VaultError) as exc:
+                return await self._failed(account, calendar, exc)
+            if account["status"] == "error":
+                await repository.update_account(
+                    account["id"], {"status": "ok", "status_message": ""}
+                )
+            return outcome
+
+    def provider(self, account: dict[str, Any]) -> CalendarProvider:
+        """The account's adapter; refreshed credentials are stored encrypted at once,
+        before the adapter sends its next request."""
+        loop = asyncio.get_running_loop()
+        account_id = account["id"]
+
+        def store(ciphertext: str) -> None:
+            # Called in the worker thread that runs the adapter: hop onto the loop,
+            # and wait, so the new token is saved before the adapter goes on.
+            saved = asyncio.run_coroutine_threadsafe(
+                repository.update_account(account_id, {"credentials": ciphertext}), loop
+            )
+            saved.result(timeout=60)
+
+        return self.env.provider(account, store)
+
+    # -- one calendar -----------------------------------------------------------------
+
+    async def _sync(
+        self, provider: CalendarProvider, account: dict[str, Any], calendar: dict[str, Any]
+    ) -> SyncOutcome:
+        now = self.env.clock()
+        window = self.env.window(now)
+        token: str | None = calendar["sync_token"]
+        stored_end: datetime | None = calendar["full_sync_window_end"]
+        if stored_end is None or window.end - stored_end > self.env.window_slack:
+            token = None
+        try:
+            events, next_token = await self._fetch(provider, calendar["remote_id"], token, window)
+        except SyncStateExpired:
+            # Google 410 fullSyncRequired: start over; the generation swap below
+            # replaces the calendar's blocks without duplicates or gaps.
+            token = None
+            events, next_token = await self._fetch(provider, calendar["remote_id"], None, window)
+        full = token is None
+        host_zone = account["host_time_zone"]
+        changes = plan(events, lambda e: provider.facts(e, host_zone=host_zone), window, full=full)
+        if changes.unreadable:
+            logger.warning(
+                "calendar %s: skipped unreadable events %s", calendar["id"], changes.unreadable
+            )
+        await self._commit(calendar, changes, next_token, window if full else None, now)
+        return SyncOutcome(
+            calendar["id"],
+            ok=True,
+            full=full,
+            written=len(changes.writes),
+            deleted=len(changes.deletions),
+        )
+
+    async def _fetch(
+        self, provider: CalendarProvider, remote_id: str, token: str | None, window: SyncWindow
+    ) -> tuple[list[RemoteEvent], str]:
+        events: list[RemoteEvent] = []
+        page: str | None = None
+        while True:
+            answer = await self.call(
+                provider.changes, remote_id, sync_state=token, window=window, page=page
+            )
+            events.extend(answer.events)
+            if answer.next_page is None:
+                if answer.sync_state is None:
+                    raise ProviderError("the provider ended a sync without a sync state")
+                return events, answer.sync_state
+            page = answer.next_page
+
+    async def call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """A provider call in a worker thread, with the bounded retries."""
+        return await self.env.retry.run(lambda: asyncio.to_thread(function, *args, **kwargs))
+
+    async def _commit(
+        self,
+        calendar: dict[str, Any],
+        changes: Plan,
+        token: str,
+        full_window: SyncWindow | None,
+        now: datetime,
+    ) -> None:
+        calendar_id = calendar["id"]
+        generation = calendar["sync_generation"] + (1 if full_window else 0)
+        rows = [
+            {
+                "calendar": calendar_id,
+                "remote_id": change.event.remote_id,
+                "ical_uid": change.event.ical_uid,
+                "etag": change.event.etag,
+                "start_at": change.facts.start,
+                "end_at": change.facts.end,
+                "all_day": change.facts.all_day,
+                "busy": change.facts.busy,
+                "tentative": change.facts.tentative,
+                "private": change.facts.private,
+                # Private events keep no details at all (DESIGN.md).
+                "title": None if change.facts.private else change.facts.title,
+                "recurring_event_id": change.event.recurring_event_id,
+                "original_start": change.event.original_start,
+                "sync_generation": generation,
+            }
+            for change in changes.writes
+        ]
+        values: dict[str, Any] = {
+            "sync_token": token,
+            "last_synced_at": now,
+            "last_error": "",
+            "sync_generation": generation,
+        }
+        if full_window is not None:
+            values["full_sync_window_start"] = full_window.start
+            values["full_sync_window_end"] = full_window.end
+        async with write_transaction():
+            await repository.upsert_blocks(rows)
+            if full_window is not None:
+                await repository.delete_blocks_not_of(calendar_id, generation)
+            else:
+                await repository.delete_blocks(calendar_id, changes.deletions)
+            await repository.update_calendar(calendar_id, values)
+
+    # -- failures -----------------------------------------------------------------------
+
+    async def _reconnect_needed(self, account: dict[str, Any], exc: AuthExpired) -> None:
+        logger.warning("calendar account %s needs reconnecting: %s", account["id"], exc)
+        message = "Access was revoked or has expired: reconnect the account."
+        async with write_transaction():
+            first = await repository.mark_reconnect_needed(account["id"], message, self.env.clock())
+            if first:
+                await queue_reconnect_email(
+                    account, mail_from=self.env.mail_from, public_url=self.env.public_url
+                )
+        if first and self._on_queued is not None:
+            self._on_queued()
+
+    async def _failed(
+        self, account: dict[str, Any], calendar: dict[str, Any], exc: Exception
+    ) -> SyncOutcome:
+        detail = getattr(exc, "detail", str(exc))
+        logger.warning("calendar %s sync failed: %s", calendar["id"], detail)
+        await repository.update_calendar(calendar["id"], {"last_error": detail[:2000]})
+        if not isinstance(exc, RateLimited | Unavailable):
+            # Not a passing outage: the account as a whole needs the host's eyes
+            # (a deleted calendar, missing permission, a lost vault key).
+            await repository.update_account(
+                account["id"], {"status": "error", "status_message": detail[:2000]}
+            )
+        return SyncOutcome(calendar["id"], ok=False, error=detail)

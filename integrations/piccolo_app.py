@@ -1,0 +1,23 @@
+"""Piccolo app for integrations: calendar accounts, calendars, busy blocks, push."""
+
+from __future__ import annotations
+
+import os
+
+from piccolo.conf.apps import AppConfig
+
+from integrations.calendars.tables import (
+    BusyBlock,
+    Calendar,
+    CalendarAccount,
+    EventTypeCalendar,
+    PushChannel,
+)
+
+APP_CONFIG = AppConfig(
+    app_name="integrations",
+    migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
+    table_classes=[CalendarAccount, Calendar, BusyBlock, PushChannel, EventTypeCalendar],
+    migration_dependencies=["booking.piccolo_app"],
+    commands=[],
+)

@@ -1,0 +1,83 @@
+"""One harness per provider adapter. A new adapter (Microsoft, CalDAV, ICS) joins the
+contract suite by adding a param to ``harness`` and a class like GoogleHarness."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal, Protocol
+
+import pytest
+
+from integrations.calendars.google.client import GoogleCalendarProvider
+from integrations.calendars.google.oauth import GoogleTokens
+from integrations.calendars.provider import CalendarProvider
+from tests.emulators.google import GoogleCalendarEmulator
+from tests.integrations.calendars.helpers import google_app
+
+Fault = Literal["auth", "rate", "unavailable"]
+
+
+class Harness(Protocol):
+    """The provider under test, and the hands of its user in the provider's own UI."""
+
+    provider: CalendarProvider
+    calendar_id: str
+    #: An address that accepts push notifications, or None if the provider has no push.
+    push_address: str | None
+
+    def seed(self, summary: str, start: datetime, end: datetime) -> str: ...
+    def edit(self, remote_id: str, summary: str) -> None: ...
+    def remove(self, remote_id: str) -> None: ...
+    def expire_sync_state(self) -> None: ...
+    def fail_next(self, fault: Fault, retry_after: int | None = None) -> None: ...
+
+
+@dataclass
+class GoogleHarness:
+    google: GoogleCalendarEmulator
+    provider: CalendarProvider
+    calendar_id: str = "contract@example.com"
+    push_address: str | None = "http://127.0.0.1:9/webhooks/google"
+
+    def seed(self, summary: str, start: datetime, end: datetime) -> str:
+        return str(
+            self.google.add_event(self.calendar_id, summary=summary, start=start, end=end)["id"]
+        )
+
+    def edit(self, remote_id: str, summary: str) -> None:
+        self.google.edit_event(self.calendar_id, remote_id, summary=summary)
+
+    def remove(self, remote_id: str) -> None:
+        self.google.delete_event(self.calendar_id, remote_id)
+
+    def expire_sync_state(self) -> None:
+        self.google.expire_sync_tokens()
+
+    def fail_next(self, fault: Fault, retry_after: int | None = None) -> None:
+        if fault == "auth":
+            self.google.revoke_refresh_token()
+            self.google.expire_access_tokens()
+        elif fault == "rate":
+            self.google.fail_next(1, 429, "rateLimitExceeded", retry_after=retry_after)
+        else:
+            self.google.fail_next(1, 503, "backendError")
+
+
+@pytest.fixture(params=["google"])
+def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
+    if request.param == "google":
+        with GoogleCalendarEmulator(user_email="contract@example.com") as google:
+            app = google_app(google)
+            tokens = google.issue_tokens()
+            provider = GoogleCalendarProvider(
+                app,
+                GoogleTokens(
+                    tokens["access_token"],
+                    tokens["refresh_token"],
+                    app.now() + timedelta(seconds=tokens["expires_in"]),
+                    tokens["scope"],
+                ),
+            )
+            yield GoogleHarness(google, provider)
