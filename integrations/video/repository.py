@@ -1,0 +1,80 @@
+"""All queries on video accounts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from integrations.video.tables import VideoAccount
+
+# What a (re)connect replaces: a reconnect starts a new grant with a clean status.
+_CONNECT_COLUMNS = (
+    VideoAccount.provider,
+    VideoAccount.credentials,
+    VideoAccount.external_user_id,
+    VideoAccount.external_email,
+    VideoAccount.display_name,
+    VideoAccount.status,
+    VideoAccount.status_message,
+    VideoAccount.connected_at,
+    VideoAccount.reconnect_notified_at,
+)
+
+
+def transaction() -> Any:
+    return VideoAccount._meta.db.transaction()
+
+
+def _select() -> Any:
+    return VideoAccount.select(
+        *VideoAccount.all_columns(),
+        VideoAccount.host.name.as_alias("host_name"),
+        VideoAccount.host.email.as_alias("host_email"),
+    )
+
+
+async def of_host(host_id: int) -> dict[str, Any] | None:
+    row: dict[str, Any] | None = await _select().where(VideoAccount.host == host_id).first()
+    return row
+
+
+async def connected(host_id: int) -> bool:
+    return await VideoAccount.exists().where(
+        (VideoAccount.host == host_id) & (VideoAccount.status == "ok")
+    )
+
+
+async def save(host_id: int, values: dict[str, Any]) -> None:
+    """Insert the host's account, or replace the one there (one per host)."""
+    await VideoAccount.insert(VideoAccount(host=host_id, **values)).on_conflict(
+        target=VideoAccount.host, action="DO UPDATE", values=list(_CONNECT_COLUMNS)
+    )
+
+
+async def save_credentials(account_id: int, ciphertext: str) -> None:
+    await VideoAccount.update({VideoAccount.credentials: ciphertext}).where(
+        VideoAccount.id == account_id
+    )
+
+
+async def mark_reconnect_needed(account_id: int, message: str, now: datetime) -> bool:
+    """Flag the account; True only for the caller that flagged it first (who e-mails)."""
+    await VideoAccount.update(
+        {VideoAccount.status: "reconnect_needed", VideoAccount.status_message: message}
+    ).where(VideoAccount.id == account_id)
+    # Compare-and-set: two jobs hitting the same dead grant must not both e-mail.
+    rows = (
+        await VideoAccount.update({VideoAccount.reconnect_notified_at: now})
+        .where((VideoAccount.id == account_id) & VideoAccount.reconnect_notified_at.is_null())
+        .returning(VideoAccount.id)
+    )
+    return bool(rows)
+
+
+async def delete(host_id: int, account_id: int) -> bool:
+    rows = (
+        await VideoAccount.delete()
+        .where((VideoAccount.host == host_id) & (VideoAccount.id == account_id))
+        .returning(VideoAccount.id)
+    )
+    return bool(rows)

@@ -1,0 +1,129 @@
+"""Rules for video accounts: connecting Zoom, its status, disconnecting, and the Zoom
+client the meeting jobs use. No HTTP handling here."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Any, cast
+
+from booking.errors import InvalidInput, NotFound
+from integrations.vault import VaultError
+from integrations.video import repository
+from integrations.video.environment import VIDEO_TAB_PATH, VideoEnvironment
+from integrations.video.reconnect import queue_reconnect_email
+from integrations.video.schemas import AccountStatus, VideoAccount
+from integrations.zoom import ZoomApp, ZoomAuthError, ZoomClient, ZoomTokens, ZoomUser
+
+#: A token refresh saved from a worker thread waits this long for the database.
+_SAVE_TIMEOUT = 60.0
+
+
+def _to_account(row: dict[str, Any]) -> VideoAccount:
+    return VideoAccount(
+        id=row["id"],
+        provider=row["provider"],
+        user_id=row["external_user_id"],
+        email=row["external_email"],
+        display_name=row["display_name"],
+        status=cast(AccountStatus, row["status"]),
+        status_message=row["status_message"],
+        connected_at=row["connected_at"],
+    )
+
+
+def zoom_app(env: VideoEnvironment) -> ZoomApp:
+    if env.zoom is None:
+        raise InvalidInput("provider", "Zoom is not configured on this server (ZOOM_CLIENT_ID).")
+    return env.zoom
+
+
+async def zoom_connected(host_id: int) -> bool:
+    """Whether the host can have Zoom meetings now (event types' location "zoom")."""
+    return await repository.connected(host_id)
+
+
+async def list_accounts(host_id: int) -> list[VideoAccount]:
+    row = await repository.of_host(host_id)
+    return [] if row is None else [_to_account(row)]
+
+
+async def connect_zoom(
+    env: VideoEnvironment, host_id: int, code: str, verifier: str, now: datetime
+) -> VideoAccount:
+    """Finish the consent: redeem the code, ask Zoom who granted it, store both.
+
+    Connecting again (a reconnect, or another Zoom user) replaces the grant and
+    clears the status.
+    """
+    app = zoom_app(env)
+    tokens = await asyncio.to_thread(app.exchange_code, code, env.zoom_redirect_uri, verifier)
+
+    def who() -> tuple[ZoomUser, ZoomTokens]:
+        # Fresh tokens do not refresh here; client.tokens covers it if they ever did.
+        with ZoomClient(app, tokens, lambda _fresh: None) as client:
+            return client.me(), client.tokens
+
+    user, tokens = await asyncio.to_thread(who)
+    await repository.save(
+        host_id,
+        {
+            "provider": "zoom",
+            "credentials": env.vault.encrypt(tokens.to_dict()),
+            "external_user_id": user.id,
+            "external_email": user.email,
+            "display_name": user.display_name,
+            "status": "ok",
+            "status_message": "",
+            "connected_at": now,
+            "reconnect_notified_at": None,
+        },
+    )
+    row = await repository.of_host(host_id)
+    if row is None:  # deleted between the two statements: a concurrent disconnect
+        raise NotFound("The Zoom account was disconnected meanwhile.")
+    return _to_account(row)
+
+
+async def disconnect(host_id: int, account_id: int) -> None:
+    """Forget the account and its tokens. Meetings already made stay in Zoom."""
+    if not await repository.delete(host_id, account_id):
+        raise NotFound("No such video account.")
+
+
+def zoom_client(env: VideoEnvironment, account: dict[str, Any]) -> ZoomClient:
+    """A client for the account, to be used in a worker thread (``asyncio.to_thread``).
+
+    Call on the event loop. Every token pair Zoom issues is encrypted and saved before
+    the client goes on: Zoom has already spent the old refresh token. Stored tokens
+    that cannot be decrypted (the key changed) need a reconnect like a revoked grant.
+    """
+    loop = asyncio.get_running_loop()
+    account_id = account["id"]
+    try:
+        tokens = ZoomTokens.from_dict(env.vault.decrypt(account["credentials"]))
+    except VaultError as exc:
+        raise ZoomAuthError(f"the stored Zoom tokens cannot be read: {exc}") from exc
+
+    def store(fresh: ZoomTokens) -> None:
+        # Runs in the client's worker thread: hop onto the loop and wait for the write.
+        saved = asyncio.run_coroutine_threadsafe(
+            repository.save_credentials(account_id, env.vault.encrypt(fresh.to_dict())), loop
+        )
+        saved.result(timeout=_SAVE_TIMEOUT)
+
+    return ZoomClient(zoom_app(env), tokens, store)
+
+
+async def reconnect_needed(
+    env: VideoEnvironment, account: dict[str, Any], reason: str, now: datetime
+) -> None:
+    """Flag the account "reconnect needed" and e-mail the host (once per grant)."""
+    message = f"{reason} Reconnect Zoom on the video conferencing tab."
+    async with repository.transaction():
+        if await repository.mark_reconnect_needed(account["id"], message, now):
+            await queue_reconnect_email(
+                account,
+                mail_from=env.bookings.mail_from,
+                tab_url=env.public_url.rstrip("/") + VIDEO_TAB_PATH,
+            )
