@@ -127,11 +127,31 @@ class SmtpSender:
 
     async def send(self, message: EmailMessage) -> None:
         """Hand ``message`` to the server; sender and recipients come from its headers."""
+        await self._deliver(message)
+
+    async def send_raw(self, data: bytes, *, sender: str, recipients: list[str]) -> None:
+        """Send an already serialised message byte for byte.
+
+        The outbox stores messages serialised once; parsing and re-flattening them would
+        let CPython refold headers (a 70-78 character Subject comes back with a leading
+        space), so what was composed is exactly what is sent.
+        """
+        await self._deliver(data, sender=sender, recipients=recipients)
+
+    async def _deliver(
+        self,
+        message: EmailMessage | bytes,
+        *,
+        sender: str | None = None,
+        recipients: list[str] | None = None,
+    ) -> None:
         endpoint = self.endpoint
         where = f"{endpoint.host}:{endpoint.port}"
         try:
             refused, _ = await aiosmtplib.send(
                 message,
+                sender=sender,
+                recipients=recipients,
                 hostname=endpoint.host,
                 port=endpoint.port,
                 username=endpoint.username,

@@ -4,26 +4,43 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
-from litestar import Litestar, Router
+from litestar import Litestar, Request, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
+from litestar.stores.base import Store
+from litestar.stores.memory import MemoryStore
+from litestar.stores.redis import RedisStore
 from litestar.template.config import TemplateConfig
 from redis.asyncio import Redis
 
+from booking.bookings.links import LinkSigner
+from booking.bookings.service import BookingEnvironment
+from integrations.calendars.conflicts import busy_blocks
+from integrations.mail import SmtpSender
+from integrations.outbox import OutboxRunner
+from integrations.video.environment import VideoEnvironment
+from integrations.video.jobs import video_job_handlers
+from integrations.zoom import ZoomApp, ZoomEndpoints
 from web import database
-from web.api.me import MeController
+from web.api.routes import HOST_API, PUBLIC_API, WEBHOOKS
 from web.auth import provide_host, require_token
+from web.calendars import calendar_services, token_vault
 from web.errors import EXCEPTION_HANDLERS
 from web.health import healthz
 from web.logs import structlog_plugin
 from web.pages import account
+from web.pages import booking as booking_pages
+from web.pages import calendars as calendar_pages
+from web.pages import video as video_pages
 from web.settings import Settings
 
 HERE = Path(__file__).parent
@@ -35,37 +52,118 @@ def _derived_key(secret: str, purpose: str) -> bytes:
     return hashlib.sha256(f"rendezvous:{purpose}:{secret}".encode()).digest()
 
 
+def booking_environment(settings: Settings) -> BookingEnvironment:
+    return BookingEnvironment(
+        links=LinkSigner(settings.public_url, _derived_key(settings.secret_key, "links")),
+        mail_from=settings.mail_from,
+        conflicts=busy_blocks,
+    )
+
+
+def video_environment(settings: Settings, env: BookingEnvironment) -> VideoEnvironment:
+    zoom = None
+    if settings.zoom is not None:
+        zoom = ZoomApp(
+            settings.zoom.client_id,
+            settings.zoom.client_secret,
+            endpoints=ZoomEndpoints(
+                settings.zoom_authorize_url, settings.zoom_token_url, settings.zoom_api_base
+            ),
+        )
+    return VideoEnvironment(
+        vault=token_vault(settings), bookings=env, public_url=settings.public_url, zoom=zoom
+    )
+
+
+def _rate_limit_store(redis: Redis | None) -> Store:
+    # Shared across processes when Redis is configured, so N workers do not give N x the limit.
+    if redis is None:
+        return MemoryStore()
+    return RedisStore(redis, namespace="rendezvous:rate_limit", handle_client_shutdown=False)
+
+
 def create_app(settings: Settings) -> Litestar:
     engine = database.build_engine(settings.database_url)
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    env = booking_environment(settings)
+    video = video_environment(settings, env)
+    runner = OutboxRunner(
+        SmtpSender(settings.smtp_url) if settings.smtp_url else None,
+        handlers=video_job_handlers(video),
+    )
+    calendars = calendar_services(settings, on_queued=runner.kick)
 
     async def connect() -> None:
         database.bind(engine)
         await database.start(engine)
+        runner.start()
+        calendars.runner.start()
 
     async def disconnect() -> None:
+        await calendars.runner.stop()
+        await runner.stop()
         await database.stop(engine)
         if redis is not None:
             await redis.aclose()
 
+    async def after_write(request: Request[Any, Any, Any]) -> None:
+        # Deliver what a write queued (e-mails) now rather than at the next poll.
+        if request.method not in {"GET", "HEAD", "OPTIONS"}:
+            runner.kick()
+
+    rate_limit = RateLimitConfig(
+        rate_limit=("minute", settings.rate_limit_per_minute),
+        # Only writes: invitees browse slots freely, but booking is what gets abused.
+        check_throttle_handler=lambda request: request.method == "POST",
+    )
+
     api = Router(
         path="/api/v1",
-        route_handlers=[MeController],
+        route_handlers=HOST_API,
         guards=[require_token],
         dependencies={"host": Provide(provide_host)},
         security=[{"BearerToken": []}],
+        after_response=after_write,
+    )
+    public = Router(
+        path="/api/v1/public",
+        route_handlers=PUBLIC_API,
+        middleware=[rate_limit.middleware],
+        after_response=after_write,
+        tags=["Public booking"],
     )
     secure = settings.public_url.startswith("https://")
     return Litestar(
         route_handlers=[
             healthz,
             api,
+            public,
             account.router,
+            calendar_pages.router,
+            booking_pages.router,
+            video_pages.router,
+            *WEBHOOKS,
             create_static_files_router(path="/static", directories=[HERE / "static"]),
         ],
         on_startup=[connect],
         on_shutdown=[disconnect],
-        state=State({"settings": settings, "engine": engine, "redis": redis}),
+        state=State(
+            {
+                "settings": settings,
+                "engine": engine,
+                "redis": redis,
+                "outbox": runner,
+                "env": env,
+                "calendars": calendars,
+                "video": video,
+            }
+        ),
+        dependencies={
+            "env": Provide(lambda: env, sync_to_thread=False),
+            "calendar_services": Provide(lambda: calendars, sync_to_thread=False),
+            "video": Provide(lambda: video, sync_to_thread=False),
+        },
+        stores={"rate_limit": _rate_limit_store(redis)},
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[
             CookieBackendConfig(
@@ -80,7 +178,8 @@ def create_app(settings: Settings) -> Litestar:
             cookie_secure=secure,
             # The API authenticates with bearer tokens, which a browser never sends on
             # its own, so cross-site forgery does not apply there.
-            exclude=["/api/"],
+            # Push notifications prove themselves with their channel token.
+            exclude=["/api/", "/webhooks/"],
         ),
         template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(

@@ -10,6 +10,8 @@ from typing import TypeVar
 import click
 
 from booking.errors import DomainError
+from booking.event_types import service as event_types
+from booking.event_types.schemas import EventTypeCreate
 from booking.hosts import service as hosts
 from booking.hosts.schemas import HostCreate
 from web import database
@@ -126,6 +128,26 @@ def tokens_create(email: str, label: str) -> None:
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - printed for the newcomer; a demo only
+DEMO_EVENT_TYPES = (
+    EventTypeCreate(
+        title="Intro call",
+        slug="intro",
+        description="A quick first conversation.",
+        duration_minutes=15,
+        location_kind="phone",
+        location_value="+49 30 1234567",
+    ),
+    EventTypeCreate(
+        title="Consultation",
+        slug="consultation",
+        description="An hour to go through your project in depth.",
+        duration_minutes=60,
+        buffer_after_minutes=15,
+        minimum_notice_minutes=240,
+        location_kind="in_person",
+        location_value="Alexanderplatz 1, Berlin",
+    ),
+)
 
 
 @main.command()
@@ -145,7 +167,18 @@ def demo() -> None:
                     password=DEMO_PASSWORD,
                 )
             )
+        # The default schedule already holds Mon-Fri 09:00-17:00; add the two event
+        # types a newcomer can book at once.
+        existing = {et.slug for et in await event_types.list_for_host(host.id)}
+        for demo in DEMO_EVENT_TYPES:
+            if demo.slug not in existing:
+                await event_types.create(host.id, demo)
         return host.slug
 
     slug = _run_db(_settings(), work)
-    click.echo(f"Demo host: sign in at /login as {DEMO_EMAIL} / {DEMO_PASSWORD}; page /{slug}")
+    click.echo(f"Demo host: sign in at /login as {DEMO_EMAIL} / {DEMO_PASSWORD}")
+    click.echo(f"Booking page: /{slug}  (event types: /{slug}/intro, /{slug}/consultation)")
+
+
+if __name__ == "__main__":
+    main()

@@ -11,7 +11,9 @@ from typing import Any
 from piccolo.conf.apps import AppRegistry
 from piccolo.engine.base import Engine
 
-APP_REGISTRY = AppRegistry(apps=["booking.piccolo_app"])
+APP_REGISTRY = AppRegistry(
+    apps=["booking.piccolo_app", "integrations.piccolo_app", "integrations.video.piccolo_app"]
+)
 
 
 def _engine_from_env() -> Engine[Any]:

@@ -12,9 +12,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from cryptography.fernet import Fernet
+
 DEFAULT_VAR_DIR = Path("var")
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 DEFAULT_MAIL_FROM = "Rendezvous <no-reply@localhost>"
+GOOGLE_AUTH_URI = "https://accounts.google.com/o/oauth2/v2/auth"
+GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"  # noqa: S105 (a URL)
+GOOGLE_API_ENDPOINT = "https://www.googleapis.com/calendar/v3/"
+ZOOM_AUTHORIZE_URL = "https://zoom.us/oauth/authorize"
+ZOOM_TOKEN_URL = "https://zoom.us/oauth/token"  # noqa: S105 (a URL)
+ZOOM_API_BASE = "https://api.zoom.us/v2"
 
 
 class ConfigError(Exception):
@@ -38,11 +46,26 @@ class Settings:
     public_url: str = DEFAULT_PUBLIC_URL
     smtp_url: str | None = None
     mail_from: str = DEFAULT_MAIL_FROM
+    rate_limit_per_minute: int = 20
     log_level: str = "INFO"
     log_json: bool = True
     google: OAuthClient | None = None
     microsoft: OAuthClient | None = None
     zoom: OAuthClient | None = None
+    # Provider endpoints: the real ones unless pointed at an emulator or a proxy.
+    google_auth_uri: str = GOOGLE_AUTH_URI
+    google_token_uri: str = GOOGLE_TOKEN_URI
+    google_api_endpoint: str = GOOGLE_API_ENDPOINT
+    zoom_authorize_url: str = ZOOM_AUTHORIZE_URL
+    zoom_token_url: str = ZOOM_TOKEN_URL
+    zoom_api_base: str = ZOOM_API_BASE
+    #: Fernet keys for provider tokens at rest; the first encrypts, all decrypt.
+    #: Empty only when Settings is built directly (tests): web derives one then.
+    token_encryption_keys: tuple[str, ...] = ()
+    calendar_sync_minutes: int = 15
+    calendar_stale_minutes: int = 60
+    push_notifications: bool = False
+    push_debounce_seconds: float = 2.0
 
     @property
     def is_sqlite(self) -> bool:
@@ -63,11 +86,27 @@ class Settings:
             ),
             smtp_url=_url(env, "SMTP_URL", {"smtp", "smtps", "smtp+starttls"}),
             mail_from=env.get("MAIL_FROM") or DEFAULT_MAIL_FROM,
+            rate_limit_per_minute=_positive_int(env, "RATE_LIMIT_PER_MINUTE", 20),
             log_level=_choice(env, "LOG_LEVEL", {"DEBUG", "INFO", "WARNING", "ERROR"}, "INFO"),
             log_json=_choice(env, "LOG_FORMAT", {"json", "console"}, "json") == "json",
             google=_oauth(env, "GOOGLE"),
             microsoft=_oauth(env, "MICROSOFT"),
             zoom=_oauth(env, "ZOOM"),
+            google_auth_uri=_url(env, "GOOGLE_AUTH_URI", {"http", "https"}) or GOOGLE_AUTH_URI,
+            google_token_uri=_url(env, "GOOGLE_TOKEN_URI", {"http", "https"}) or GOOGLE_TOKEN_URI,
+            google_api_endpoint=_api_endpoint(env),
+            zoom_authorize_url=_url(env, "ZOOM_AUTHORIZE_URL", {"http", "https"})
+            or ZOOM_AUTHORIZE_URL,
+            zoom_token_url=_url(env, "ZOOM_TOKEN_URL", {"http", "https"}) or ZOOM_TOKEN_URL,
+            # The client appends paths such as /users/me to it.
+            zoom_api_base=(_url(env, "ZOOM_API_BASE", {"http", "https"}) or ZOOM_API_BASE).rstrip(
+                "/"
+            ),
+            token_encryption_keys=_token_keys(env.get("TOKEN_ENCRYPTION_KEY"), var_dir),
+            calendar_sync_minutes=_positive_int(env, "CALENDAR_SYNC_MINUTES", 15),
+            calendar_stale_minutes=_positive_int(env, "CALENDAR_STALE_MINUTES", 60),
+            push_notifications=_choice(env, "PUSH_NOTIFICATIONS", {"on", "off"}, "off") == "on",
+            push_debounce_seconds=_seconds(env, "PUSH_DEBOUNCE_SECONDS", 2.0),
         )
 
 
@@ -126,6 +165,53 @@ def _secret_key(value: str | None, var_dir: Path) -> str:
     return key
 
 
+def _api_endpoint(env: Mapping[str, str]) -> str:
+    value = _url(env, "GOOGLE_API_ENDPOINT", {"http", "https"})
+    if value is None:
+        return GOOGLE_API_ENDPOINT
+    # The client joins method paths onto it, and they start below /calendar/v3/.
+    if not value.rstrip("/").endswith("/calendar/v3"):
+        raise ConfigError("GOOGLE_API_ENDPOINT", f"'{value}' must end with /calendar/v3/")
+    return value.rstrip("/") + "/"
+
+
+def _token_keys(value: str | None, var_dir: Path) -> tuple[str, ...]:
+    if value and value.strip():
+        keys = tuple(k.strip() for k in value.split(",") if k.strip())
+        for position, key in enumerate(keys, start=1):
+            try:
+                Fernet(key)
+            except ValueError:
+                raise ConfigError(
+                    "TOKEN_ENCRYPTION_KEY",
+                    f"key {position} is not a Fernet key (32 url-safe base64-encoded bytes)",
+                ) from None
+        return keys
+    # Embedded default, like the secret key: generated once and kept, because
+    # losing it means every calendar account must be connected again.
+    key_file = var_dir / "token_key"
+    if key_file.exists():
+        return (key_file.read_text().strip(),)
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = Fernet.generate_key().decode("ascii")
+    key_file.touch(mode=0o600)
+    key_file.write_text(key)
+    return (key,)
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 3600:
+        raise ConfigError(name, f"'{raw}' must be a number of seconds from 0 to 3600")
+    return value
+
+
 def _choice(env: Mapping[str, str], name: str, allowed: set[str], default: str) -> str:
     raw = env.get(name, "").strip()
     if not raw:
@@ -134,6 +220,15 @@ def _choice(env: Mapping[str, str], name: str, allowed: set[str], default: str) 
     if value not in allowed:
         raise ConfigError(name, f"'{raw}' must be one of {', '.join(sorted(allowed))}")
     return value
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise ConfigError(name, f"'{raw}' must be a whole number of at least 1")
+    return int(raw)
 
 
 def _oauth(env: Mapping[str, str], prefix: str) -> OAuthClient | None:

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import email
 import ipaddress
 import socket
 import ssl
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email import policy
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -26,79 +22,12 @@ from booking.notifications.emails import compose
 from booking.notifications.ics import build_ics
 from integrations.mail import MailDeliveryError, SmtpEndpoint, SmtpSender, parse_smtp_url
 from tests.booking.notifications import make_invite
+from tests.integrations.conftest import StartServer
+from tests.integrations.smtp import HOST, Handler, free_port
 
-HOST = "127.0.0.1"
 USER = "ada@example.com"
 PASSWORD = "p@ss:w/rd%"  # every character that needs percent-encoding in a URL
 URL_CREDENTIALS = "ada%40example.com:p%40ss%3Aw%2Frd%25"
-
-
-@dataclass
-class Received:
-    envelope: Envelope
-    tls: bool
-
-    @property
-    def message(self) -> EmailMessage:
-        assert isinstance(self.envelope.content, bytes)
-        parsed = email.message_from_bytes(self.envelope.content, policy=policy.default)
-        assert isinstance(parsed, EmailMessage)
-        return parsed
-
-
-@dataclass
-class Handler:
-    """Collects what arrives; ``rcpt_reply``/``data_reply`` make the server refuse."""
-
-    rcpt_reply: Callable[[str], str | None] = lambda _address: None
-    data_reply: str | None = None
-    received: list[Received] = field(default_factory=list)
-
-    async def handle_RCPT(
-        self,
-        server: SMTP,
-        session: Session,
-        envelope: Envelope,
-        address: str,
-        rcpt_options: list[str],
-    ) -> str:
-        refusal = self.rcpt_reply(address)
-        if refusal:
-            return refusal
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        if self.data_reply:
-            return self.data_reply
-        self.received.append(Received(envelope, tls=session.ssl is not None))
-        return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-StartServer = Callable[..., int]
-
-
-@pytest.fixture
-def start_server() -> Iterator[StartServer]:
-    """Start an aiosmtpd Controller on a free port; every one is stopped afterwards."""
-    controllers: list[Controller] = []
-
-    def start(handler: Handler, **options: Any) -> int:
-        controller = Controller(handler, hostname=HOST, port=free_port(), **options)
-        controller.start()
-        controllers.append(controller)
-        return int(controller.port)
-
-    yield start
-    for controller in controllers:
-        controller.stop()
 
 
 @dataclass(frozen=True)

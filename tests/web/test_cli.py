@@ -9,6 +9,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
+from booking.event_types import service as event_types
 from tests.conftest import serve_in_loop
 from web.app import create_app
 from web.cli import main
@@ -67,3 +68,22 @@ def test_bad_configuration_names_the_variable(env: dict[str, str]) -> None:
     result = CliRunner(env={**env, "DATABASE_URL": "mysql://nope"}).invoke(main, ["migrate"])
     assert result.exit_code != 0
     assert "DATABASE_URL" in result.output
+
+
+def test_demo_gives_a_bookable_host_and_is_idempotent(env: dict[str, str]) -> None:
+    runner = CliRunner(env=env)
+    assert runner.invoke(main, ["migrate"]).exit_code == 0
+    first = runner.invoke(main, ["demo"])
+    second = runner.invoke(main, ["demo"])
+    assert first.exit_code == second.exit_code == 0, first.output + second.output
+    assert "/demo/intro" in first.output
+
+    async def fetch() -> tuple[int, list[str]]:
+        async with serve_in_loop(create_app(Settings.from_env(env))) as client:
+            page = await client.get("/api/v1/public/demo/intro")
+            listed = await event_types.list_listed("demo")
+            return page.status_code, sorted(et.slug for et in listed[1])
+
+    status, slugs = asyncio.run(fetch())
+    assert status == 200
+    assert slugs == ["consultation", "intro"], "running demo twice creates nothing twice"

@@ -104,9 +104,15 @@ async def test_sign_out_ends_the_session(client: httpx.AsyncClient, ada: SignedI
     assert (await client.get("/dashboard")).status_code == 303
 
 
-@pytest.mark.parametrize("path", ["/no-such-page"])
-async def test_unknown_page_is_a_friendly_html_page(client: httpx.AsyncClient, path: str) -> None:
+@pytest.mark.parametrize(
+    ("path", "heading"),
+    [("/no/such/page", "Not Found"), ("/no-such-host", "Not found")],
+)
+async def test_unknown_page_is_a_friendly_html_page(
+    client: httpx.AsyncClient, path: str, heading: str
+) -> None:
     response = await client.get(path, headers={"Accept": "text/html"})
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("text/html")
-    assert "<h1>Not Found</h1>" in response.text
+    assert f"<h1>{heading}</h1>" in response.text
+    assert "Traceback" not in response.text

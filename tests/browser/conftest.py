@@ -1,0 +1,145 @@
+"""A real server and Debian's chromium for end-to-end tests of the booking pages.
+
+The app runs as ``uvicorn web.main:app`` in a subprocess, as in production, on a
+loopback socket this process binds first and hands over (``--fd``): connections made
+before uvicorn is up wait in the socket's backlog, so nothing has to poll for readiness.
+It runs on real time (another process cannot be frozen), so its host is available
+around the clock and the event type needs no notice: a slot is always near.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from booking.event_types import service as event_types
+from booking.event_types.schemas import EventTypeCreate
+from booking.hosts import service as hosts
+from booking.hosts.schemas import HostCreate
+from booking.schedules import service as schedules
+from booking.schedules.schemas import WEEKDAYS, ScheduleUpdate
+from tests.conftest import unavailable
+from web import database
+
+CHROMIUM = Path("/usr/bin/chromium")
+# The launch recipe of the shared setup notes: Debian's chromium, headless, in a container.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+BROWSER_ZONE = "America/New_York"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+    host_slug: str
+    event_slug: str
+
+
+async def _seed(database_url: str) -> None:
+    engine = database.build_engine(database_url)
+    database.bind(engine)
+    await database.start(engine)
+    try:
+        host = await hosts.create(
+            HostCreate(
+                email="ada@example.com",
+                slug="ada",
+                time_zone="Europe/Berlin",
+                name="Ada Lovelace",
+            )
+        )
+        default = await schedules.get_default(host.id)
+        await schedules.update(
+            host.id, default.id, ScheduleUpdate(weekly={day: ["00:00-24:00"] for day in WEEKDAYS})
+        )
+        await event_types.create(
+            host.id,
+            EventTypeCreate(
+                title="Intro call",
+                slug="intro",
+                description="A first talk about your project.",
+                duration_minutes=30,
+                minimum_notice_minutes=0,
+                location_kind="phone",
+                location_value="+49 30 1234567",
+            ),
+        )
+    finally:
+        await database.stop(engine)
+
+
+@pytest.fixture
+def live_server(tmp_path: Path, sqlite_template: Path) -> Iterator[LiveServer]:
+    db_path = tmp_path / "db.sqlite3"
+    shutil.copyfile(sqlite_template, db_path)
+    database_url = f"sqlite:///{db_path}"
+    asyncio.run(_seed(database_url))
+
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    log = (tmp_path / "server.log").open("wb")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "web.main:app", "--fd", str(listener.fileno())],
+        pass_fds=[listener.fileno()],
+        cwd=Path(__file__).resolve().parents[2],
+        env={
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "b" * 48,
+            "PUBLIC_URL": url,
+            "RENDEZVOUS_VAR_DIR": str(tmp_path / "var"),
+            "LOG_LEVEL": "WARNING",
+        },
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    listener.close()  # the server holds its own copy of the socket now
+    try:
+        yield LiveServer(url=url, host_slug="ada", event_slug="intro")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        unavailable(f"Debian's chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(
+        timezone_id=BROWSER_ZONE, locale="en-US", viewport={"width": 1200, "height": 900}
+    )
+    context.set_default_timeout(10_000)
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    yield opened
+    context.close()
+    assert errors == [], "the page's script failed"

@@ -1,0 +1,117 @@
+"""Calendar accounts, calendars, and the calendars each event type checks."""
+
+from __future__ import annotations
+
+from litestar import Controller, delete, get, patch, post, put
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+
+from booking.errors import InvalidInput
+from booking.hosts.schemas import Host
+from integrations.calendars import service as calendars
+from integrations.calendars.schemas import (
+    Calendar,
+    CalendarAccount,
+    CalendarAccountConnect,
+    CalendarUpdate,
+    ConnectLink,
+    EventTypeCalendars,
+    EventTypeCalendarsUpdate,
+)
+from web.calendars import CalendarServices
+
+#: The page that starts Google's consent screen (it needs the browser session).
+GOOGLE_CONNECT_PATH = "/calendars/google/connect"
+
+
+class CalendarAccountController(Controller):
+    path = "/calendar-accounts"
+    tags = ["Calendars"]
+
+    @get(operation_id="listCalendarAccounts", summary="Connected calendar accounts")
+    async def list_accounts(self, host: NamedDependency[Host]) -> list[CalendarAccount]:
+        return await calendars.list_accounts(host.id)
+
+    @post(
+        operation_id="connectCalendarAccount",
+        summary="Start connecting an account: returns the address to open in a browser",
+        status_code=201,
+    )
+    async def connect_account(
+        self,
+        calendar_services: NamedDependency[CalendarServices],
+        data: JSONBody[CalendarAccountConnect],
+    ) -> ConnectLink:
+        if calendar_services.env.google is None:
+            raise InvalidInput("provider", "Google is not configured on this server.")
+        return ConnectLink(authorize_url=calendar_services.env.public_url + GOOGLE_CONNECT_PATH)
+
+    @delete(
+        "/{account_id:int}",
+        operation_id="disconnectCalendarAccount",
+        summary="Disconnect an account: stops its push channels, forgets its events",
+    )
+    async def disconnect_account(
+        self,
+        host: NamedDependency[Host],
+        calendar_services: NamedDependency[CalendarServices],
+        account_id: FromPath[int],
+    ) -> None:
+        await calendars.disconnect(
+            calendar_services.env, calendar_services.sync, host.id, account_id
+        )
+
+
+class CalendarController(Controller):
+    path = "/calendars"
+    tags = ["Calendars"]
+
+    @get(operation_id="listCalendars", summary="Calendars of every connected account")
+    async def list_calendars(
+        self, host: NamedDependency[Host], calendar_services: NamedDependency[CalendarServices]
+    ) -> list[Calendar]:
+        return await calendars.list_calendars(calendar_services.env, host.id)
+
+    @patch(
+        "/{calendar_id:int}",
+        operation_id="updateCalendar",
+        summary="Make a calendar a conflict calendar (or not); tentative events; colour",
+    )
+    async def update_calendar(
+        self,
+        host: NamedDependency[Host],
+        calendar_services: NamedDependency[CalendarServices],
+        calendar_id: FromPath[int],
+        data: JSONBody[CalendarUpdate],
+    ) -> Calendar:
+        return await calendars.update_calendar(
+            calendar_services.env,
+            calendar_services.sync,
+            host.id,
+            calendar_id,
+            data,
+            on_conflict_added=calendar_services.runner.schedule,
+        )
+
+
+class EventTypeCalendarController(Controller):
+    path = "/event-types/{event_type_id:int}/calendars"
+    tags = ["Calendars"]
+
+    @get(operation_id="getEventTypeCalendars", summary="The calendars an event type checks")
+    async def get_selection(
+        self, host: NamedDependency[Host], event_type_id: FromPath[int]
+    ) -> EventTypeCalendars:
+        return await calendars.event_type_calendars(host.id, event_type_id)
+
+    @put(
+        operation_id="setEventTypeCalendars",
+        summary="Choose the calendars an event type checks (null: every conflict calendar)",
+    )
+    async def set_selection(
+        self,
+        host: NamedDependency[Host],
+        event_type_id: FromPath[int],
+        data: JSONBody[EventTypeCalendarsUpdate],
+    ) -> EventTypeCalendars:
+        return await calendars.set_event_type_calendars(host.id, event_type_id, data)

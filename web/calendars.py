@@ -1,0 +1,69 @@
+"""Builds the calendar integration from settings: vault, Google app, sync engine and
+its background runner, bundled for handlers."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from integrations.calendars.environment import CalendarEnvironment
+from integrations.calendars.google.oauth import GoogleApp, GoogleEndpoints
+from integrations.calendars.runner import CalendarSyncRunner
+from integrations.calendars.sync import CalendarSync
+from integrations.vault import TokenVault
+from web.settings import Settings
+
+#: Where Google sends the host back after consent, below the public URL.
+GOOGLE_CALLBACK_PATH = "/calendars/google/callback"
+
+
+@dataclass(frozen=True)
+class CalendarServices:
+    env: CalendarEnvironment
+    sync: CalendarSync
+    runner: CalendarSyncRunner
+    google_redirect_uri: str
+
+
+def token_vault(settings: Settings) -> TokenVault:
+    if settings.token_encryption_keys:
+        return TokenVault(list(settings.token_encryption_keys))
+    # Settings built in code (tests) carry no key: derive one from the secret key.
+    digest = hashlib.sha256(f"rendezvous:tokens:{settings.secret_key}".encode()).digest()
+    return TokenVault(base64.urlsafe_b64encode(digest))
+
+
+def calendar_environment(settings: Settings) -> CalendarEnvironment:
+    google = None
+    if settings.google is not None:
+        google = GoogleApp(
+            settings.google.client_id,
+            settings.google.client_secret,
+            GoogleEndpoints(
+                auth_uri=settings.google_auth_uri,
+                token_uri=settings.google_token_uri,
+                api_endpoint=settings.google_api_endpoint,
+            ),
+        )
+    return CalendarEnvironment(
+        vault=token_vault(settings),
+        public_url=settings.public_url,
+        mail_from=settings.mail_from,
+        google=google,
+        push=settings.push_notifications,
+        stale_after=timedelta(minutes=settings.calendar_stale_minutes),
+    )
+
+
+def calendar_services(settings: Settings, on_queued: Callable[[], None]) -> CalendarServices:
+    env = calendar_environment(settings)
+    sync = CalendarSync(env, on_queued=on_queued)
+    runner = CalendarSyncRunner(
+        sync,
+        poll_interval=settings.calendar_sync_minutes * 60.0,
+        debounce=settings.push_debounce_seconds,
+    )
+    return CalendarServices(env, sync, runner, settings.public_url + GOOGLE_CALLBACK_PATH)

@@ -1,0 +1,157 @@
+"""The host's calendars page: connect Google (OAuth with PKCE and a session-bound
+``state``), see each account's status, choose conflict calendars."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar
+
+import msgspec
+from litestar import Request, Router, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, QueryParameter, URLEncodedBody
+from litestar.response import Redirect, Template
+
+from booking.errors import DomainError
+from booking.hosts.schemas import Host
+from integrations.calendars import service as calendars
+from integrations.calendars.schemas import CalendarUpdate
+from integrations.oauth.pkce import new_code_verifier, new_state, same_state
+from web.auth import provide_host, require_session
+from web.calendars import GOOGLE_CALLBACK_PATH, CalendarServices
+
+#: Session key of a consent in progress: {"state", "verifier"}.
+OAUTH_SESSION_KEY = "google_oauth"
+
+
+class ConsentFailed(DomainError):
+    status_code: ClassVar[int] = 400
+    code: ClassVar[str] = "calendar-connect-failed"
+    title: ClassVar[str] = "The calendar could not be connected"
+
+
+class CalendarForm(msgspec.Struct):
+    # Unchecked boxes are not sent at all: absence means off.
+    is_conflict: str = ""
+    tentative_blocks: str = ""
+
+
+async def _page(
+    host: Host, services: CalendarServices, *, error: str | None = None, status: int = 200
+) -> Template:
+    accounts = await calendars.list_accounts(host.id)
+    listed = await calendars.list_calendars(services.env, host.id)
+    return Template(
+        "calendars/index.html",
+        context={
+            "host": host,
+            "accounts": accounts,
+            "calendars": {a.id: [c for c in listed if c.account_id == a.id] for a in accounts},
+            "stale": [c for c in listed if c.stale],
+            "google_configured": services.env.google is not None,
+            "error": error,
+        },
+        status_code=status,
+    )
+
+
+@get("/calendars", guards=[require_session], include_in_schema=False)
+async def calendars_page(
+    host: NamedDependency[Host], calendar_services: NamedDependency[CalendarServices]
+) -> Template:
+    return await _page(host, calendar_services)
+
+
+@get("/calendars/google/connect", guards=[require_session], include_in_schema=False)
+async def connect_google(
+    request: Request[Any, Any, Any], calendar_services: NamedDependency[CalendarServices]
+) -> Redirect:
+    google = calendar_services.env.google
+    if google is None:
+        raise ConsentFailed("Google is not configured on this server.")
+    state, verifier = new_state(), new_code_verifier()
+    # Bound to this browser's session: a callback carrying another session's state
+    # (login CSRF: an attacker's account slipped into the host's) is refused.
+    request.set_session(
+        {**request.session, OAUTH_SESSION_KEY: {"state": state, "verifier": verifier}}
+    )
+    url = google.authorization_url(calendar_services.google_redirect_uri, state, verifier)
+    return Redirect(url, status_code=302)
+
+
+@get(GOOGLE_CALLBACK_PATH, guards=[require_session], include_in_schema=False)
+async def google_callback(
+    request: Request[Any, Any, Any],
+    host: NamedDependency[Host],
+    calendar_services: NamedDependency[CalendarServices],
+    code: Annotated[str | None, QueryParameter()] = None,
+    # "state" is a reserved handler argument in litestar (the app state).
+    oauth_state: Annotated[str | None, QueryParameter(name="state")] = None,
+    error: Annotated[str | None, QueryParameter()] = None,
+) -> Redirect:
+    pending = request.session.get(OAUTH_SESSION_KEY) or {}
+    # One use only, whatever happens next.
+    request.set_session({k: v for k, v in request.session.items() if k != OAUTH_SESSION_KEY})
+    if not same_state(pending.get("state"), oauth_state):
+        raise ConsentFailed(
+            "This sign-in did not start here (or was already used). Start again from the "
+            "calendars page."
+        )
+    if error or not code:
+        raise ConsentFailed(f"Google did not grant access ({error or 'no code'}).")
+    account_id = await calendars.connect_google(
+        calendar_services.env,
+        host.id,
+        code,
+        calendar_services.google_redirect_uri,
+        pending["verifier"],
+    )
+    await calendar_services.runner.schedule_account(account_id)
+    return Redirect("/calendars", status_code=303)
+
+
+@post("/calendars/{calendar_id:int}", guards=[require_session], include_in_schema=False)
+async def update_calendar(
+    host: NamedDependency[Host],
+    calendar_services: NamedDependency[CalendarServices],
+    calendar_id: FromPath[int],
+    data: URLEncodedBody[CalendarForm],
+) -> Redirect:
+    await calendars.update_calendar(
+        calendar_services.env,
+        calendar_services.sync,
+        host.id,
+        calendar_id,
+        CalendarUpdate(
+            is_conflict=bool(data.is_conflict), tentative_blocks=bool(data.tentative_blocks)
+        ),
+        on_conflict_added=calendar_services.runner.schedule,
+    )
+    return Redirect("/calendars", status_code=303)
+
+
+@post(
+    "/calendars/accounts/{account_id:int}/disconnect",
+    guards=[require_session],
+    include_in_schema=False,
+)
+async def disconnect_account(
+    host: NamedDependency[Host],
+    calendar_services: NamedDependency[CalendarServices],
+    account_id: FromPath[int],
+) -> Redirect:
+    await calendars.disconnect(calendar_services.env, calendar_services.sync, host.id, account_id)
+    return Redirect("/calendars", status_code=303)
+
+
+router = Router(
+    path="/",
+    route_handlers=[
+        calendars_page,
+        connect_google,
+        google_callback,
+        update_calendar,
+        disconnect_account,
+    ],
+    dependencies={"host": provide_host},
+    tags=["Pages"],
+)

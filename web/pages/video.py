@@ -1,0 +1,123 @@
+"""The video conferencing tab: connect Zoom (OAuth with PKCE and a session-bound
+``state``), see the connected Zoom user and the account's status, disconnect."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Request, Router, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, QueryParameter
+from litestar.response import Redirect, Template
+
+from booking.hosts.schemas import Host
+from integrations.oauth.pkce import new_state, same_state
+from integrations.video import service as video_service
+from integrations.video.environment import (
+    VIDEO_TAB_PATH,
+    ZOOM_CALLBACK_PATH,
+    ZOOM_CONNECT_PATH,
+    VideoEnvironment,
+)
+from integrations.zoom import ZoomError, new_code_verifier
+from web.auth import provide_host, require_session
+
+#: Session key of a consent in progress: {"state", "verifier"}.
+OAUTH_SESSION_KEY = "zoom_oauth"
+
+
+async def _page(
+    host: Host, video: VideoEnvironment, *, error: str | None = None, status: int = 200
+) -> Template:
+    accounts = await video_service.list_accounts(host.id)
+    return Template(
+        "video/index.html",
+        context={
+            "host": host,
+            "account": accounts[0] if accounts else None,
+            "zoom_configured": video.zoom is not None,
+            "connect_path": ZOOM_CONNECT_PATH,
+            "error": error,
+        },
+        status_code=status,
+    )
+
+
+@get(VIDEO_TAB_PATH, guards=[require_session], include_in_schema=False)
+async def video_page(
+    host: NamedDependency[Host], video: NamedDependency[VideoEnvironment]
+) -> Template:
+    return await _page(host, video)
+
+
+@get(ZOOM_CONNECT_PATH, guards=[require_session], include_in_schema=False)
+async def connect_zoom(
+    request: Request[Any, Any, Any],
+    host: NamedDependency[Host],
+    video: NamedDependency[VideoEnvironment],
+) -> Redirect | Template:
+    if video.zoom is None:
+        return await _page(host, video, error="Zoom is not configured on this server.", status=400)
+    state, verifier = new_state(), new_code_verifier()
+    # Bound to this browser's session: a callback carrying another session's state
+    # (login CSRF: an attacker's Zoom slipped into the host's account) is refused.
+    request.set_session(
+        {**request.session, OAUTH_SESSION_KEY: {"state": state, "verifier": verifier}}
+    )
+    return Redirect(
+        video.zoom.authorization_url(video.zoom_redirect_uri, state, verifier), status_code=302
+    )
+
+
+@get(ZOOM_CALLBACK_PATH, guards=[require_session], include_in_schema=False)
+async def zoom_callback(
+    request: Request[Any, Any, Any],
+    host: NamedDependency[Host],
+    video: NamedDependency[VideoEnvironment],
+    code: Annotated[str | None, QueryParameter()] = None,
+    # "state" is a reserved handler argument in litestar (the app state).
+    oauth_state: Annotated[str | None, QueryParameter(name="state")] = None,
+    error: Annotated[str | None, QueryParameter()] = None,
+) -> Redirect | Template:
+    pending = request.session.get(OAUTH_SESSION_KEY) or {}
+    # One use only, whatever happens next.
+    request.set_session({k: v for k, v in request.session.items() if k != OAUTH_SESSION_KEY})
+    if not same_state(pending.get("state"), oauth_state):
+        return await _page(
+            host,
+            video,
+            error="This Zoom sign-in did not start here (or was already used). "
+            "Nothing was connected; start again with Connect Zoom.",
+            status=400,
+        )
+    if error or not code:
+        return await _page(
+            host, video, error=f"Zoom did not grant access ({error or 'no code'}).", status=400
+        )
+    try:
+        await video_service.connect_zoom(
+            video, host.id, code, pending["verifier"], video.bookings.clock()
+        )
+    except ZoomError as exc:
+        return await _page(
+            host, video, error=f"Zoom could not be connected: {exc.detail}", status=exc.status_code
+        )
+    return Redirect(VIDEO_TAB_PATH, status_code=303)
+
+
+@post(
+    VIDEO_TAB_PATH + "/accounts/{account_id:int}/disconnect",
+    guards=[require_session],
+    include_in_schema=False,
+)
+async def disconnect_account(host: NamedDependency[Host], account_id: FromPath[int]) -> Redirect:
+    await video_service.disconnect(host.id, account_id)
+    return Redirect(VIDEO_TAB_PATH, status_code=303)
+
+
+router = Router(
+    path="/",
+    route_handlers=[video_page, connect_zoom, zoom_callback, disconnect_account],
+    dependencies={"host": provide_host},
+    tags=["Pages"],
+)
