@@ -24,7 +24,7 @@ from redis.asyncio import Redis
 
 from booking.bookings.links import LinkSigner
 from booking.bookings.service import BookingEnvironment
-from integrations.calendars.conflicts import busy_blocks
+from integrations.calendars.conflicts import ConflictBlocks
 from integrations.mail import SmtpSender
 from integrations.outbox import OutboxRunner
 from integrations.video.environment import VideoEnvironment
@@ -56,7 +56,7 @@ def booking_environment(settings: Settings) -> BookingEnvironment:
     return BookingEnvironment(
         links=LinkSigner(settings.public_url, _derived_key(settings.secret_key, "links")),
         mail_from=settings.mail_from,
-        conflicts=busy_blocks,
+        conflicts=ConflictBlocks(),
     )
 
 

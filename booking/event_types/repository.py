@@ -61,9 +61,19 @@ async def by_id(host_id: int, event_type_id: int) -> dict[str, Any] | None:
     return row
 
 
-async def by_slug(host_id: int, slug: str) -> dict[str, Any] | None:
+async def public_by_slugs(host_slug: str, slug: str) -> dict[str, Any] | None:
+    """The event type at ``/{host_slug}/{slug}`` with its host's columns, in one query:
+    it opens every public page and every slots request."""
     row: dict[str, Any] | None = (
-        await _select().where((EventType.host == host_id) & (EventType.slug == slug)).first()
+        await _select()
+        .columns(
+            EventType.host.email.as_alias("host_email"),
+            EventType.host.name.as_alias("host_name"),
+            EventType.host.time_zone.as_alias("host_time_zone"),
+            EventType.host.created_at.as_alias("host_created_at"),
+        )
+        .where((EventType.host.slug == host_slug) & (EventType.slug == slug))
+        .first()
     )
     return row
 

@@ -171,10 +171,17 @@ async def get_public(host_slug: str, event_slug: str) -> tuple[Host, EventType]:
     event type and a hidden one alike: hidden types are not bookable publicly, and
     the answer must not reveal that they exist.
     """
-    host = await hosts.get_by_slug(host_slug)
-    row = await repository.by_slug(host.id, event_slug)
+    row = await repository.public_by_slugs(host_slug, event_slug)
     if row is None or row["hidden"]:
         raise NotFound(NO_SUCH_PAGE)
+    host = Host(
+        id=row["host"],
+        email=row["host_email"],
+        name=row["host_name"],
+        slug=row["host_slug"],
+        time_zone=row["host_time_zone"],
+        created_at=row["host_created_at"],
+    )
     return host, _to_event_type(row)
 
 

@@ -3,9 +3,11 @@ calendars each event type checks."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
+
+from piccolo.columns.combination import WhereRaw
 
 from booking.db import unique_as
 from integrations.calendars.tables import (
@@ -161,6 +163,28 @@ _BLOCK_COLUMNS = (
 )
 
 
+async def bump_blocks_version(calendar_id: int) -> None:
+    """Call in every transaction that changes the calendar's blocks (see conflicts.py).
+
+    Incremented in SQL, not from a value read earlier: two writers then can never
+    publish different block sets under one version."""
+    await Calendar.update({Calendar.blocks_version: Calendar.blocks_version + 1}).where(
+        Calendar.id == calendar_id
+    )
+
+
+async def busy_blocks_of(calendar_id: int) -> list[dict[str, Any]]:
+    """Every busy block of the calendar (free events are stored but never block)."""
+    rows: list[dict[str, Any]] = await BusyBlock.select(
+        BusyBlock.start_at,
+        BusyBlock.end_at,
+        BusyBlock.tentative,
+        BusyBlock.private,
+        BusyBlock.title,
+    ).where((BusyBlock.calendar == calendar_id) & (BusyBlock.busy == True))  # noqa: E712
+    return rows
+
+
 async def upsert_blocks(rows: Sequence[dict[str, Any]]) -> None:
     """Insert or update by (calendar, remote_id): repeating a batch is harmless."""
     for first in range(0, len(rows), _CHUNK):
@@ -200,29 +224,6 @@ async def blocks_of(calendar_id: int) -> list[dict[str, Any]]:
     return rows
 
 
-async def busy_between(
-    calendar_ids: Iterable[int], start: datetime, end: datetime
-) -> list[dict[str, Any]]:
-    """Busy blocks of these calendars overlapping ``[start, end)``."""
-    ids = list(calendar_ids)
-    if not ids:
-        return []
-    rows: list[dict[str, Any]] = await BusyBlock.select(
-        BusyBlock.calendar,
-        BusyBlock.start_at,
-        BusyBlock.end_at,
-        BusyBlock.tentative,
-        BusyBlock.private,
-        BusyBlock.title,
-    ).where(
-        BusyBlock.calendar.is_in(ids)
-        & (BusyBlock.busy == True)  # noqa: E712 (piccolo's column operator)
-        & (BusyBlock.start_at < end)
-        & (BusyBlock.end_at > start)
-    )
-    return rows
-
-
 # ---------------------------------------------------------------------------- push channels
 
 
@@ -249,6 +250,30 @@ async def delete_channel(row_id: int) -> None:
 
 
 # ---------------------------------------------------------------------------- event types
+
+
+async def checked_calendars(host_id: int, event_type_id: int) -> list[dict[str, Any]]:
+    """The conflict calendars an event type checks: those chosen for it, or all of the
+    host's when none are. One lean query: it runs on every slots request."""
+    rows: list[dict[str, Any]] = await Calendar.select(
+        Calendar.id,
+        Calendar.name,
+        Calendar.remote_id,
+        Calendar.tentative_blocks,
+        Calendar.blocks_version,
+        Calendar.last_synced_at,
+        Calendar.account.provider.as_alias("provider"),
+    ).where(
+        (Calendar.account.host == host_id)
+        & (Calendar.is_conflict == True)  # noqa: E712 (piccolo's column operator)
+        & WhereRaw(
+            "(NOT EXISTS (SELECT 1 FROM event_type_calendar WHERE event_type = {})"
+            " OR calendar.id IN (SELECT calendar FROM event_type_calendar WHERE event_type = {}))",
+            event_type_id,
+            event_type_id,
+        )
+    )
+    return rows
 
 
 async def selected_calendar_ids(event_type_id: int) -> list[int]:

@@ -195,6 +195,7 @@ async def update_calendar(
             await push.stop_channels(env, provider, calendar_id)
             async with write_transaction():
                 await repository.clear_blocks(calendar_id)
+                await repository.bump_blocks_version(calendar_id)
                 await repository.update_calendar(
                     calendar_id,
                     {

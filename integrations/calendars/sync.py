@@ -225,6 +225,7 @@ class CalendarSync:
             else:
                 await repository.delete_blocks(calendar_id, changes.deletions)
             await repository.update_calendar(calendar_id, values)
+            await repository.bump_blocks_version(calendar_id)
 
     # -- failures -----------------------------------------------------------------------
 

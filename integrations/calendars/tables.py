@@ -50,6 +50,9 @@ class Calendar(Table):
     # and are deleted in the same transaction.
     sync_generation = Integer(null=False, default=0)
     last_synced_at = Timestamptz(null=True, default=None)
+    # Raised in the same transaction as every change to this calendar's busy blocks,
+    # so readers can cache the blocks and know exactly when the cache is stale.
+    blocks_version = Integer(null=False, default=0)
     last_error = Text(null=False, default="")
 
 

@@ -9,7 +9,7 @@ from booking.event_types import service as event_types
 from booking.event_types.schemas import EventTypeCreate
 from booking.hosts.schemas import Host
 from integrations.calendars import repository, service
-from integrations.calendars.conflicts import busy_blocks
+from integrations.calendars.conflicts import ConflictBlocks
 from integrations.calendars.environment import CalendarEnvironment
 from integrations.calendars.schemas import CalendarUpdate, EventTypeCalendarsUpdate
 from integrations.calendars.sync import CalendarSync
@@ -43,6 +43,8 @@ async def test_busy_blocks_follow_the_switches_and_the_event_type_choice(
         on_conflict_added=lambda _: None,
     )  # fmt: skip
     await sync.sync_account(account_id)
+    # One instance throughout, as an app holds it: every read below goes through its cache.
+    busy_blocks = ConflictBlocks()
 
     def seen(blocks: object) -> list[tuple[int, str, str | None, bool]]:
         return sorted((b.start.hour, b.source, b.title, b.tentative) for b in blocks)  # type: ignore[attr-defined]
@@ -55,6 +57,16 @@ async def test_busy_blocks_follow_the_switches_and_the_event_type_choice(
         (13, f"google:{PRIMARY}", "Maybe", True),
     ]
     assert await busy_blocks(host.id, event_type.id, at(2, 10), at(2, 11)) == []
+
+    # What a sync changes is seen at once, both ways, though the blocks were cached.
+    late = google.add_event(PRIMARY, summary="Late", start=at(2, 17), end=at(2, 18))
+    await sync.sync_account(account_id)
+    found = await busy_blocks(host.id, event_type.id, at(2, 0), at(3, 0))
+    assert [hour for hour, *_ in seen(found)] == [8, 9, 11, 13, 17]
+    google.delete_event(PRIMARY, late["id"])
+    await sync.sync_account(account_id)
+    found = await busy_blocks(host.id, event_type.id, at(2, 0), at(3, 0))
+    assert [hour for hour, *_ in seen(found)] == [8, 9, 11, 13]
 
     # The tentative switch applies at once, with no call to Google.
     calls = len(google.requests)
