@@ -1,7 +1,8 @@
 """Constraints piccolo cannot declare: composite and partial unique indexes."""
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.engine import Engine, engine_finder
+
+from booking.migrations import raw_sql_migration
 
 ID = "2026-11-21T13:59:00:000000"
 VERSION = "1.38.0"
@@ -23,24 +24,11 @@ BACKWARDS = [
 ]
 
 
-def _engine() -> Engine:
-    engine = engine_finder()
-    if engine is None:
-        raise RuntimeError("no piccolo engine configured")
-    return engine
-
-
 async def forwards() -> MigrationManager:
-    manager = MigrationManager(migration_id=ID, app_name="booking", description=DESCRIPTION)
-
-    async def run() -> None:
-        for statement in FORWARDS:
-            await _engine().run_ddl(statement)
-
-    async def run_backwards() -> None:
-        for statement in BACKWARDS:
-            await _engine().run_ddl(statement)
-
-    manager.add_raw(run)
-    manager.add_raw_backwards(run_backwards)
-    return manager
+    return raw_sql_migration(
+        migration_id=ID,
+        app_name="booking",
+        description=DESCRIPTION,
+        forwards=FORWARDS,
+        backwards=BACKWARDS,
+    )

@@ -2,7 +2,8 @@
 conflict source reads through."""
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.engine import Engine, engine_finder
+
+from booking.migrations import raw_sql_migration
 
 ID = "2026-11-21T14:09:00:000000"
 VERSION = "1.38.0"
@@ -26,24 +27,11 @@ BACKWARDS = [
 ]
 
 
-def _engine() -> Engine:
-    engine = engine_finder()
-    if engine is None:
-        raise RuntimeError("no piccolo engine configured")
-    return engine
-
-
 async def forwards() -> MigrationManager:
-    manager = MigrationManager(migration_id=ID, app_name="integrations", description=DESCRIPTION)
-
-    async def run() -> None:
-        for statement in FORWARDS:
-            await _engine().run_ddl(statement)
-
-    async def run_backwards() -> None:
-        for statement in BACKWARDS:
-            await _engine().run_ddl(statement)
-
-    manager.add_raw(run)
-    manager.add_raw_backwards(run_backwards)
-    return manager
+    return raw_sql_migration(
+        migration_id=ID,
+        app_name="integrations",
+        description=DESCRIPTION,
+        forwards=FORWARDS,
+        backwards=BACKWARDS,
+    )
