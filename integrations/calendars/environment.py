@@ -10,9 +10,10 @@ from typing import Any
 
 from integrations.calendars.errors import ProviderError
 from integrations.calendars.google.client import GoogleCalendarProvider
-from integrations.calendars.google.oauth import GoogleApp, GoogleTokens
+from integrations.calendars.google.oauth import GoogleApp
 from integrations.calendars.provider import CalendarProvider, SyncWindow
 from integrations.calendars.retry import RetryPolicy
+from integrations.oauth.tokens import OAuthTokens
 from integrations.vault import TokenVault
 
 __all__ = ["WEBHOOK_PATH", "CalendarEnvironment"]
@@ -61,9 +62,9 @@ class CalendarEnvironment:
             raise ProviderError(f"unsupported calendar provider {account['provider']!r}")
         if self.google is None:
             raise ProviderError("Google is not configured (GOOGLE_CLIENT_ID).")
-        tokens = GoogleTokens.from_dict(self.vault.decrypt(account["credentials"]))
+        tokens = OAuthTokens.from_dict(self.vault.decrypt(account["credentials"]))
 
-        def store(new: GoogleTokens) -> None:
+        def store(new: OAuthTokens) -> None:
             on_credentials(self.vault.encrypt(new.to_dict()))
 
         return GoogleCalendarProvider(self.google, tokens, on_tokens=store)

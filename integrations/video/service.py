@@ -8,12 +8,13 @@ from datetime import datetime
 from typing import Any, cast
 
 from booking.errors import InvalidInput, NotFound
+from integrations.oauth.tokens import OAuthTokens
 from integrations.vault import VaultError
 from integrations.video import repository
 from integrations.video.environment import VIDEO_TAB_PATH, VideoEnvironment
 from integrations.video.reconnect import queue_reconnect_email
 from integrations.video.schemas import AccountStatus, VideoAccount
-from integrations.zoom import ZoomApp, ZoomAuthError, ZoomClient, ZoomTokens, ZoomUser
+from integrations.zoom import ZoomApp, ZoomAuthError, ZoomClient, ZoomUser
 
 #: A token refresh saved from a worker thread waits this long for the database.
 _SAVE_TIMEOUT = 60.0
@@ -59,7 +60,7 @@ async def connect_zoom(
     app = zoom_app(env)
     tokens = await asyncio.to_thread(app.exchange_code, code, env.zoom_redirect_uri, verifier)
 
-    def who() -> tuple[ZoomUser, ZoomTokens]:
+    def who() -> tuple[ZoomUser, OAuthTokens]:
         # Fresh tokens do not refresh here; client.tokens covers it if they ever did.
         with ZoomClient(app, tokens, lambda _fresh: None) as client:
             return client.me(), client.tokens
@@ -101,11 +102,11 @@ def zoom_client(env: VideoEnvironment, account: dict[str, Any]) -> ZoomClient:
     loop = asyncio.get_running_loop()
     account_id = account["id"]
     try:
-        tokens = ZoomTokens.from_dict(env.vault.decrypt(account["credentials"]))
+        tokens = OAuthTokens.from_dict(env.vault.decrypt(account["credentials"]))
     except VaultError as exc:
         raise ZoomAuthError(f"the stored Zoom tokens cannot be read: {exc}") from exc
 
-    def store(fresh: ZoomTokens) -> None:
+    def store(fresh: OAuthTokens) -> None:
         # Runs in the client's worker thread: hop onto the loop and wait for the write.
         saved = asyncio.run_coroutine_threadsafe(
             repository.save_credentials(account_id, env.vault.encrypt(fresh.to_dict())), loop

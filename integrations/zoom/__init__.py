@@ -18,8 +18,6 @@ from integrations.zoom.oauth import (
     Timeout,
     ZoomApp,
     ZoomEndpoints,
-    ZoomTokens,
-    new_code_verifier,
 )
 
 __all__ = [
@@ -34,8 +32,6 @@ __all__ = [
     "ZoomMeeting",
     "ZoomNotFound",
     "ZoomRateLimited",
-    "ZoomTokens",
     "ZoomUnavailable",
     "ZoomUser",
-    "new_code_verifier",
 ]

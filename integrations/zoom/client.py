@@ -1,6 +1,6 @@
 """A small Zoom REST client for one connected account: the user and their meetings.
 
-Tokens: the client starts from the account's stored :class:`ZoomTokens` and calls
+Tokens: the client starts from the account's stored :class:`OAuthTokens` and calls
 ``on_tokens`` with every new pair the moment Zoom issues it, before doing anything
 else; the caller must persist it there (vault), because Zoom has already spent the
 old refresh token. The access token is refreshed ``refresh_margin`` before it
@@ -33,8 +33,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import requests
 
+from integrations.oauth.tokens import OAuthTokens
 from integrations.zoom.errors import ZoomError, ZoomNotFound, ZoomUnavailable
-from integrations.zoom.oauth import ZoomApp, ZoomTokens
+from integrations.zoom.oauth import ZoomApp
 from integrations.zoom.responses import INVALID_ACCESS_TOKEN, error_from_response, zoom_code
 
 __all__ = ["DEFAULT_REFRESH_MARGIN", "ZoomClient", "ZoomMeeting", "ZoomUser"]
@@ -78,8 +79,8 @@ class ZoomClient:
     def __init__(
         self,
         app: ZoomApp,
-        tokens: ZoomTokens,
-        on_tokens: Callable[[ZoomTokens], None],
+        tokens: OAuthTokens,
+        on_tokens: Callable[[OAuthTokens], None],
         *,
         refresh_margin: timedelta = DEFAULT_REFRESH_MARGIN,
         session: requests.Session | None = None,
@@ -106,7 +107,7 @@ class ZoomClient:
         self._http.close()
 
     @property
-    def tokens(self) -> ZoomTokens:
+    def tokens(self) -> OAuthTokens:
         return self._tokens
 
     def me(self) -> ZoomUser:
@@ -238,7 +239,7 @@ class ZoomClient:
             raise error_from_response(response, self._app.now())
         return response
 
-    def _refresh(self, stale: ZoomTokens) -> ZoomTokens:
+    def _refresh(self, stale: OAuthTokens) -> OAuthTokens:
         with self._refresh_lock:
             # Another thread may have rotated while we waited; refreshing again with
             # the spent token would be answered invalid_grant.
@@ -253,7 +254,7 @@ class ZoomClient:
         self,
         method: str,
         path: str,
-        tokens: ZoomTokens,
+        tokens: OAuthTokens,
         params: Mapping[str, str | int] | None,
         json: Mapping[str, Any] | None,
     ) -> requests.Response:

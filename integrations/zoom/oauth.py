@@ -1,6 +1,6 @@
 """Zoom's OAuth 2.0 authorization-code flow (with PKCE) and token refresh.
 
-The web layer generates ``state`` and a PKCE verifier with :func:`new_code_verifier`,
+The web layer generates ``state`` and a PKCE verifier (:mod:`integrations.oauth.pkce`),
 binds both to the user's session, redirects to :meth:`ZoomApp.authorization_url`,
 checks ``state`` on the callback and calls :meth:`ZoomApp.exchange_code`.
 
@@ -30,6 +30,7 @@ import requests
 from oauthlib.oauth2 import InsecureTransportError, OAuth2Error, WebApplicationClient
 from requests_oauthlib import OAuth2Session
 
+from integrations.oauth.tokens import OAuthTokens
 from integrations.zoom.errors import (
     ZoomAuthError,
     ZoomError,
@@ -43,8 +44,6 @@ __all__ = [
     "Timeout",
     "ZoomApp",
     "ZoomEndpoints",
-    "ZoomTokens",
-    "new_code_verifier",
     "utc_now",
 ]
 
@@ -64,48 +63,6 @@ class ZoomEndpoints:
     authorize_url: str = "https://zoom.us/oauth/authorize"
     token_url: str = "https://zoom.us/oauth/token"  # noqa: S105 (a URL, not a secret)
     api_base: str = "https://api.zoom.us/v2"
-
-
-@dataclass(frozen=True, slots=True)
-class ZoomTokens:
-    """One account's grant. ``expires_at`` is when the access token dies (aware UTC)."""
-
-    access_token: str = field(repr=False)
-    refresh_token: str = field(repr=False)
-    expires_at: datetime
-    scope: str = ""
-
-    def __post_init__(self) -> None:
-        if self.expires_at.tzinfo is None:
-            raise ValueError("ZoomTokens.expires_at must be timezone-aware")
-        object.__setattr__(self, "expires_at", self.expires_at.astimezone(UTC))
-
-    def expires_within(self, margin: timedelta, now: datetime) -> bool:
-        return self.expires_at - now < margin
-
-    def to_dict(self) -> dict[str, str]:
-        """The vault's plaintext form."""
-        return {
-            "access_token": self.access_token,
-            "refresh_token": self.refresh_token,
-            "expires_at": self.expires_at.isoformat(),
-            "scope": self.scope,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ZoomTokens:
-        return cls(
-            access_token=str(data["access_token"]),
-            refresh_token=str(data["refresh_token"]),
-            expires_at=datetime.fromisoformat(str(data["expires_at"])),
-            scope=str(data.get("scope", "")),
-        )
-
-
-def new_code_verifier() -> str:
-    """A PKCE verifier (RFC 7636: 43-128 unreserved characters) to keep in the session."""
-    verifier: str = WebApplicationClient(None).create_code_verifier(64)
-    return verifier
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +93,7 @@ class ZoomApp:
         )
         return str(url)
 
-    def exchange_code(self, code: str, redirect_uri: str, code_verifier: str) -> ZoomTokens:
+    def exchange_code(self, code: str, redirect_uri: str, code_verifier: str) -> OAuthTokens:
         """Trade the callback's ``code`` for tokens (``redirect_uri`` must match)."""
         issued_at = self.now()
         session = self._session(redirect_uri=redirect_uri)
@@ -152,7 +109,7 @@ class ZoomApp:
             )
         return _tokens_from(token, issued_at)
 
-    def refresh(self, tokens: ZoomTokens) -> ZoomTokens:
+    def refresh(self, tokens: OAuthTokens) -> OAuthTokens:
         """New tokens for ``tokens.refresh_token``, which is spent once this returns.
 
         A timeout here may come after Zoom rotated: the new pair is lost with the
@@ -223,14 +180,14 @@ def _check_token_response(response: requests.Response, now: datetime) -> request
 
 def _tokens_from(
     token: Mapping[str, Any], issued_at: datetime, fallback_scope: str = ""
-) -> ZoomTokens:
+) -> OAuthTokens:
     # oauthlib turns ``scope`` into a list; the vault keeps Zoom's space-separated form.
     scope = token.get("scope")
     scope_text = " ".join(scope) if isinstance(scope, list) else str(scope or fallback_scope)
     try:
         # Stamp expiry from before the request: errs towards refreshing early.
         expires_at = issued_at + timedelta(seconds=int(token["expires_in"]))
-        return ZoomTokens(
+        return OAuthTokens(
             access_token=str(token["access_token"]),
             refresh_token=str(token["refresh_token"]),
             expires_at=expires_at,

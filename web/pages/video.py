@@ -11,7 +11,7 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
 from booking.hosts.schemas import Host
-from integrations.oauth.pkce import new_state, same_state
+from integrations.oauth.pkce import new_code_verifier, new_state, same_state
 from integrations.video import service as video_service
 from integrations.video.environment import (
     VIDEO_TAB_PATH,
@@ -19,7 +19,7 @@ from integrations.video.environment import (
     ZOOM_CONNECT_PATH,
     VideoEnvironment,
 )
-from integrations.zoom import ZoomError, new_code_verifier
+from integrations.zoom import ZoomError
 from web.auth import provide_host, require_session
 
 #: Session key of a consent in progress: {"state", "verifier"}.

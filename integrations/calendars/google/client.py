@@ -1,7 +1,7 @@
 """The Google Calendar adapter: :class:`~integrations.calendars.provider.CalendarProvider`
 over googleapiclient, for one connected account.
 
-Tokens: the adapter starts from the account's stored :class:`GoogleTokens`, refreshes
+Tokens: the adapter starts from the account's stored :class:`OAuthTokens`, refreshes
 the access token ``refresh_margin`` before it expires (google-auth also refreshes on a
 401 and retries once), and calls ``on_tokens`` with every new access token at once, so
 the caller stores it encrypted before the next request. Every request carries a socket
@@ -24,7 +24,7 @@ from googleapiclient.discovery import build
 
 from availability import classify_google_event
 from integrations.calendars.errors import ProviderError
-from integrations.calendars.google.oauth import GoogleApp, GoogleTokens
+from integrations.calendars.google.oauth import GoogleApp
 from integrations.calendars.google.responses import FAILURES, translate
 from integrations.calendars.provider import (
     ChangePage,
@@ -34,6 +34,7 @@ from integrations.calendars.provider import (
     RemoteEvent,
     SyncWindow,
 )
+from integrations.oauth.tokens import OAuthTokens
 
 __all__ = ["DEFAULT_REFRESH_MARGIN", "GoogleCalendarProvider", "event_facts"]
 
@@ -92,9 +93,9 @@ class GoogleCalendarProvider:
     def __init__(
         self,
         app: GoogleApp,
-        tokens: GoogleTokens,
+        tokens: OAuthTokens,
         *,
-        on_tokens: Callable[[GoogleTokens], None] | None = None,
+        on_tokens: Callable[[OAuthTokens], None] | None = None,
         refresh_margin: timedelta = DEFAULT_REFRESH_MARGIN,
     ) -> None:
         self.app = app
@@ -140,7 +141,7 @@ class GoogleCalendarProvider:
         if credentials.token == self.tokens.access_token:
             return
         expiry = credentials.expiry
-        self.tokens = GoogleTokens(
+        self.tokens = OAuthTokens(
             access_token=str(credentials.token),
             # Google does not rotate refresh tokens; keep ours if none came back.
             refresh_token=credentials.refresh_token or self.tokens.refresh_token,

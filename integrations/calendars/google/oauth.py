@@ -17,7 +17,7 @@ Google quirks handled here:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -27,13 +27,13 @@ import requests
 
 from integrations.calendars.errors import AuthExpired, ProviderError, Unavailable
 from integrations.oauth.pkce import code_challenge
+from integrations.oauth.tokens import OAuthTokens
 
 __all__ = [
     "CALENDAR_EVENTS_SCOPE",
     "CALENDAR_READONLY_SCOPE",
     "GoogleApp",
     "GoogleEndpoints",
-    "GoogleTokens",
 ]
 
 CALENDAR_READONLY_SCOPE = "https://www.googleapis.com/auth/calendar.readonly"
@@ -54,39 +54,6 @@ class GoogleEndpoints:
     token_uri: str = "https://oauth2.googleapis.com/token"  # noqa: S105 (a URL)
     #: Replaces rootUrl + servicePath of the discovery document: keep /calendar/v3/.
     api_endpoint: str = "https://www.googleapis.com/calendar/v3/"
-
-
-@dataclass(frozen=True, slots=True)
-class GoogleTokens:
-    """One account's grant; ``expires_at`` is when the access token dies (aware UTC)."""
-
-    access_token: str = field(repr=False)
-    refresh_token: str = field(repr=False)
-    expires_at: datetime
-    scope: str = ""
-
-    def __post_init__(self) -> None:
-        if self.expires_at.tzinfo is None:
-            raise ValueError("GoogleTokens.expires_at must be timezone-aware")
-        object.__setattr__(self, "expires_at", self.expires_at.astimezone(UTC))
-
-    def to_dict(self) -> dict[str, str]:
-        """The vault's plaintext form."""
-        return {
-            "access_token": self.access_token,
-            "refresh_token": self.refresh_token,
-            "expires_at": self.expires_at.isoformat(),
-            "scope": self.scope,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> GoogleTokens:
-        return cls(
-            access_token=str(data["access_token"]),
-            refresh_token=str(data["refresh_token"]),
-            expires_at=datetime.fromisoformat(str(data["expires_at"])),
-            scope=str(data.get("scope", "")),
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +85,7 @@ class GoogleApp:
         }
         return f"{self.endpoints.auth_uri}?{urlencode(query)}"
 
-    def exchange_code(self, code: str, redirect_uri: str, code_verifier: str) -> GoogleTokens:
+    def exchange_code(self, code: str, redirect_uri: str, code_verifier: str) -> OAuthTokens:
         """Trade the callback's ``code`` for tokens (``redirect_uri`` must match)."""
         issued_at = self.now()
         try:
@@ -150,7 +117,7 @@ class GoogleApp:
             # could sync for an hour and then never again.
             raise ProviderError("Google granted no offline access (no refresh token).")
         try:
-            return GoogleTokens(
+            return OAuthTokens(
                 access_token=str(body["access_token"]),
                 refresh_token=str(body["refresh_token"]),
                 # Stamped from before the request: errs towards refreshing early.

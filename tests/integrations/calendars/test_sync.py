@@ -14,9 +14,9 @@ from booking.outbox import service as outbox
 from integrations.calendars import repository
 from integrations.calendars.environment import CalendarEnvironment
 from integrations.calendars.google import client as google_client
-from integrations.calendars.google.oauth import GoogleTokens
 from integrations.calendars.retry import RetryPolicy
 from integrations.calendars.sync import CalendarSync
+from integrations.oauth.tokens import OAuthTokens
 from tests.emulators.google import GoogleCalendarEmulator
 from tests.integrations.calendars.helpers import Sleeps, at, connect, environment, google_app
 
@@ -46,7 +46,7 @@ async def test_connect_stores_the_grant_encrypted_and_the_primary_as_conflict_ca
     account = await repository.account(account_id)
     assert account is not None
     assert (account["external_email"], account["status"]) == (PRIMARY, "ok")
-    tokens = GoogleTokens.from_dict(env.vault.decrypt(account["credentials"]))
+    tokens = OAuthTokens.from_dict(env.vault.decrypt(account["credentials"]))
     assert tokens.access_token not in account["credentials"]
     assert tokens.refresh_token not in account["credentials"]
     calendars = {r["remote_id"]: r for r in await repository.calendars_of_account(account_id)}
@@ -358,12 +358,12 @@ async def test_tokens_are_refreshed_before_expiry_and_stored_at_once(
 ) -> None:
     account = await repository.account(calendar["account"])
     assert account is not None
-    old = GoogleTokens.from_dict(env.vault.decrypt(account["credentials"]))
+    old = OAuthTokens.from_dict(env.vault.decrypt(account["credentials"]))
     frozen.shift(old.expires_at - at(1, 12) - (google_client.DEFAULT_REFRESH_MARGIN / 2))
     assert (await sync.sync_calendar(calendar["id"])).ok
     account = await repository.account(calendar["account"])
     assert account is not None
-    new = GoogleTokens.from_dict(env.vault.decrypt(account["credentials"]))
+    new = OAuthTokens.from_dict(env.vault.decrypt(account["credentials"]))
     assert new.access_token != old.access_token
     assert new.refresh_token == old.refresh_token
     assert new.expires_at > old.expires_at

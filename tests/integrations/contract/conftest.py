@@ -11,8 +11,8 @@ from typing import Literal, Protocol
 import pytest
 
 from integrations.calendars.google.client import GoogleCalendarProvider
-from integrations.calendars.google.oauth import GoogleTokens
 from integrations.calendars.provider import CalendarProvider
+from integrations.oauth.tokens import OAuthTokens
 from tests.emulators.google import GoogleCalendarEmulator
 from tests.integrations.calendars.helpers import google_app
 
@@ -73,7 +73,7 @@ def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
             tokens = google.issue_tokens()
             provider = GoogleCalendarProvider(
                 app,
-                GoogleTokens(
+                OAuthTokens(
                     tokens["access_token"],
                     tokens["refresh_token"],
                     app.now() + timedelta(seconds=tokens["expires_in"]),

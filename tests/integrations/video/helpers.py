@@ -18,9 +18,9 @@ from icalendar import Calendar
 
 from booking.bookings import service as bookings
 from booking.outbox import service as outbox
+from integrations.oauth.pkce import new_code_verifier
 from integrations.video import service as video_service
 from integrations.video.environment import ZOOM_CALLBACK_PATH, VideoEnvironment
-from integrations.zoom import new_code_verifier
 from tests.emulators.zoom import ZoomEmulator
 from web.settings import OAuthClient, Settings
 

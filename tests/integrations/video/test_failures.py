@@ -11,10 +11,10 @@ import pytest
 import time_machine
 
 from booking.outbox import service as outbox
+from integrations.oauth.tokens import OAuthTokens
 from integrations.outbox import OutboxRunner
 from integrations.video import repository
 from integrations.video.environment import VideoEnvironment
-from integrations.zoom import ZoomTokens
 from tests.conftest import SignedIn
 from tests.emulators.zoom import ZoomEmulator
 from tests.integrations.video.helpers import (
@@ -192,8 +192,8 @@ async def test_rotated_refresh_tokens_are_stored_at_once(
     assert zoom.requests.count(("POST", "/oauth/token")) == 3
 
 
-async def _stored_tokens(video: VideoEnvironment, host_id: int) -> ZoomTokens:
+async def _stored_tokens(video: VideoEnvironment, host_id: int) -> OAuthTokens:
     account = await repository.of_host(host_id)
     assert account is not None
     assert "refresh_token" not in account["credentials"], "encrypted at rest"
-    return ZoomTokens.from_dict(video.vault.decrypt(account["credentials"]))
+    return OAuthTokens.from_dict(video.vault.decrypt(account["credentials"]))

@@ -16,6 +16,8 @@ import pytest
 import requests
 from oauthlib.oauth2 import InsecureTransportError
 
+from integrations.oauth.pkce import new_code_verifier
+from integrations.oauth.tokens import OAuthTokens
 from integrations.vault import TokenVault, generate_key
 from integrations.zoom import (
     ZoomApp,
@@ -25,9 +27,7 @@ from integrations.zoom import (
     ZoomError,
     ZoomNotFound,
     ZoomRateLimited,
-    ZoomTokens,
     ZoomUnavailable,
-    new_code_verifier,
 )
 from tests.emulators.zoom import DAILY_LIMIT_MESSAGE, ZoomEmulator
 
@@ -81,18 +81,18 @@ def consent(app: ZoomApp, verifier: str, state: str = "state-1") -> str:
 
 
 @pytest.fixture
-def tokens(app: ZoomApp) -> ZoomTokens:
+def tokens(app: ZoomApp) -> OAuthTokens:
     verifier = new_code_verifier()
     return app.exchange_code(consent(app, verifier), REDIRECT, verifier)
 
 
 @pytest.fixture
-def saved() -> list[ZoomTokens]:
+def saved() -> list[OAuthTokens]:
     return []
 
 
 @pytest.fixture
-def client(app: ZoomApp, tokens: ZoomTokens, saved: list[ZoomTokens]) -> Iterator[ZoomClient]:
+def client(app: ZoomApp, tokens: OAuthTokens, saved: list[OAuthTokens]) -> Iterator[ZoomClient]:
     with ZoomClient(app, tokens, saved.append) as zoom_client:
         yield zoom_client
 
@@ -127,7 +127,7 @@ class TestAuthorizationUrl:
 
 
 class TestExchangeCode:
-    def test_gives_tokens_that_expire_in_an_hour(self, tokens: ZoomTokens, clock: Clock) -> None:
+    def test_gives_tokens_that_expire_in_an_hour(self, tokens: OAuthTokens, clock: Clock) -> None:
         assert tokens.expires_at == clock() + timedelta(hours=1)
         assert tokens.scope == "meeting:read meeting:write user:read"
         assert tokens.access_token not in repr(tokens)
@@ -158,7 +158,7 @@ class TestExchangeCode:
 
 class TestRefresh:
     def test_rotates_and_spends_the_old_refresh_token(
-        self, app: ZoomApp, tokens: ZoomTokens, clock: Clock
+        self, app: ZoomApp, tokens: OAuthTokens, clock: Clock
     ) -> None:
         clock.advance(timedelta(minutes=30))
         fresh = app.refresh(tokens)
@@ -171,7 +171,7 @@ class TestRefresh:
     def test_token_endpoint_trouble_is_retryable(
         self,
         app: ZoomApp,
-        tokens: ZoomTokens,
+        tokens: OAuthTokens,
         zoom: ZoomEmulator,
         status: int,
         error: type[ZoomError],
@@ -182,16 +182,16 @@ class TestRefresh:
         assert app.refresh(tokens).refresh_token != tokens.refresh_token
 
 
-class TestZoomTokens:
-    def test_round_trip_through_the_vault(self, tokens: ZoomTokens) -> None:
+class TestOAuthTokens:
+    def test_round_trip_through_the_vault(self, tokens: OAuthTokens) -> None:
         vault = TokenVault(generate_key())
-        assert ZoomTokens.from_dict(vault.decrypt(vault.encrypt(tokens.to_dict()))) == tokens
+        assert OAuthTokens.from_dict(vault.decrypt(vault.encrypt(tokens.to_dict()))) == tokens
 
     def test_expiry_must_be_aware_and_is_kept_in_utc(self) -> None:
         with pytest.raises(ValueError, match="aware"):
-            ZoomTokens("a", "r", datetime(2030, 1, 1))
+            OAuthTokens("a", "r", datetime(2030, 1, 1))
         berlin = datetime.fromisoformat("2030-01-01T01:00:00+01:00")
-        assert ZoomTokens("a", "r", berlin).expires_at == datetime(2030, 1, 1, tzinfo=UTC)
+        assert OAuthTokens("a", "r", berlin).expires_at == datetime(2030, 1, 1, tzinfo=UTC)
 
 
 class TestMeetings:
@@ -257,7 +257,7 @@ class TestMeetings:
 
 class TestTokenRefresh:
     def test_no_refresh_while_the_token_is_fresh(
-        self, client: ZoomClient, zoom: ZoomEmulator, saved: list[ZoomTokens], clock: Clock
+        self, client: ZoomClient, zoom: ZoomEmulator, saved: list[OAuthTokens], clock: Clock
     ) -> None:
         before = token_calls(zoom)
         clock.advance(timedelta(minutes=54))
@@ -269,9 +269,9 @@ class TestTokenRefresh:
         self,
         app: ZoomApp,
         client: ZoomClient,
-        tokens: ZoomTokens,
+        tokens: OAuthTokens,
         zoom: ZoomEmulator,
-        saved: list[ZoomTokens],
+        saved: list[OAuthTokens],
         clock: Clock,
     ) -> None:
         clock.advance(timedelta(minutes=56))
@@ -285,7 +285,7 @@ class TestTokenRefresh:
             app.refresh(tokens)
 
     def test_expired_access_token_is_refreshed_and_the_request_retried(
-        self, client: ZoomClient, zoom: ZoomEmulator, saved: list[ZoomTokens]
+        self, client: ZoomClient, zoom: ZoomEmulator, saved: list[OAuthTokens]
     ) -> None:
         zoom.expire_access_tokens()
         meeting = client.create_meeting("t", START, 30, "UTC")
@@ -293,7 +293,7 @@ class TestTokenRefresh:
         assert list(zoom.meetings) == [meeting.id]
 
     def test_a_second_401_is_an_auth_error(
-        self, client: ZoomClient, zoom: ZoomEmulator, saved: list[ZoomTokens]
+        self, client: ZoomClient, zoom: ZoomEmulator, saved: list[OAuthTokens]
     ) -> None:
         zoom.fail_next(2, 401, code=124, message="Invalid access token.", path_contains="/v2/")
         with pytest.raises(ZoomAuthError):
@@ -301,7 +301,7 @@ class TestTokenRefresh:
         assert len(saved) == 1
 
     def test_revoked_grant_needs_reconnect(
-        self, client: ZoomClient, zoom: ZoomEmulator, saved: list[ZoomTokens]
+        self, client: ZoomClient, zoom: ZoomEmulator, saved: list[OAuthTokens]
     ) -> None:
         zoom.revoke_grant()
         with pytest.raises(ZoomAuthError) as caught:
@@ -315,7 +315,7 @@ class TestTokenRefresh:
             client.me()
 
     def test_concurrent_calls_refresh_once(
-        self, client: ZoomClient, zoom: ZoomEmulator, saved: list[ZoomTokens], clock: Clock
+        self, client: ZoomClient, zoom: ZoomEmulator, saved: list[OAuthTokens], clock: Clock
     ) -> None:
         clock.advance(timedelta(minutes=58))
         with ThreadPoolExecutor(max_workers=4) as pool:
@@ -373,7 +373,7 @@ class TestFailures:
         assert type(caught.value) is ZoomError
         assert caught.value.zoom_code == 300
 
-    def test_connection_refused_is_unavailable(self, app: ZoomApp, tokens: ZoomTokens) -> None:
+    def test_connection_refused_is_unavailable(self, app: ZoomApp, tokens: OAuthTokens) -> None:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             closed = f"http://127.0.0.1:{sock.getsockname()[1]}/v2"
@@ -382,7 +382,7 @@ class TestFailures:
             client.me()
 
     def test_timeout_is_unavailable_and_the_marker_finds_what_zoom_did(
-        self, app: ZoomApp, tokens: ZoomTokens, zoom: ZoomEmulator
+        self, app: ZoomApp, tokens: OAuthTokens, zoom: ZoomEmulator
     ) -> None:
         impatient = replace(app, timeout=(1, 0.1))
         with ZoomClient(impatient, tokens, lambda _: None) as client:

@@ -1,0 +1,46 @@
+"""An OAuth grant as every provider adapter keeps it (Google, Zoom, ...)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+__all__ = ["OAuthTokens"]
+
+
+@dataclass(frozen=True, slots=True)
+class OAuthTokens:
+    """One account's grant. ``expires_at`` is when the access token dies (aware UTC)."""
+
+    access_token: str = field(repr=False)
+    refresh_token: str = field(repr=False)
+    expires_at: datetime
+    scope: str = ""
+
+    def __post_init__(self) -> None:
+        if self.expires_at.tzinfo is None:
+            raise ValueError("OAuthTokens.expires_at must be timezone-aware")
+        object.__setattr__(self, "expires_at", self.expires_at.astimezone(UTC))
+
+    def expires_within(self, margin: timedelta, now: datetime) -> bool:
+        return self.expires_at - now < margin
+
+    def to_dict(self) -> dict[str, str]:
+        """The vault's plaintext form."""
+        return {
+            "access_token": self.access_token,
+            "refresh_token": self.refresh_token,
+            "expires_at": self.expires_at.isoformat(),
+            "scope": self.scope,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> OAuthTokens:
+        return cls(
+            access_token=str(data["access_token"]),
+            refresh_token=str(data["refresh_token"]),
+            expires_at=datetime.fromisoformat(str(data["expires_at"])),
+            scope=str(data.get("scope", "")),
+        )
