@@ -10,19 +10,22 @@ import base64
 import email
 import email.policy
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import httpx
 import pytest
+import redis.asyncio as aioredis
 import time_machine
-from litestar import Litestar
 
 from booking.activities import service as activities
 from booking.event_types import service as event_types
 from booking.event_types.schemas import EventType, EventTypeCreate
 from booking.outbox import service as outbox
-from tests.conftest import SignedIn
+from tests.conftest import REDIS_TEST_URL, SignedIn, serve_in_loop, unavailable
 from tests.web.api.test_me import assert_problem
+from web.app import create_app
+from web.settings import Settings
 
 NOW = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
 BASE = "/api/v1/public/ada/intro"
@@ -329,26 +332,46 @@ async def test_activities_block_time_until_completed(
     assert "2026-03-02T09:30:00Z" in await slot_starts(client)
 
 
-async def test_public_booking_posts_are_rate_limited(
-    app: Litestar, settings, intro: EventType
-) -> None:  # type: ignore[no-untyped-def]
-    from dataclasses import replace
+async def book_three(client: httpx.AsyncClient) -> list[int]:
+    return [
+        (await book(client, f"2026-03-02T{h:02d}:00:00Z", email=f"x{h}@example.com")).status_code
+        for h in (9, 10, 11)
+    ]
 
-    from tests.conftest import serve_in_loop
-    from web.app import create_app
 
-    limited = create_app(replace(settings, rate_limit_per_minute=2))
-    async with serve_in_loop(limited) as client:
-        codes = [
-            (
-                await book(client, f"2026-03-02T{h:02d}:00:00Z", email=f"x{h}@example.com")
-            ).status_code
-            for h in (9, 10, 11)
-        ]
+async def test_public_booking_posts_are_rate_limited(settings: Settings, intro: EventType) -> None:
+    async with serve_in_loop(create_app(replace(settings, rate_limit_per_minute=2))) as client:
+        codes = await book_three(client)
         browsing = await client.get(BASE)
-    assert codes[:2] == [201, 201]
-    assert codes[2] == 429
+        refused = await book(client, "2026-03-02T12:00:00Z", email="late@example.com")
+    assert codes == [201, 201, 429]
+    assert_problem(refused, 429, "too-many-requests")
     assert browsing.status_code == 200, "reading is not limited"
+
+
+async def test_with_redis_every_process_shares_one_budget(
+    settings: Settings, intro: EventType
+) -> None:
+    store = aioredis.from_url(REDIS_TEST_URL)
+    try:
+        await store.ping()
+    except OSError:
+        unavailable(f"Redis is not reachable at {REDIS_TEST_URL}")
+    async for key in store.scan_iter("rendezvous:rate_limit*"):
+        await store.delete(key)
+    await store.aclose()
+    shared = replace(settings, rate_limit_per_minute=2, redis_url=REDIS_TEST_URL)
+    # Two app instances stand for two worker processes: only Redis connects them.
+    async with (
+        serve_in_loop(create_app(shared)) as first,
+        serve_in_loop(create_app(shared)) as second,
+    ):
+        codes = [
+            (await book(first, "2026-03-02T09:00:00Z")).status_code,
+            (await book(second, "2026-03-02T10:00:00Z", email="b@example.com")).status_code,
+            (await book(first, "2026-03-02T11:00:00Z", email="c@example.com")).status_code,
+        ]
+    assert codes == [201, 201, 429]
 
 
 async def test_slots_for_a_booking_being_moved_leave_its_own_time_free(
