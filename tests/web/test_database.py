@@ -1,9 +1,15 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from piccolo.apps.migrations.commands.new import AutoMigrationManager
 
 from booking.activities.tables import ActivityType
+from booking.hosts import service as hosts
+from booking.hosts.schemas import HostCreate
+from booking.hosts.tables import Host
+from booking.schedules.tables import Schedule
 from web import piccolo_conf
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -21,3 +27,20 @@ async def test_tables_and_migrations_agree(app: str) -> None:
     statements = await AutoMigrationManager().get_alter_statements(app_config=config)
     pending = [s for s in statements if s.statements]
     assert not pending, f"run: piccolo migrations new {app} --auto  ({pending})"
+
+
+async def test_statements_in_a_transaction_keep_foreign_keys_and_types() -> None:
+    """The SQLite engine runs a transaction's statements in one hop each, without
+    piccolo's per-statement PRAGMA: foreign keys must still hold and values must still
+    come back typed (the same holds on PostgreSQL, where this changes nothing)."""
+    host = await hosts.create(HostCreate(email="a@example.com", slug="ada", time_zone="UTC"))
+    db = Host._meta.db
+    async with db.transaction():
+        [row] = await Host.select(Host.id, Host.created_at).where(Host.id == host.id)
+        assert row["id"] == host.id
+        assert isinstance(row["created_at"], datetime)
+        assert row["created_at"].tzinfo is not None
+    with pytest.raises(Exception, match=r"(?i)foreign key"):
+        async with db.transaction():
+            await Schedule.insert(Schedule(host=host.id + 1000, time_zone="UTC"))
+    assert await Schedule.count().where(Schedule.host == host.id + 1000) == 0
