@@ -85,7 +85,8 @@ async def slots(
     window_start = _local_midnight(start, zone)
     window_end = _local_midnight(end + timedelta(days=1), zone)
     async with read_snapshot():
-        host, event_type = await event_types.get_public(host_slug, event_slug)
+        bookable = await event_types.get_bookable(host_slug, event_slug)
+        host, event_type = bookable.host, bookable.event_type
         exclude_uid = exclude_activity = None
         if moving is not None:
             row = await _authorised(moving[0], host_id=None, token=moving[1], env=env)
@@ -94,7 +95,7 @@ async def slots(
             exclude_uid, exclude_activity = row["uid"], row["activity"]
         found = await _free_slots(
             host, event_type, window_start, window_end, env,
-            exclude_uid=exclude_uid, exclude_activity=exclude_activity,
+            exclude_uid=exclude_uid, exclude_activity=exclude_activity, hours=bookable.hours,
         )  # fmt: skip
     grouped = availability.group_by_local_date(found, tz)
     days = [
@@ -118,8 +119,10 @@ async def _free_slots(
     *,
     exclude_uid: str | None = None,
     exclude_activity: int | None = None,
+    hours: availability.Schedule | None = None,
 ) -> list[availability.Slot]:
-    schedule = await schedules.for_event_type(host.id, event_type)
+    """``hours``: the working hours if the caller already read them in this transaction."""
+    schedule = hours or await schedules.for_event_type(host.id, event_type)
     busy, own = await host_busy(
         host.id,
         event_type.id,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, cast
 
@@ -30,6 +31,7 @@ from booking.event_types.schemas import (
 from booking.hosts import service as hosts
 from booking.hosts.schemas import Host
 from booking.schedules import repository as schedules_repository
+from booking.schedules import service as schedules
 from booking.validation import SLUG_RE
 
 #: Answers whether a host has a connected Zoom account (handed down by ``web``).
@@ -171,10 +173,19 @@ async def get_public(host_slug: str, event_slug: str) -> tuple[Host, EventType]:
     event type and a hidden one alike: hidden types are not bookable publicly, and
     the answer must not reveal that they exist.
     """
+    row = await _public_row(host_slug, event_slug)
+    return _public_host(row), _to_event_type(row)
+
+
+async def _public_row(host_slug: str, event_slug: str) -> dict[str, Any]:
     row = await repository.public_by_slugs(host_slug, event_slug)
     if row is None or row["hidden"]:
         raise NotFound(NO_SUCH_PAGE)
-    host = Host(
+    return row
+
+
+def _public_host(row: dict[str, Any]) -> Host:
+    return Host(
         id=row["host"],
         email=row["host_email"],
         name=row["host_name"],
@@ -182,7 +193,29 @@ async def get_public(host_slug: str, event_slug: str) -> tuple[Host, EventType]:
         time_zone=row["host_time_zone"],
         created_at=row["host_created_at"],
     )
-    return host, _to_event_type(row)
+
+
+@dataclass(frozen=True, slots=True)
+class Bookable:
+    """A public event type with its host and the working hours it is booked against."""
+
+    host: Host
+    event_type: EventType
+    #: None when the host has no schedule yet (hosts from before schedules existed);
+    #: ``schedules.for_event_type`` then creates the default.
+    hours: availability.Schedule | None
+
+
+async def get_bookable(host_slug: str, event_slug: str) -> Bookable:
+    """:func:`get_public` plus the working hours, from the same single query: the
+    slots endpoint's first read."""
+    row = await _public_row(host_slug, event_slug)
+    hours = None
+    if row["hours_time_zone"] is not None:
+        hours = schedules.engine_schedule(
+            row["hours_time_zone"], row["hours_weekly"], row["hours_overrides"]
+        )
+    return Bookable(_public_host(row), _to_event_type(row), hours)
 
 
 async def list_listed(host_slug: str) -> tuple[Host, list[EventType]]:

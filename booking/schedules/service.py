@@ -97,9 +97,10 @@ def _overrides(overrides: dict[str, list[str]]) -> dict[str, list[str]]:
     return dict(sorted(checked.items()))
 
 
-def _engine_schedule(
+def engine_schedule(
     time_zone: str, weekly: dict[str, list[str]], overrides: dict[str, list[str]]
 ) -> availability.Schedule:
+    """The availability engine's view of stored working hours (weekday 0 = Monday)."""
     try:
         return availability.Schedule(
             time_zone,
@@ -125,7 +126,7 @@ def _to_schedule(row: dict[str, Any]) -> Schedule:
 
 def to_engine(schedule: Schedule) -> availability.Schedule:
     """The availability engine's view of a schedule (weekday 0 = Monday, dates as dates)."""
-    return _engine_schedule(schedule.time_zone, schedule.weekly, schedule.overrides)
+    return engine_schedule(schedule.time_zone, schedule.weekly, schedule.overrides)
 
 
 async def list_for_host(host_id: int) -> list[Schedule]:
@@ -149,7 +150,7 @@ async def create(host_id: int, data: ScheduleCreate) -> Schedule:
     time_zone = validation.time_zone(data.time_zone)
     weekly = _weekly(data.weekly)
     overrides = _overrides(data.overrides)
-    _engine_schedule(time_zone, weekly, overrides)
+    engine_schedule(time_zone, weekly, overrides)
     row = await repository.insert(
         {
             "host": host_id,
@@ -204,7 +205,7 @@ async def update(host_id: int, schedule_id: int, data: ScheduleUpdate) -> Schedu
         values["is_default"] = True
     if not values:
         return current
-    _engine_schedule(time_zone, weekly, overrides)
+    engine_schedule(time_zone, weekly, overrides)
     row = await repository.update(host_id, schedule_id, values)
     if row is None:
         raise NotFound("No such schedule.")

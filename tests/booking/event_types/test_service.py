@@ -13,6 +13,9 @@ from booking.event_types import service as event_types
 from booking.event_types.schemas import EventType, EventTypeCreate, EventTypeUpdate
 from booking.hosts import service as hosts
 from booking.hosts.schemas import Host, HostCreate
+from booking.schedules import service as schedules
+from booking.schedules.schemas import ScheduleCreate, ScheduleUpdate
+from booking.schedules.tables import Schedule
 from booking.validation import SLUG_RE
 
 
@@ -191,6 +194,60 @@ async def test_hidden_types_are_neither_listed_nor_public() -> None:
     with pytest.raises(NotFound):
         await event_types.list_listed("nobody")
     assert (await event_types.list_listed("grace"))[1] == []
+
+
+@pytest.mark.usefixtures("db")
+async def test_bookable_hours_are_the_ones_the_event_type_is_booked_against() -> None:
+    """The slots endpoint reads the working hours in the same query as the event type;
+    they must be exactly what ``schedules.for_event_type`` resolves, in every case."""
+    host = await _host()
+    other = await _host("grace")
+    evenings = await schedules.create(
+        host.id,
+        ScheduleCreate(name="Evenings", time_zone="Asia/Tokyo", weekly={"monday": ["18:00-22:00"]}),
+    )
+    weekend = await schedules.create(
+        host.id,
+        ScheduleCreate(
+            name="Weekend", time_zone="UTC", weekly={"saturday": ["10:00-12:00"]},
+            overrides={"2026-12-26": []},
+        ),
+    )  # fmt: skip
+    plain = await event_types.create(host.id, EventTypeCreate(title="Plain", duration_minutes=30))
+    brunch = await event_types.create(
+        host.id, EventTypeCreate(title="Brunch", duration_minutes=30, schedule_id=weekend.id)
+    )
+
+    async def hours(slug: str) -> availability.Schedule:
+        found = (await event_types.get_bookable("ada", slug)).hours
+        assert found is not None
+        return found
+
+    async def resolved(event_type: EventType) -> availability.Schedule:
+        return await schedules.for_event_type(
+            host.id, await event_types.get(host.id, event_type.id)
+        )
+
+    assert await hours("plain") == await resolved(plain)
+    assert (await hours("plain")).zone == "Europe/Berlin"
+    assert await hours("brunch") == await resolved(brunch)
+    assert (await hours("brunch")).overrides == {date(2026, 12, 26): []}
+
+    # The default moves: event types without their own schedule follow it.
+    await schedules.update(host.id, evenings.id, ScheduleUpdate(is_default=True))
+    assert (await hours("plain")).zone == "Asia/Tokyo"
+    assert await hours("plain") == await resolved(plain)
+
+    # Their own schedule deleted: back to the (current) default.
+    await schedules.delete(host.id, weekend.id)
+    assert await hours("brunch") == await resolved(brunch)
+    assert (await hours("brunch")).zone == "Asia/Tokyo"
+
+    # Another host's default never leaks in; a host with no schedule at all gets None,
+    # and the caller falls back to for_event_type, which creates the default.
+    await Schedule.delete().where(Schedule.host == other.id)
+    await event_types.create(other.id, EventTypeCreate(title="Chat", duration_minutes=30))
+    assert (await event_types.get_bookable("grace", "chat")).hours is None
 
 
 @pytest.mark.usefixtures("db")
