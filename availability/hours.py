@@ -46,6 +46,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -226,6 +227,15 @@ def uniform_offset(tz: ZoneInfo, day: date, start: int, end: int) -> int | None:
     if b0 != b1 or b0 != a0:
         return None
     return a0
+
+
+@lru_cache(maxsize=16384)
+def day_offset(tz: ZoneInfo, day: date) -> int | None:
+    """The single UTC offset of a whole local date (midnight to midnight), or None on
+    a date with a transition. Cached: every request for a month of slots asks this
+    for the same few dozen dates, and the answer only depends on tzdata (``ZoneInfo``
+    instances are cached per key, so they make a stable, hashable key)."""
+    return uniform_offset(tz, day, 0, DAY)
 
 
 def local_date(tz: ZoneInfo, epoch_seconds: float) -> date:

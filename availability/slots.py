@@ -49,6 +49,7 @@ from availability.busy import BusyBlock, merge_busy
 from availability.errors import InvalidInputError
 from availability.hours import (
     Schedule,
+    day_offset,
     load_zone,
     local_date,
     offsets_at,
@@ -140,13 +141,18 @@ def bookable_starts(
             day += _ONE_DAY
             continue
         base = naive_day_seconds(day)
+        whole_day = day_offset(tz, day)
         for range_start, range_end in ranges:
             anchor = rules.grid_anchor(range_start)
             if anchor >= range_end:
                 continue
-            limit, _ = wall_to_utc(tz, day, range_end)
+            if whole_day is not None:  # no transition today: plain arithmetic
+                offset: int | None = whole_day
+                limit = base + range_end - whole_day
+            else:
+                limit, _ = wall_to_utc(tz, day, range_end)
+                offset = uniform_offset(tz, day, anchor, range_end)
             limit -= duration  # latest start that still ends inside the range
-            offset = uniform_offset(tz, day, anchor, range_end)
             for wall in range(anchor, range_end, step):
                 if offset is not None:
                     start = base + wall - offset

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, available_timezones
 import pytest
 
 from availability import InvalidInputError, Schedule, TimeRange, working_intervals
-from availability.hours import wall_to_utc
+from availability.hours import day_offset, offsets_at, wall_to_utc
 from tests.availability.helpers import utc
 
 
@@ -109,3 +109,23 @@ def test_no_zone_changes_offset_twice_within_two_days() -> None:
         moments = [t for t in zone._trans_utc if t > 0]
         gaps = [b - a for a, b in pairwise(moments)]
         assert all(gap >= 2 * 86_400 for gap in gaps), name
+
+
+@pytest.mark.parametrize(
+    ("zone", "day", "expected"),
+    [
+        ("Europe/Berlin", date(2024, 3, 30), 3600),
+        ("Europe/Berlin", date(2024, 3, 31), None),  # 02:00 -> 03:00
+        ("Europe/Berlin", date(2024, 4, 1), 7200),
+        ("America/Santiago", date(2024, 9, 8), None),  # midnight itself is skipped
+        ("Australia/Lord_Howe", date(2024, 4, 7), None),  # back by half an hour
+        ("Asia/Kolkata", date(2024, 3, 31), 19800),
+    ],
+)
+def test_day_offset_is_the_one_offset_of_a_date_without_a_transition(
+    zone: str, day: date, expected: int | None
+) -> None:
+    tz = ZoneInfo(zone)
+    assert day_offset(tz, day) == expected
+    if expected is not None:  # every wall hour of the date agrees, unambiguously
+        assert {offsets_at(tz, day, hour * 3600) for hour in range(25)} == {(expected, expected)}
