@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
+import aiosqlite
 import pytest
 from piccolo.apps.migrations.commands.new import AutoMigrationManager
 
@@ -10,7 +12,7 @@ from booking.hosts import service as hosts
 from booking.hosts.schemas import HostCreate
 from booking.hosts.tables import Host
 from booking.schedules.tables import Schedule
-from web import piccolo_conf
+from web import database, piccolo_conf
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -44,3 +46,26 @@ async def test_statements_in_a_transaction_keep_foreign_keys_and_types() -> None
         async with db.transaction():
             await Schedule.insert(Schedule(host=host.id + 1000, time_zone="UTC"))
     assert await Schedule.count().where(Schedule.host == host.id + 1000) == 0
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_sqlite_transactions_go_through_the_one_hop_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """OneHopSQLiteEngine overrides a piccolo internal; if a piccolo upgrade stopped
+    calling it, every slots request would silently get four thread hops per statement
+    again. This fails first."""
+    db = Host._meta.db
+    assert isinstance(db, database.OneHopSQLiteEngine)
+    hops: list[str] = []
+    execute_fetchall = aiosqlite.Connection.execute_fetchall
+
+    async def counted(self: aiosqlite.Connection, sql: str, parameters: Any = None) -> Any:
+        hops.append(sql)
+        return await execute_fetchall(self, sql, parameters)
+
+    monkeypatch.setattr(aiosqlite.Connection, "execute_fetchall", counted)
+    async with db.transaction():
+        await Host.select(Host.id)
+        await Host.raw("SELECT 1")
+    assert len(hops) == 2
