@@ -46,6 +46,7 @@ def calendar_environment(settings: Settings) -> CalendarEnvironment:
                 auth_uri=settings.google_auth_uri,
                 token_uri=settings.google_token_uri,
                 api_endpoint=settings.google_api_endpoint,
+                revoke_uri=settings.google_revoke_uri,
             ),
         )
     return CalendarEnvironment(

@@ -19,6 +19,7 @@ DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 DEFAULT_MAIL_FROM = "Rendezvous <no-reply@localhost>"
 GOOGLE_AUTH_URI = "https://accounts.google.com/o/oauth2/v2/auth"
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"  # noqa: S105 (a URL)
+GOOGLE_REVOKE_URI = "https://oauth2.googleapis.com/revoke"
 GOOGLE_API_ENDPOINT = "https://www.googleapis.com/calendar/v3/"
 ZOOM_AUTHORIZE_URL = "https://zoom.us/oauth/authorize"
 ZOOM_TOKEN_URL = "https://zoom.us/oauth/token"  # noqa: S105 (a URL)
@@ -55,6 +56,7 @@ class Settings:
     # Provider endpoints: the real ones unless pointed at an emulator or a proxy.
     google_auth_uri: str = GOOGLE_AUTH_URI
     google_token_uri: str = GOOGLE_TOKEN_URI
+    google_revoke_uri: str = GOOGLE_REVOKE_URI
     google_api_endpoint: str = GOOGLE_API_ENDPOINT
     zoom_authorize_url: str = ZOOM_AUTHORIZE_URL
     zoom_token_url: str = ZOOM_TOKEN_URL
@@ -94,6 +96,8 @@ class Settings:
             zoom=_oauth(env, "ZOOM"),
             google_auth_uri=_url(env, "GOOGLE_AUTH_URI", {"http", "https"}) or GOOGLE_AUTH_URI,
             google_token_uri=_url(env, "GOOGLE_TOKEN_URI", {"http", "https"}) or GOOGLE_TOKEN_URI,
+            google_revoke_uri=_url(env, "GOOGLE_REVOKE_URI", {"http", "https"})
+            or GOOGLE_REVOKE_URI,
             google_api_endpoint=_api_endpoint(env),
             zoom_authorize_url=_url(env, "ZOOM_AUTHORIZE_URL", {"http", "https"})
             or ZOOM_AUTHORIZE_URL,

@@ -68,3 +68,13 @@ class CalendarEnvironment:
             on_credentials(self.vault.encrypt(new.to_dict()))
 
         return GoogleCalendarProvider(self.google, tokens, on_tokens=store)
+
+    def revoke_grant(self, account: dict[str, Any]) -> None:
+        """Revoke the account's stored grant at the provider. Blocking (run it in a
+        thread); raises :class:`ProviderError` or :class:`VaultError`."""
+        if account["provider"] != "google":
+            raise ProviderError(f"unsupported calendar provider {account['provider']!r}")
+        if self.google is None:
+            raise ProviderError("Google is not configured (GOOGLE_CLIENT_ID).")
+        tokens = OAuthTokens.from_dict(self.vault.decrypt(account["credentials"]))
+        self.google.revoke(tokens.refresh_token)

@@ -87,6 +87,18 @@ async def mark_reconnect_needed(account_id: int, message: str, now: datetime) ->
     return bool(rows)
 
 
+async def grant_shared(account: dict[str, Any]) -> bool:
+    """Whether another stored account is the same provider account (another host
+    connected it too): they then hold grants of one user to our one OAuth client."""
+    return bool(
+        await CalendarAccount.exists().where(
+            (CalendarAccount.provider == account["provider"])
+            & (CalendarAccount.external_email == account["external_email"])
+            & (CalendarAccount.id != account["id"])
+        )
+    )
+
+
 async def delete_account(account_id: int) -> None:
     await CalendarAccount.delete().where(CalendarAccount.id == account_id)
 

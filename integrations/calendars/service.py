@@ -4,6 +4,7 @@ No HTTP here; the sync itself lives in :mod:`.sync`."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -27,6 +28,8 @@ from integrations.calendars.schemas import (
 )
 from integrations.calendars.sync import CalendarSync
 from integrations.vault import VaultError
+
+logger = logging.getLogger("rendezvous.calendars")
 
 # ---------------------------------------------------------------------------- accounts
 
@@ -121,8 +124,16 @@ async def _store_calendars(account_id: int, remote: list[RemoteCalendar]) -> Non
 
 async def disconnect(
     env: CalendarEnvironment, sync: CalendarSync, host_id: int, account_id: int
-) -> None:
-    """Stop the account's push channels and forget it with its calendars and blocks."""
+) -> bool:
+    """Stop the account's push channels, revoke its grant, and forget it with its
+    calendars and blocks. Returns whether the grant was revoked.
+
+    The account is forgotten whatever the provider says. The grant is kept when
+    another host has connected the same provider account: a Google grant belongs to
+    the user and our OAuth client, not to a host, so revoking it could cut that host
+    off too. When the provider cannot be reached it stays as well (logged); the user
+    can remove the access in their account's third-party access settings.
+    """
     account = await _own_account(host_id, account_id)
     async with sync.lock(account_id):
         provider: CalendarProvider | None
@@ -132,7 +143,17 @@ async def disconnect(
             provider = None  # channels then expire on their own
         for calendar in await repository.calendars_of_account(account_id):
             await push.stop_channels(env, provider, calendar["id"])
+        revoked = False
+        if await repository.grant_shared(account):
+            logger.info("calendar account %s: grant shared with another host, kept", account_id)
+        else:
+            try:
+                await asyncio.to_thread(env.revoke_grant, account)
+                revoked = True
+            except (ProviderError, VaultError) as exc:
+                logger.warning("calendar account %s: grant not revoked: %s", account_id, exc)
         await repository.delete_account(account_id)
+    return revoked
 
 
 # ---------------------------------------------------------------------------- calendars

@@ -270,7 +270,8 @@ class GoogleCalendarEmulator:
         message: str | None = None,
     ) -> None:
         """The next ``n`` API requests (of ``method_id``, e.g. "calendar.events.list",
-        or of any method) fail with a Google-shaped error."""
+        or of any method) fail with a Google-shaped error. The OAuth endpoints fail
+        only when named: "oauth2.token" or "oauth2.revoke" (with OAuth's error shape)."""
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
         with self._lock:
             error = GoogleApiError(status, reason, message, headers=headers)
@@ -345,6 +346,7 @@ class GoogleCalendarEmulator:
                     k: v[-1] for k, v in parse_qs(body.decode(), keep_blank_values=True).items()
                 }
                 try:
+                    self._oauth_fault("oauth2" + url.path.replace("/", "."))
                     if url.path == "/revoke":
                         self._oauth.revoke(form.get("token") or query.get("token", [""])[-1])
                         return _json(200, {})
@@ -388,6 +390,14 @@ class GoogleCalendarEmulator:
             return self._store.calendar(calendar_id).id
         except GoogleApiError:
             return calendar_id
+
+    def _oauth_fault(self, method_id: str) -> None:
+        for fault in self._faults:
+            if fault.method_id == method_id:
+                fault.remaining -= 1
+                if fault.remaining <= 0:
+                    self._faults.remove(fault)
+                raise OAuthError(fault.error.status, fault.error.reason, fault.error.message)
 
     def _fault(self, method_id: str) -> None:
         for fault in self._faults:

@@ -204,6 +204,27 @@ class TestCredentialsRefresh:
         assert again.status_code == 400
         assert again.json()["error"] == "invalid_token"
 
+    def test_oauth_endpoints_fail_only_when_named(
+        self, google_emulator: GoogleCalendarEmulator
+    ) -> None:
+        tokens = google_emulator.issue_tokens()
+        google_emulator.fail_next(1, 500, "backendError")  # an API fault: not for /revoke
+        google_emulator.fail_next(1, 503, "backendError", "oauth2.revoke")
+
+        refused = requests.post(
+            google_emulator.revoke_uri, data={"token": tokens["refresh_token"]}, timeout=5
+        )
+        revoked = requests.post(
+            google_emulator.revoke_uri, data={"token": tokens["refresh_token"]}, timeout=5
+        )
+
+        assert refused.status_code == 503
+        assert refused.json()["error"] == "backendError"
+        assert revoked.status_code == 200
+        with pytest.raises(HttpError) as caught:  # the unnamed fault is still waiting
+            google_emulator.build_service().calendarList().list().execute()
+        assert caught.value.status_code == 500
+
     def test_a_lasting_401_surfaces_after_the_refresh_attempts(
         self, google_emulator: GoogleCalendarEmulator
     ) -> None:

@@ -31,6 +31,7 @@ def test_overrides_are_read(tmp_path: Path) -> None:
             "RENDEZVOUS_VAR_DIR": str(tmp_path),
             "GOOGLE_AUTH_URI": "http://127.0.0.1:9000/o/oauth2/v2/auth",
             "GOOGLE_TOKEN_URI": "http://127.0.0.1:9000/token",
+            "GOOGLE_REVOKE_URI": "http://127.0.0.1:9000/revoke",
             "GOOGLE_API_ENDPOINT": "http://127.0.0.1:9000/calendar/v3",
             "TOKEN_ENCRYPTION_KEY": f"{new}, {old}",
             "CALENDAR_SYNC_MINUTES": "5",
@@ -40,6 +41,7 @@ def test_overrides_are_read(tmp_path: Path) -> None:
         }
     )
     assert settings.google_token_uri == "http://127.0.0.1:9000/token"
+    assert settings.google_revoke_uri == "http://127.0.0.1:9000/revoke"
     assert settings.google_api_endpoint == "http://127.0.0.1:9000/calendar/v3/"
     assert settings.token_encryption_keys == (new, old)
     assert (settings.calendar_sync_minutes, settings.calendar_stale_minutes) == (5, 30)
@@ -53,6 +55,7 @@ def test_overrides_are_read(tmp_path: Path) -> None:
     [
         ("GOOGLE_AUTH_URI", "ftp://accounts.google.com"),
         ("GOOGLE_TOKEN_URI", "not a url"),
+        ("GOOGLE_REVOKE_URI", "javascript:alert(1)"),
         ("GOOGLE_API_ENDPOINT", "https://www.googleapis.com/"),
         ("TOKEN_ENCRYPTION_KEY", "too-short"),
         ("CALENDAR_SYNC_MINUTES", "0"),

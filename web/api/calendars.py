@@ -49,7 +49,7 @@ class CalendarAccountController(Controller):
     @delete(
         "/{account_id:int}",
         operation_id="disconnectCalendarAccount",
-        summary="Disconnect an account: stops its push channels, forgets its events",
+        summary="Disconnect an account: stops push, revokes the grant, forgets its events",
     )
     async def disconnect_account(
         self,

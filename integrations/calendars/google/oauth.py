@@ -54,6 +54,7 @@ class GoogleEndpoints:
     token_uri: str = "https://oauth2.googleapis.com/token"  # noqa: S105 (a URL)
     #: Replaces rootUrl + servicePath of the discovery document: keep /calendar/v3/.
     api_endpoint: str = "https://www.googleapis.com/calendar/v3/"
+    revoke_uri: str = "https://oauth2.googleapis.com/revoke"
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +127,29 @@ class GoogleApp:
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ProviderError(f"Google's token response lacks {exc}") from exc
+
+    def revoke(self, token: str) -> None:
+        """Revoke the grant behind ``token``; a refresh token takes its access tokens
+        with it. A token Google no longer knows (400 ``invalid_token``: revoked by the
+        user, or expired) is already as revoked as it can be, so that is success too.
+        Raises :class:`Unavailable` when Google cannot be reached or answers 429/5xx,
+        :class:`ProviderError` for any other refusal."""
+        try:
+            response = requests.post(
+                self.endpoints.revoke_uri, data={"token": token}, timeout=self.timeout
+            )
+        except requests.RequestException as exc:
+            raise Unavailable(f"Google's revoke endpoint is unreachable: {exc}") from exc
+        if response.status_code == 200:
+            return
+        body = _json(response)
+        error = str(body.get("error") or response.reason)
+        if response.status_code == 400 and error == "invalid_token":
+            return
+        detail = f"Google did not revoke access: {body.get('error_description') or error}"
+        if response.status_code == 429 or response.status_code >= 500:
+            raise Unavailable(detail, http_status=response.status_code, reason=error)
+        raise ProviderError(detail, http_status=response.status_code, reason=error)
 
 
 def _json(response: requests.Response) -> dict[str, Any]:

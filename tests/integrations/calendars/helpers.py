@@ -36,7 +36,9 @@ def google_app(google: GoogleCalendarEmulator, *, timeout: float = 5.0) -> Googl
     return GoogleApp(
         google.client_id,
         google.client_secret,
-        GoogleEndpoints(google.authorize_url, google.token_uri, google.api_endpoint),
+        GoogleEndpoints(
+            google.authorize_url, google.token_uri, google.api_endpoint, google.revoke_uri
+        ),
         timeout=timeout,
     )
 
@@ -82,6 +84,7 @@ def app_settings(settings: Settings, google: GoogleCalendarEmulator, **overrides
         google=OAuthClient(google.client_id, google.client_secret),
         google_auth_uri=google.authorize_url,
         google_token_uri=google.token_uri,
+        google_revoke_uri=google.revoke_uri,
         google_api_endpoint=google.api_endpoint,
         push_debounce_seconds=0.0,
         **overrides,
