@@ -67,7 +67,10 @@ def video_environment(settings: Settings, env: BookingEnvironment) -> VideoEnvir
             settings.zoom.client_id,
             settings.zoom.client_secret,
             endpoints=ZoomEndpoints(
-                settings.zoom_authorize_url, settings.zoom_token_url, settings.zoom_api_base
+                settings.zoom_authorize_url,
+                settings.zoom_token_url,
+                settings.zoom_api_base,
+                settings.zoom_revoke_url,
             ),
         )
     return VideoEnvironment(

@@ -23,6 +23,7 @@ GOOGLE_REVOKE_URI = "https://oauth2.googleapis.com/revoke"
 GOOGLE_API_ENDPOINT = "https://www.googleapis.com/calendar/v3/"
 ZOOM_AUTHORIZE_URL = "https://zoom.us/oauth/authorize"
 ZOOM_TOKEN_URL = "https://zoom.us/oauth/token"  # noqa: S105 (a URL)
+ZOOM_REVOKE_URL = "https://zoom.us/oauth/revoke"
 ZOOM_API_BASE = "https://api.zoom.us/v2"
 
 
@@ -60,6 +61,7 @@ class Settings:
     google_api_endpoint: str = GOOGLE_API_ENDPOINT
     zoom_authorize_url: str = ZOOM_AUTHORIZE_URL
     zoom_token_url: str = ZOOM_TOKEN_URL
+    zoom_revoke_url: str = ZOOM_REVOKE_URL
     zoom_api_base: str = ZOOM_API_BASE
     #: Fernet keys for provider tokens at rest; the first encrypts, all decrypt.
     #: Empty only when Settings is built directly (tests): web derives one then.
@@ -102,6 +104,7 @@ class Settings:
             zoom_authorize_url=_url(env, "ZOOM_AUTHORIZE_URL", {"http", "https"})
             or ZOOM_AUTHORIZE_URL,
             zoom_token_url=_url(env, "ZOOM_TOKEN_URL", {"http", "https"}) or ZOOM_TOKEN_URL,
+            zoom_revoke_url=_url(env, "ZOOM_REVOKE_URL", {"http", "https"}) or ZOOM_REVOKE_URL,
             # The client appends paths such as /users/me to it.
             zoom_api_base=(_url(env, "ZOOM_API_BASE", {"http", "https"}) or ZOOM_API_BASE).rstrip(
                 "/"

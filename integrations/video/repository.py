@@ -71,6 +71,17 @@ async def mark_reconnect_needed(account_id: int, message: str, now: datetime) ->
     return bool(rows)
 
 
+async def grant_shared(account: dict[str, Any]) -> bool:
+    """Whether another host connected the same Zoom user: one user's grant to our app."""
+    return bool(
+        await VideoAccount.exists().where(
+            (VideoAccount.provider == account["provider"])
+            & (VideoAccount.external_user_id == account["external_user_id"])
+            & (VideoAccount.id != account["id"])
+        )
+    )
+
+
 async def delete(host_id: int, account_id: int) -> bool:
     rows = (
         await VideoAccount.delete()

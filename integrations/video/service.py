@@ -4,6 +4,7 @@ client the meeting jobs use. No HTTP handling here."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import datetime
 from typing import Any, cast
 
@@ -14,7 +15,9 @@ from integrations.video import repository
 from integrations.video.environment import VIDEO_TAB_PATH, VideoEnvironment
 from integrations.video.reconnect import queue_reconnect_email
 from integrations.video.schemas import AccountStatus, VideoAccount
-from integrations.zoom import ZoomApp, ZoomAuthError, ZoomClient, ZoomUser
+from integrations.zoom import ZoomApp, ZoomAuthError, ZoomClient, ZoomError, ZoomUser
+
+logger = logging.getLogger("rendezvous.video")
 
 #: A token refresh saved from a worker thread waits this long for the database.
 _SAVE_TIMEOUT = 60.0
@@ -86,10 +89,32 @@ async def connect_zoom(
     return _to_account(row)
 
 
-async def disconnect(host_id: int, account_id: int) -> None:
-    """Forget the account and its tokens. Meetings already made stay in Zoom."""
+async def disconnect(env: VideoEnvironment, host_id: int, account_id: int) -> bool:
+    """Revoke the grant at Zoom and forget the account and its tokens; returns whether
+    the grant was revoked. Meetings already made stay in Zoom.
+
+    As for calendars, the grant stays when another host connected the same Zoom user
+    (it is that user's one grant to our app), and when Zoom refuses or cannot be
+    reached (logged): the account is forgotten either way, and the user can still
+    remove the app in Zoom.
+    """
+    account = await repository.of_host(host_id)
+    if account is None or account["id"] != account_id:
+        raise NotFound("No such video account.")
+    revoked = False
+    if await repository.grant_shared(account):
+        logger.info("video account %s: grant shared with another host, kept", account_id)
+    else:
+        try:
+            client = zoom_client(env, account)
+            with client:
+                await asyncio.to_thread(client.revoke)
+            revoked = True
+        except (ZoomError, InvalidInput) as exc:
+            logger.warning("video account %s: grant not revoked: %s", account_id, exc)
     if not await repository.delete(host_id, account_id):
         raise NotFound("No such video account.")
+    return revoked
 
 
 def zoom_client(env: VideoEnvironment, account: dict[str, Any]) -> ZoomClient:

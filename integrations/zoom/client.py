@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import requests
 
 from integrations.oauth.tokens import OAuthTokens
-from integrations.zoom.errors import ZoomError, ZoomNotFound, ZoomUnavailable
+from integrations.zoom.errors import ZoomAuthError, ZoomError, ZoomNotFound, ZoomUnavailable
 from integrations.zoom.oauth import ZoomApp
 from integrations.zoom.responses import INVALID_ACCESS_TOKEN, error_from_response, zoom_code
 
@@ -204,6 +204,18 @@ class ZoomClient:
             if not next_page:
                 return None
             params = {**params, "next_page_token": str(next_page)}
+
+    def revoke(self) -> None:
+        """Revoke the account's grant at Zoom. Zoom revokes by access token, so an
+        expiring one is refreshed first; a refresh answered ``invalid_grant`` means the
+        grant is already gone (the user removed the app), which is what we wanted."""
+        current = self._tokens
+        if current.expires_within(self._refresh_margin, self._app.now()):
+            try:
+                current = self._refresh(current)
+            except ZoomAuthError:
+                return
+        self._app.revoke(current.access_token)
 
     def _json(
         self,

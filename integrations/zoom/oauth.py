@@ -63,6 +63,7 @@ class ZoomEndpoints:
     authorize_url: str = "https://zoom.us/oauth/authorize"
     token_url: str = "https://zoom.us/oauth/token"  # noqa: S105 (a URL, not a secret)
     api_base: str = "https://api.zoom.us/v2"
+    revoke_url: str = "https://zoom.us/oauth/revoke"
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +129,21 @@ class ZoomApp:
                 )
             )
         return _tokens_from(token, issued_at, fallback_scope=tokens.scope)
+
+    def revoke(self, access_token: str) -> None:
+        """Revoke the grant behind a valid ``access_token``: Zoom removes the app from
+        the user's account, refresh token included. Raises :class:`ZoomError`
+        (:class:`ZoomUnavailable`, :class:`ZoomRateLimited` where retrying may help)."""
+        try:
+            response = requests.post(
+                self.endpoints.revoke_url,
+                data={"token": access_token},
+                auth=self._basic_auth(),
+                timeout=self.timeout,
+            )
+        except requests.RequestException as exc:
+            raise ZoomUnavailable(f"Zoom revoke endpoint unreachable: {exc}") from exc
+        _check_token_response(response, self.now())
 
     def _basic_auth(self) -> requests.auth.HTTPBasicAuth:
         return requests.auth.HTTPBasicAuth(self.client_id, self.client_secret)

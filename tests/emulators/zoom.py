@@ -215,12 +215,16 @@ class ZoomEmulator:
         return self.base_url + "/oauth/token"
 
     @property
+    def revoke_url(self) -> str:
+        return self.base_url + "/oauth/revoke"
+
+    @property
     def api_base(self) -> str:
         return self.base_url + "/v2"
 
     @property
     def endpoints(self) -> ZoomEndpoints:
-        return ZoomEndpoints(self.authorize_url, self.token_url, self.api_base)
+        return ZoomEndpoints(self.authorize_url, self.token_url, self.api_base, self.revoke_url)
 
     # -- control -----------------------------------------------------------------
 
@@ -312,6 +316,8 @@ class ZoomEmulator:
             return self._authorize(query)
         if (method, path) == ("POST", "/oauth/token"):
             return 200, self._token(headers, body), {}
+        if (method, path) == ("POST", "/oauth/revoke"):
+            return 200, self._revoke(query, headers, body), {}
         if not path.startswith("/v2/"):
             raise _api_error(404, 404, "Not Found")
         self._authenticate(headers)
@@ -383,6 +389,20 @@ class ZoomEmulator:
         else:
             raise _oauth_error(400, "unsupported_grant_type", "Unsupported grant type")
         return self._issue(grant_id)
+
+    def _revoke(
+        self, query: dict[str, str], headers: dict[str, str], body: bytes
+    ) -> dict[str, Any]:
+        # Zoom revokes by access token (query or form), authenticated as the app, and
+        # the whole grant goes: its refresh token and every access token.
+        if _basic_credentials(headers) != (self.client_id, self.client_secret):
+            raise _oauth_error(401, "invalid_client", "Invalid client_id or client_secret")
+        form = {k: v[-1] for k, v in parse_qs(body.decode("utf-8")).items()}
+        token = self._state.access_tokens.get(form.get("token") or query.get("token", ""))
+        if token is None or self._state.grants[token.grant_id].revoked:
+            raise _oauth_error(400, "invalid_request", "Invalid Token!")
+        self._state.grants[token.grant_id].revoked = True
+        return {"status": "success"}
 
     def _redeem_code(self, form: dict[str, str]) -> int:
         # Codes are single-use: popped even when the rest of the request is wrong.

@@ -28,6 +28,7 @@ def test_overrides_reach_the_zoom_app(tmp_path: Path) -> None:
             "ZOOM_CLIENT_SECRET": "secret",
             "ZOOM_AUTHORIZE_URL": "http://127.0.0.1:9000/oauth/authorize",
             "ZOOM_TOKEN_URL": "http://127.0.0.1:9000/oauth/token",
+            "ZOOM_REVOKE_URL": "http://127.0.0.1:9000/oauth/revoke",
             "ZOOM_API_BASE": "http://127.0.0.1:9000/v2/",
         }
     )
@@ -37,6 +38,7 @@ def test_overrides_reach_the_zoom_app(tmp_path: Path) -> None:
     video = video_environment(settings, booking_environment(settings))
     assert video.zoom is not None
     assert video.zoom.endpoints.token_url == "http://127.0.0.1:9000/oauth/token"
+    assert video.zoom.endpoints.revoke_url == "http://127.0.0.1:9000/oauth/revoke"
     assert video.zoom_redirect_uri == "http://127.0.0.1:8000/dashboard/video/zoom/callback"
 
 
@@ -45,6 +47,7 @@ def test_overrides_reach_the_zoom_app(tmp_path: Path) -> None:
     [
         ("ZOOM_AUTHORIZE_URL", "zoom.us/oauth/authorize"),
         ("ZOOM_TOKEN_URL", "ftp://zoom.us/oauth/token"),
+        ("ZOOM_REVOKE_URL", "zoom.us/oauth/revoke"),
         ("ZOOM_API_BASE", "https://"),
     ],
 )

@@ -39,9 +39,12 @@ class VideoAccountController(Controller):
     @delete(
         "/{account_id:int}",
         operation_id="disconnectVideoAccount",
-        summary="Disconnect Zoom: forgets its tokens (meetings already made stay in Zoom)",
+        summary="Disconnect Zoom: revokes the grant, forgets the tokens (meetings stay in Zoom)",
     )
     async def disconnect_account(
-        self, host: NamedDependency[Host], account_id: FromPath[int]
+        self,
+        host: NamedDependency[Host],
+        video: NamedDependency[VideoEnvironment],
+        account_id: FromPath[int],
     ) -> None:
-        await video_service.disconnect(host.id, account_id)
+        await video_service.disconnect(video, host.id, account_id)

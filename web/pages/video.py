@@ -110,8 +110,10 @@ async def zoom_callback(
     guards=[require_session],
     include_in_schema=False,
 )
-async def disconnect_account(host: NamedDependency[Host], account_id: FromPath[int]) -> Redirect:
-    await video_service.disconnect(host.id, account_id)
+async def disconnect_account(
+    host: NamedDependency[Host], video: NamedDependency[VideoEnvironment], account_id: FromPath[int]
+) -> Redirect:
+    await video_service.disconnect(video, host.id, account_id)
     return Redirect(VIDEO_TAB_PATH, status_code=303)
 
 

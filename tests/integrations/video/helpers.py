@@ -44,6 +44,7 @@ def zoom_settings(settings: Settings, zoom: ZoomEmulator) -> Settings:
         zoom=OAuthClient(zoom.client_id, zoom.client_secret),
         zoom_authorize_url=zoom.authorize_url,
         zoom_token_url=zoom.token_url,
+        zoom_revoke_url=zoom.revoke_url,
         zoom_api_base=zoom.api_base,
     )
 

@@ -122,6 +122,7 @@ class TestAuthorizationUrl:
             "https://zoom.us/oauth/authorize",
             "https://zoom.us/oauth/token",
             "https://api.zoom.us/v2",
+            "https://zoom.us/oauth/revoke",
         )
         assert "secret" not in repr(app)
 
@@ -322,6 +323,56 @@ class TestTokenRefresh:
             users = list(pool.map(lambda _: client.me(), range(8)))
         assert len(users) == 8
         assert len(saved) == 1
+
+
+class TestRevoke:
+    def test_the_whole_grant_goes(
+        self, app: ZoomApp, client: ZoomClient, tokens: OAuthTokens, zoom: ZoomEmulator
+    ) -> None:
+        client.revoke()
+        assert zoom.requests.count(("POST", "/oauth/revoke")) == 1
+        with pytest.raises(ZoomAuthError):
+            client.me()
+        with pytest.raises(ZoomAuthError):
+            app.refresh(tokens)
+
+    def test_an_expiring_access_token_is_refreshed_first(
+        self, client: ZoomClient, zoom: ZoomEmulator, saved: list[OAuthTokens], clock: Clock
+    ) -> None:
+        clock.advance(timedelta(minutes=56))
+        client.revoke()
+        assert len(saved) == 1, "the rotated pair is handed over even on the way out"
+        with pytest.raises(ZoomAuthError):
+            client.me()
+
+    def test_a_grant_the_user_already_removed_needs_nothing(
+        self, client: ZoomClient, zoom: ZoomEmulator, clock: Clock
+    ) -> None:
+        zoom.revoke_grant()
+        clock.advance(timedelta(minutes=56))  # the refresh says invalid_grant: gone already
+        client.revoke()
+        assert zoom.requests.count(("POST", "/oauth/revoke")) == 0
+
+    @pytest.mark.parametrize(
+        ("status", "error"),
+        [(500, ZoomUnavailable), (503, ZoomUnavailable), (429, ZoomRateLimited), (400, ZoomError)],
+    )
+    def test_refusals_are_typed(
+        self, client: ZoomClient, zoom: ZoomEmulator, status: int, error: type[ZoomError]
+    ) -> None:
+        zoom.fail_next(1, status, path_contains="/oauth/revoke")
+        with pytest.raises(error):
+            client.revoke()
+        assert client.me().id, "the grant survived the refusal"
+
+    def test_an_unknown_token_is_refused(self, app: ZoomApp) -> None:
+        with pytest.raises(ZoomError, match="Invalid Token"):
+            app.revoke("not-a-token")
+
+    def test_unreachable_is_unavailable(self, app: ZoomApp, tokens: OAuthTokens) -> None:
+        closed = replace(app, endpoints=replace(app.endpoints, revoke_url="http://127.0.0.1:9/"))
+        with pytest.raises(ZoomUnavailable):
+            closed.revoke(tokens.access_token)
 
 
 class TestFailures:
