@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 
 import asyncpg
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.table import Table
 
 from booking.errors import AlreadyExists
 from booking.hosts.tables import Host
@@ -52,23 +53,30 @@ def unique_as(mapping: dict[str, tuple[str, str]]) -> Iterator[None]:
 
 
 @asynccontextmanager
-async def host_write_lock(host_id: int) -> AsyncIterator[None]:
-    """A transaction in which no other writer can book the same host.
+async def row_write_lock(table: type[Table], row_id: int) -> AsyncIterator[None]:
+    """A transaction that no other writer of the same row can enter until it ends.
 
-    Re-checking a slot and inserting the booking must be one serialised step, across
-    processes too, so a Python lock is not enough: on PostgreSQL we lock the host's
-    row (``SELECT ... FOR UPDATE``), and SQLite's ``BEGIN IMMEDIATE`` takes the
-    database write lock up front (a deferred transaction would let two readers both
-    see the slot free, and one would then fail to upgrade its lock).
+    Across processes too, so a Python lock is not enough: on PostgreSQL we lock the
+    row (``SELECT ... FOR UPDATE``); SQLite's ``BEGIN IMMEDIATE`` takes the database
+    write lock up front (a deferred transaction would let two readers both see the
+    old state, and one would then fail to upgrade its lock). On SQLite that holds off
+    every other writer, so keep what runs inside short.
     """
-    engine = Host._meta.db
+    engine = table._meta.db
     if isinstance(engine, SQLiteEngine):
         async with engine.transaction(transaction_type=TransactionType.immediate):
             yield
         return
     async with engine.transaction():
-        await Host.select(Host.id).where(Host.id == host_id).lock_rows("UPDATE")
+        primary_key = table._meta.primary_key
+        await table.select(primary_key).where(primary_key == row_id).lock_rows("UPDATE")
         yield
+
+
+def host_write_lock(host_id: int) -> AbstractAsyncContextManager[None]:
+    """A transaction in which no other writer can book the same host: re-checking a
+    slot and inserting the booking must be one serialised step."""
+    return row_write_lock(Host, host_id)
 
 
 @asynccontextmanager

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any
 
+from booking.db import row_write_lock
 from integrations.video.tables import VideoAccount
 
 # What a (re)connect replaces: a reconnect starts a new grant with a clean status.
@@ -49,6 +51,20 @@ async def save(host_id: int, values: dict[str, Any]) -> None:
     await VideoAccount.insert(VideoAccount(host=host_id, **values)).on_conflict(
         target=VideoAccount.host, action="DO UPDATE", values=list(_CONNECT_COLUMNS)
     )
+
+
+def credentials_lock(account_id: int) -> AbstractAsyncContextManager[None]:
+    """A transaction that holds off every other refresh of the account's tokens."""
+    return row_write_lock(VideoAccount, account_id)
+
+
+async def credentials_of(account_id: int) -> str | None:
+    row = (
+        await VideoAccount.select(VideoAccount.credentials)
+        .where(VideoAccount.id == account_id)
+        .first()
+    )
+    return None if row is None else str(row["credentials"])
 
 
 async def save_credentials(account_id: int, ciphertext: str) -> None:

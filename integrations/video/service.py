@@ -120,25 +120,52 @@ async def disconnect(env: VideoEnvironment, host_id: int, account_id: int) -> bo
 def zoom_client(env: VideoEnvironment, account: dict[str, Any]) -> ZoomClient:
     """A client for the account, to be used in a worker thread (``asyncio.to_thread``).
 
-    Call on the event loop. Every token pair Zoom issues is encrypted and saved before
-    the client goes on: Zoom has already spent the old refresh token. Stored tokens
-    that cannot be decrypted (the key changed) need a reconnect like a revoked grant.
+    Call on the event loop. Stored tokens that cannot be decrypted (the key changed)
+    need a reconnect like a revoked grant. Refreshes go through
+    :func:`_refresh_shared`, so clients in other jobs and processes never spend the
+    same refresh token twice.
     """
     loop = asyncio.get_running_loop()
-    account_id = account["id"]
+    app = zoom_app(env)
+    tokens = _decrypted(env, account["credentials"])
+
+    def refresher(stale: OAuthTokens) -> OAuthTokens:
+        # Runs in the client's worker thread: hop onto the loop and wait.
+        shared = _refresh_shared(env, app, account["id"], stale)
+        return asyncio.run_coroutine_threadsafe(shared, loop).result(timeout=_SAVE_TIMEOUT)
+
+    return ZoomClient(app, tokens, lambda _fresh: None, refresher=refresher)
+
+
+def _decrypted(env: VideoEnvironment, ciphertext: str) -> OAuthTokens:
     try:
-        tokens = OAuthTokens.from_dict(env.vault.decrypt(account["credentials"]))
+        return OAuthTokens.from_dict(env.vault.decrypt(ciphertext))
     except VaultError as exc:
         raise ZoomAuthError(f"the stored Zoom tokens cannot be read: {exc}") from exc
 
-    def store(fresh: OAuthTokens) -> None:
-        # Runs in the client's worker thread: hop onto the loop and wait for the write.
-        saved = asyncio.run_coroutine_threadsafe(
-            repository.save_credentials(account_id, env.vault.encrypt(fresh.to_dict())), loop
-        )
-        saved.result(timeout=_SAVE_TIMEOUT)
 
-    return ZoomClient(zoom_app(env), tokens, store)
+async def _refresh_shared(
+    env: VideoEnvironment, app: ZoomApp, account_id: int, stale: OAuthTokens
+) -> OAuthTokens:
+    """Fresh tokens for the account, refreshed at most once however many ask.
+
+    Zoom spends a refresh token on first use, so concurrent refreshes (two jobs, two
+    processes) must be one: under the account row's write lock, a caller whose stale
+    pair is no longer the stored one takes the stored pair, which another caller
+    refreshed meanwhile; otherwise it refreshes and stores the new pair before the
+    lock is released. On SQLite the lock holds off other writers for the length of one
+    token request, about once an hour per account.
+    """
+    async with repository.credentials_lock(account_id):
+        ciphertext = await repository.credentials_of(account_id)
+        if ciphertext is None:
+            raise ZoomAuthError("the Zoom account was disconnected meanwhile")
+        current = _decrypted(env, ciphertext)
+        if current.refresh_token != stale.refresh_token:
+            return current
+        fresh = await asyncio.to_thread(app.refresh, stale)
+        await repository.save_credentials(account_id, env.vault.encrypt(fresh.to_dict()))
+        return fresh
 
 
 async def reconnect_needed(

@@ -9,9 +9,9 @@ after a password change), after which the request is retried once. If
 ``on_tokens`` raises, the error propagates and the request is not sent.
 
 One client per account per job. Refreshes are serialised inside the client; across
-processes the caller serialises them (the outbox's per-account lock): two refreshes
-with the same refresh token make the second fail with ``invalid_grant``, which would
-wrongly mark the account "reconnect needed".
+clients and processes the caller serialises them through ``refresher``: two
+refreshes with the same refresh token make the second fail with ``invalid_grant``,
+which would wrongly mark the account "reconnect needed".
 
 Idempotent creates: Zoom picks meeting ids, so a create whose response was lost (a
 timeout, a crash before the booking was saved) cannot be retried blindly. The
@@ -84,10 +84,15 @@ class ZoomClient:
         *,
         refresh_margin: timedelta = DEFAULT_REFRESH_MARGIN,
         session: requests.Session | None = None,
+        refresher: Callable[[OAuthTokens], OAuthTokens] | None = None,
     ) -> None:
+        """``refresher``, when given, replaces refresh-then-``on_tokens``: it turns the
+        stale pair into a fresh one that is already stored, and may return a pair
+        another process refreshed meanwhile (see ``integrations.video.service``)."""
         self._app = app
         self._tokens = tokens
         self._on_tokens = on_tokens
+        self._refresher = refresher
         self._refresh_margin = refresh_margin
         self._http = session or requests.Session()
         self._refresh_lock = threading.Lock()
@@ -257,9 +262,12 @@ class ZoomClient:
             # the spent token would be answered invalid_grant.
             if self._tokens is not stale:
                 return self._tokens
-            fresh = self._app.refresh(stale)
+            if self._refresher is not None:
+                fresh = self._refresher(stale)
+            else:
+                fresh = self._app.refresh(stale)
+                self._on_tokens(fresh)
             self._tokens = fresh
-            self._on_tokens(fresh)
             return fresh
 
     def _send(

@@ -3,6 +3,7 @@ is forgotten whatever Zoom answers."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import pytest
@@ -17,7 +18,7 @@ from integrations.video.environment import VideoEnvironment
 from integrations.zoom import ZoomAuthError
 from tests.conftest import SignedIn
 from tests.emulators.zoom import ZoomEmulator
-from tests.integrations.video.helpers import connect
+from tests.integrations.video.helpers import connect, later
 
 
 async def _tokens(video: VideoEnvironment, host_id: int) -> tuple[int, OAuthTokens]:
@@ -82,3 +83,27 @@ async def test_another_hosts_account_is_not_found(
         await video_service.disconnect(video, grace.id, account_id)
     assert await repository.of_host(ada.host.id) is not None
     assert zoom.requests.count(("POST", "/oauth/revoke")) == 0
+
+
+async def test_two_processes_refreshing_at_once_both_carry_on(
+    ada: SignedIn, video: VideoEnvironment, zoom: ZoomEmulator
+) -> None:
+    """Zoom spends a refresh token on first use. Two web processes whose jobs find the
+    token expiring at the same moment must not both refresh with it: the loser would
+    get invalid_grant and flag a healthy account "reconnect needed". Each client here
+    stands for one process (its own copy of the tokens, its own in-process lock)."""
+    await connect(video, ada.host.id)
+    account = await repository.of_host(ada.host.id)
+    assert account is not None
+    first = video_service.zoom_client(video, account)
+    second = video_service.zoom_client(video, account)
+    with later(minutes=58), first, second:  # both copies now expire within the margin
+        refreshes = zoom.requests.count(("POST", "/oauth/token"))
+        users = await asyncio.gather(asyncio.to_thread(first.me), asyncio.to_thread(second.me))
+        assert [user.id for user in users] == [zoom.user["id"]] * 2
+        assert zoom.requests.count(("POST", "/oauth/token")) == refreshes + 1
+        stored = await repository.of_host(ada.host.id)
+        assert stored is not None
+        assert stored["status"] == "ok"
+        saved = OAuthTokens.from_dict(video.vault.decrypt(stored["credentials"]))
+        assert saved == first.tokens == second.tokens
