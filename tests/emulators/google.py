@@ -391,21 +391,26 @@ class GoogleCalendarEmulator:
         except GoogleApiError:
             return calendar_id
 
-    def _oauth_fault(self, method_id: str) -> None:
+    def _take_fault(self, method_id: str, *, named_only: bool) -> GoogleApiError | None:
+        """The error of the first fault for ``method_id`` (or, unless ``named_only``,
+        for any method), counting it down; None when no fault applies."""
         for fault in self._faults:
-            if fault.method_id == method_id:
+            if fault.method_id == method_id or (fault.method_id is None and not named_only):
                 fault.remaining -= 1
                 if fault.remaining <= 0:
                     self._faults.remove(fault)
-                raise OAuthError(fault.error.status, fault.error.reason, fault.error.message)
+                return fault.error
+        return None
+
+    def _oauth_fault(self, method_id: str) -> None:
+        error = self._take_fault(method_id, named_only=True)
+        if error is not None:
+            raise OAuthError(error.status, error.reason, error.message)
 
     def _fault(self, method_id: str) -> None:
-        for fault in self._faults:
-            if fault.method_id in (None, method_id):
-                fault.remaining -= 1
-                if fault.remaining <= 0:
-                    self._faults.remove(fault)
-                raise fault.error
+        error = self._take_fault(method_id, named_only=False)
+        if error is not None:
+            raise error
 
     def _call(self, call: Call, headers: dict[str, str], body: dict[str, Any]) -> Reply:
         store = self._store
