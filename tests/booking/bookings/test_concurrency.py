@@ -7,12 +7,9 @@ connections), so only the database can serialise the writers, on SQLite and Post
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
-import sys
 from collections import Counter
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -27,6 +24,7 @@ from booking.hosts.schemas import HostCreate
 from booking.schedules import service as schedules
 from booking.schedules.schemas import ScheduleUpdate
 from tests.conftest import serve_in_loop
+from tests.servers import Server, running_server
 from web.app import create_app
 from web.settings import Settings
 
@@ -79,60 +77,11 @@ async def test_concurrent_requests_in_one_process_make_one_booking(settings: Set
     assert await confirmed_bookings() == 1
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass
-class Server:
-    url: str
-    log: Path
-
-    def log_tail(self) -> str:
-        return self.log.read_text()[-3000:]
-
-
 @pytest.fixture
 async def server(database_url: str, tmp_path: Path, db: None) -> AsyncIterator[Server]:
     """`rendezvous serve --workers 3` on a free port, against this test's database."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "RENDEZVOUS_VAR_DIR": str(tmp_path / "var"),
-        "SECRET_KEY": "s" * 48,
-        "RATE_LIMIT_PER_MINUTE": "10000",
-        "LOG_LEVEL": "WARNING",
-    }
-    log = tmp_path / "server.log"
-    with log.open("wb") as output:
-        process = await asyncio.create_subprocess_exec(
-            *[sys.executable, "-m", "web.cli", "serve", "--port", str(port), "--workers", "3"],
-            env=env,
-            stdout=output,
-            stderr=output,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient(base_url=url) as probe:
-            # Up to ~60 s for three workers to import and start on a busy 2-core machine.
-            for _ in range(600):
-                if process.returncode is not None:
-                    pytest.fail(f"server exited with {process.returncode}:\n{log.read_text()}")
-                try:
-                    if (await probe.get("/healthz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.1)  # waiting for another process, not for time to pass
-            else:
-                pytest.fail(f"server did not become healthy:\n{log.read_text()[-3000:]}")
-        yield Server(url, log)
-    finally:
-        process.terminate()
-        await asyncio.wait_for(process.wait(), timeout=30)
+    async with running_server(database_url, tmp_path) as running:
+        yield running
 
 
 async def test_concurrent_requests_across_processes_make_one_booking(server: Server) -> None:
