@@ -7,11 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Litestar, Request, Router
-from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware.rate_limit import RateLimitConfig
-from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -34,14 +32,18 @@ from web import database
 from web.api.routes import HOST_API, PUBLIC_API, WEBHOOKS
 from web.auth import provide_host, require_token
 from web.calendars import calendar_services, token_vault
+from web.csrf import csrf_middleware
 from web.errors import EXCEPTION_HANDLERS
+from web.headers import security_headers
 from web.health import healthz
 from web.logs import structlog_plugin
 from web.pages import account
 from web.pages import booking as booking_pages
 from web.pages import calendars as calendar_pages
 from web.pages import video as video_pages
+from web.sessions import SESSION_STORE, HostSessionConfig, session_store
 from web.settings import Settings
+from web.throttle import sign_in_throttle
 
 HERE = Path(__file__).parent
 VERSION = "0.1.0"
@@ -95,6 +97,7 @@ def create_app(settings: Settings) -> Litestar:
         handlers=video_job_handlers(video),
     )
     calendars = calendar_services(settings, on_queued=runner.kick)
+    throttle = sign_in_throttle(redis)
 
     async def connect() -> None:
         database.bind(engine)
@@ -165,25 +168,19 @@ def create_app(settings: Settings) -> Litestar:
             "env": Provide(lambda: env, sync_to_thread=False),
             "calendar_services": Provide(lambda: calendars, sync_to_thread=False),
             "video": Provide(lambda: video, sync_to_thread=False),
+            "throttle": Provide(lambda: throttle, sync_to_thread=False),
         },
-        stores={"rate_limit": _rate_limit_store(redis)},
+        stores={
+            "rate_limit": _rate_limit_store(redis),
+            SESSION_STORE: session_store(redis, settings.var_dir),
+        },
         exception_handlers=EXCEPTION_HANDLERS,
+        # Outermost first: the session is loaded before CSRF checks the token bound to it.
         middleware=[
-            CookieBackendConfig(
-                secret=_derived_key(settings.secret_key, "session"),
-                httponly=True,
-                secure=secure,
-                samesite="lax",
-            ).middleware
+            HostSessionConfig(secure=secure).middleware,
+            csrf_middleware(key=_derived_key(settings.secret_key, "csrf"), secure=secure),
         ],
-        csrf_config=CSRFConfig(
-            secret=_derived_key(settings.secret_key, "csrf").hex(),
-            cookie_secure=secure,
-            # The API authenticates with bearer tokens, which a browser never sends on
-            # its own, so cross-site forgery does not apply there.
-            # Push notifications prove themselves with their channel token.
-            exclude=["/api/", "/webhooks/"],
-        ),
+        before_send=[security_headers(https=secure)],
         template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(
             title="Rendezvous",

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
-from booking.errors import Unauthorized
+from booking.errors import NotFound, Unauthorized
 from booking.hosts import service as hosts
 from booking.hosts.schemas import Host
 from web.errors import LoginRequired
-
-SESSION_HOST_KEY = "host_id"
+from web.sessions import SESSION_HOST_KEY, SESSION_STAMP_KEY, sign_out
 
 
 async def require_token(
@@ -29,11 +29,25 @@ async def require_token(
 async def require_session(
     connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
 ) -> None:
-    """Guard for host pages; the login page sends the browser back afterwards."""
-    host_id = connection.session.get(SESSION_HOST_KEY) if connection.scope.get("session") else None
-    if host_id is None:
+    """Guard for host pages; the login page sends the browser back afterwards.
+
+    A session whose password stamp is not the host's current one was opened before a
+    password change: it ends here.
+    """
+    session = connection.scope.get("session")
+    if not isinstance(session, dict):
         raise LoginRequired
-    connection.state.host = await hosts.get(int(host_id))
+    host_id, stamp = session.get(SESSION_HOST_KEY), session.get(SESSION_STAMP_KEY)
+    if not isinstance(host_id, int) or not isinstance(stamp, str):
+        raise LoginRequired
+    try:
+        signed_in = await hosts.get_signed_in(host_id)
+    except NotFound:
+        signed_in = None
+    if signed_in is None or not hmac.compare_digest(signed_in.stamp, stamp):
+        sign_out(connection)
+        raise LoginRequired
+    connection.state.host = signed_in.host
 
 
 async def provide_host(request: Request[Any, Any, Any]) -> Host:

@@ -34,3 +34,13 @@ def new_token() -> str:
 
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def credential_stamp(password_hash: str | None) -> str:
+    """A fingerprint of the current password, kept in each session.
+
+    A new password changes it, which ends every session that carries the old one
+    (Django's session auth hash does the same). The argon2 hash it is taken from is
+    salted, so the stamp reveals nothing about the password.
+    """
+    return hashlib.sha256(f"rendezvous:stamp:{password_hash or ''}".encode()).hexdigest()[:32]

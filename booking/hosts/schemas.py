@@ -7,6 +7,8 @@ from typing import Annotated
 
 import msgspec
 
+MIN_PASSWORD = 8
+MAX_PASSWORD = 1024
 Email = Annotated[str, msgspec.Meta(min_length=3, max_length=320)]
 Name = Annotated[str, msgspec.Meta(max_length=200)]
 Slug = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
@@ -22,12 +24,21 @@ class Host(msgspec.Struct, kw_only=True):
     created_at: datetime
 
 
+class SignedIn(msgspec.Struct, frozen=True):
+    """A host whose password was checked, and the stamp of that password."""
+
+    host: Host
+    stamp: str
+
+
 class HostCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     email: Email
     slug: Slug
     time_zone: TimeZone = "UTC"
     name: Name = ""
-    password: Annotated[str, msgspec.Meta(min_length=8, max_length=1024)] | None = None
+    password: (
+        Annotated[str, msgspec.Meta(min_length=MIN_PASSWORD, max_length=MAX_PASSWORD)] | None
+    ) = None
 
 
 class HostUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

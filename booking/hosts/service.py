@@ -8,9 +8,16 @@ import msgspec
 from piccolo.columns import Column
 
 from booking import validation
-from booking.errors import NotFound, Unauthorized
+from booking.errors import InvalidInput, NotFound, Unauthorized
 from booking.hosts import credentials, repository
-from booking.hosts.schemas import Host, HostCreate, HostUpdate
+from booking.hosts.schemas import (
+    MAX_PASSWORD,
+    MIN_PASSWORD,
+    Host,
+    HostCreate,
+    HostUpdate,
+    SignedIn,
+)
 from booking.schedules import service as schedules
 
 
@@ -77,12 +84,39 @@ async def update(host_id: int, data: HostUpdate) -> Host:
     return _to_host(row)
 
 
-async def authenticate_password(email: str, password: str) -> Host:
+async def authenticate_password(email: str, password: str) -> SignedIn:
     row = await repository.by_email(email.strip().lower())
     valid = credentials.verify_password(row["password_hash"] if row else None, password)
     if row is None or not valid:
         raise Unauthorized("Wrong e-mail or password.")
-    return _to_host(row)
+    return SignedIn(_to_host(row), credentials.credential_stamp(row["password_hash"]))
+
+
+async def get_signed_in(host_id: int) -> SignedIn:
+    """The host of a session, with the stamp its session must carry to be valid."""
+    row = await repository.by_id(host_id)
+    if row is None:
+        raise NotFound("No such host.")
+    return SignedIn(_to_host(row), credentials.credential_stamp(row["password_hash"]))
+
+
+async def change_password(host_id: int, current: str, new: str) -> SignedIn:
+    """Set a new password after checking the current one; every session held under the
+    old password ends (their stamp no longer matches)."""
+    row = await repository.by_id(host_id)
+    if row is None:
+        raise NotFound("No such host.")
+    if not credentials.verify_password(row["password_hash"], current):
+        raise InvalidInput("current_password", "This is not your current password.")
+    if not MIN_PASSWORD <= len(new) <= MAX_PASSWORD:
+        raise InvalidInput("new_password", f"Use {MIN_PASSWORD} to {MAX_PASSWORD} characters.")
+    if new == current:
+        raise InvalidInput("new_password", "The new password is the current one.")
+    password_hash = credentials.hash_password(new)
+    updated = await repository.update(host_id, {"password_hash": password_hash})
+    if updated is None:
+        raise NotFound("No such host.")
+    return SignedIn(_to_host(updated), credentials.credential_stamp(password_hash))
 
 
 async def create_token(host_id: int, label: str = "") -> str:

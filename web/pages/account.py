@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any
 
 import msgspec
@@ -13,13 +14,21 @@ from litestar.response import Redirect, Template
 from booking.errors import DomainError, Unauthorized
 from booking.hosts import service as hosts
 from booking.hosts.schemas import Host, HostUpdate
-from web.auth import SESSION_HOST_KEY, provide_host, require_session
+from web.auth import provide_host, require_session
+from web.sessions import sign_in, sign_out
+from web.throttle import SignInThrottle
 
 
 class LoginForm(msgspec.Struct):
     email: str = ""
     password: str = ""
     next: str = ""
+
+
+class PasswordForm(msgspec.Struct):
+    current_password: str = ""
+    new_password: str = ""
+    confirm_password: str = ""
 
 
 class ProfileForm(msgspec.Struct):
@@ -35,6 +44,12 @@ def _safe_next(target: str | None) -> str:
     return "/dashboard"
 
 
+@get("/", include_in_schema=False)
+async def home() -> Redirect:
+    # Hosts land on their dashboard (which asks them to sign in first if need be).
+    return Redirect("/dashboard", status_code=303)
+
+
 @get("/login", include_in_schema=False)
 async def login_page(next_: Annotated[str | None, QueryParameter(name="next")] = None) -> Template:
     return Template(
@@ -42,31 +57,88 @@ async def login_page(next_: Annotated[str | None, QueryParameter(name="next")] =
     )
 
 
+def _wait_phrase(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} seconds"
+    return f"{round(seconds / 60)} minutes"
+
+
 @post("/login", include_in_schema=False, status_code=200)
 async def login(
-    request: Request[Any, Any, Any], data: URLEncodedBody[LoginForm]
+    request: Request[Any, Any, Any],
+    data: URLEncodedBody[LoginForm],
+    throttle: NamedDependency[SignInThrottle],
 ) -> Template | Redirect:
-    try:
-        host = await hosts.authenticate_password(data.email, data.password)
-    except Unauthorized as exc:
-        return Template(
-            "account/login.html",
-            context={"error": exc.detail, "email": data.email, "next": _safe_next(data.next)},
-            status_code=401,
+    def again(error: str, status: int, headers: dict[str, str] | None = None) -> Template:
+        context = {"error": error, "email": data.email, "next": _safe_next(data.next)}
+        return Template("account/login.html", context=context, status_code=status, headers=headers)
+
+    client = request.client.host if request.client else "unknown"
+    wait = await throttle.admit(data.email, client)
+    if wait:
+        # Checked before the password: while blocked, even the right one does not sign in.
+        seconds = max(1, math.ceil(wait))
+        return again(
+            f"Too many sign-in attempts. Try again in {_wait_phrase(seconds)}.",
+            429,
+            {"Retry-After": str(seconds)},
         )
-    request.set_session({SESSION_HOST_KEY: host.id})
+    try:
+        signed_in = await hosts.authenticate_password(data.email, data.password)
+    except Unauthorized as exc:
+        return again(exc.detail, 401)
+    await throttle.succeeded(data.email, client)
+    sign_in(request, signed_in.host.id, signed_in.stamp)
     return Redirect(_safe_next(data.next), status_code=303)
 
 
 @post("/logout", include_in_schema=False, status_code=303)
 async def logout(request: Request[Any, Any, Any]) -> Redirect:
-    request.clear_session()
+    sign_out(request)
     return Redirect("/login", status_code=303)
+
+
+def _dashboard(
+    host: Host,
+    *,
+    error: str | None = None,
+    saved: bool = False,
+    password_error: str | None = None,
+    password_saved: bool = False,
+    status_code: int = 200,
+) -> Template:
+    return Template(
+        "account/dashboard.html",
+        context={
+            "host": host,
+            "error": error,
+            "saved": saved,
+            "password_error": password_error,
+            "password_saved": password_saved,
+        },
+        status_code=status_code,
+    )
 
 
 @get("/dashboard", guards=[require_session], include_in_schema=False)
 async def dashboard(host: NamedDependency[Host]) -> Template:
-    return Template("account/dashboard.html", context={"host": host, "error": None, "saved": False})
+    return _dashboard(host)
+
+
+@post("/dashboard/password", guards=[require_session], include_in_schema=False, status_code=200)
+async def change_password(
+    request: Request[Any, Any, Any], host: NamedDependency[Host], data: URLEncodedBody[PasswordForm]
+) -> Template:
+    if data.new_password != data.confirm_password:
+        differ = "The two new passwords differ."
+        return _dashboard(host, password_error=differ, status_code=422)
+    try:
+        signed_in = await hosts.change_password(host.id, data.current_password, data.new_password)
+    except DomainError as exc:
+        return _dashboard(host, password_error=exc.detail, status_code=exc.status_code)
+    # Every other session ends with the old password; this one goes on under a new id.
+    sign_in(request, signed_in.host.id, signed_in.stamp)
+    return _dashboard(signed_in.host, password_saved=True)
 
 
 @post("/dashboard/profile", guards=[require_session], include_in_schema=False, status_code=200)
@@ -82,17 +154,13 @@ async def update_profile(
         shown = msgspec.structs.replace(
             host, name=data.name, slug=data.slug, time_zone=data.time_zone
         )
-        return Template(
-            "account/dashboard.html",
-            context={"host": shown, "error": exc.detail, "saved": False},
-            status_code=exc.status_code,
-        )
-    return Template("account/dashboard.html", context={"host": host, "error": None, "saved": True})
+        return _dashboard(shown, error=exc.detail, status_code=exc.status_code)
+    return _dashboard(host, saved=True)
 
 
 router = Router(
     path="/",
-    route_handlers=[login_page, login, logout, dashboard, update_profile],
+    route_handlers=[home, login_page, login, logout, dashboard, update_profile, change_password],
     dependencies={"host": provide_host},
     tags=["Pages"],
 )

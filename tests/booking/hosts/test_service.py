@@ -17,7 +17,9 @@ async def test_create_normalises_email_and_hashes_password() -> None:
     assert host.email == "grace@example.com"
     assert host.time_zone == "America/New_York"
     assert host.created_at.tzinfo is not None
-    assert (await hosts.authenticate_password("GRACE@example.com", "hopper-1906")).id == host.id
+    assert (
+        await hosts.authenticate_password("GRACE@example.com", "hopper-1906")
+    ).host.id == host.id
 
 
 @pytest.mark.parametrize(

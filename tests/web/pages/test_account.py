@@ -27,6 +27,12 @@ async def sign_in(
     )
 
 
+async def test_the_home_page_leads_to_the_dashboard(client: httpx.AsyncClient) -> None:
+    response = await client.get("/", headers={"Accept": "text/html"})
+    assert response.status_code == 303
+    assert response.headers["location"] == "/dashboard"
+
+
 async def test_dashboard_redirects_to_sign_in_when_signed_out(client: httpx.AsyncClient) -> None:
     response = await client.get("/dashboard", headers={"Accept": "text/html"})
     assert response.status_code == 303
