@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 import click
 
@@ -15,6 +17,7 @@ from booking.event_types.schemas import EventTypeCreate
 from booking.hosts import service as hosts
 from booking.hosts.schemas import HostCreate
 from web import database
+from web.logs import configure_stdlib_logging
 from web.settings import ConfigError, Settings
 
 T = TypeVar("T")
@@ -25,6 +28,15 @@ def _settings() -> Settings:
         return Settings.from_env()
     except ConfigError as exc:
         raise click.ClickException(f"configuration error: {exc}") from exc
+
+
+def _redacted(url: str) -> str:
+    """A database URL without its password, fit for a log line."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def _run_db(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
@@ -59,7 +71,11 @@ def serve(host: str, port: int, workers: int) -> None:
     import uvicorn
 
     settings = _settings()  # fail fast, naming the bad variable, before forking workers
-    click.echo(f"Rendezvous on http://{host}:{port}  (database: {settings.database_url})")
+    # uvicorn's supervisor logs too (workers starting, dying): same format as the workers.
+    configure_stdlib_logging(settings)
+    logging.getLogger("rendezvous").info(
+        "serving on http://%s:%s (database: %s)", host, port, _redacted(settings.database_url)
+    )
     uvicorn.run(
         "web.main:app",
         host=host,
