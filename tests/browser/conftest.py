@@ -105,7 +105,9 @@ def live_server(tmp_path: Path, sqlite_template: Path) -> Iterator[LiveServer]:
             **os.environ,
             "DATABASE_URL": database_url,
             "SECRET_KEY": "b" * 48,
-            "PUBLIC_URL": url,
+            # Not the address the browser uses: links and redirects inside the site
+            # must be relative for a booking to complete (a LAN name, a port forward).
+            "PUBLIC_URL": "http://rendezvous.example.test",
             "RENDEZVOUS_VAR_DIR": str(tmp_path / "var"),
             "LOG_LEVEL": "WARNING",
         },
@@ -140,6 +142,15 @@ def page(browser: Browser) -> Iterator[Page]:
     opened = context.new_page()
     errors: list[str] = []
     opened.on("pageerror", lambda error: errors.append(str(error)))
+    # Chromium reports what the Content-Security-Policy blocked as console errors.
+    opened.on(
+        "console",
+        lambda message: (
+            errors.append(message.text)
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
+    )
     yield opened
     context.close()
-    assert errors == [], "the page's script failed"
+    assert errors == [], "the page's script failed or the CSP blocked something"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from typing import Annotated
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, available_timezones
 
 import msgspec
@@ -87,9 +88,26 @@ def _host_name(host: Host) -> str:
     return host.name or host.slug
 
 
+def site_path(url: str) -> str:
+    """The path and query of one of our own absolute links.
+
+    Pages link within the site relatively: someone who reached this server on another
+    address than ``PUBLIC_URL`` (a LAN name, a port forward) stays on it.
+    """
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
+
+
 def _booking_context(booking: PublicBooking, env: BookingEnvironment) -> dict[str, object]:
+    links = booking.links
     return {
         "booking": booking,
+        "links": {
+            "booking": site_path(links.booking_url),
+            "cancel": site_path(links.cancel_url),
+            "reschedule": site_path(links.reschedule_url),
+            "ics": site_path(links.ics_url),
+        },
         "when": _when(booking),
         # The service refuses an invitee's change once the meeting has begun; hide the buttons.
         "changeable": booking.status == "confirmed" and booking.start > env.clock(),

@@ -340,7 +340,10 @@
       });
       if (ok) {
         // Stays disabled: the confirmation page is loading, a second click would book twice.
-        window.location.assign(body.links.booking_url);
+        // Path and query only: the link names PUBLIC_URL, which may not be how this
+        // browser reached the server (a LAN address, a port forward).
+        const target = new URL(body.links.booking_url, window.location.href);
+        window.location.assign(target.pathname + target.search);
         return;
       }
       button.disabled = false;
@@ -363,6 +366,15 @@
 
     zoneSelect.addEventListener("change", () => {
       state.zone = zoneSelect.value;
+      // Tokyo may already be in next month while New York is not: never show a month
+      // that is wholly past in the chosen zone, and if its own current month has no
+      // times left, move on as on the first load.
+      const now = todayIn(state.zone);
+      if (state.year * 12 + state.month <= now.year * 12 + now.month) {
+        state.year = now.year;
+        state.month = now.month;
+        state.firstLoad = true;
+      }
       showPickerError("");
       loadMonth();
     });
