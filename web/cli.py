@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -15,7 +17,7 @@ from booking.errors import DomainError
 from booking.event_types import service as event_types
 from booking.event_types.schemas import EventTypeCreate
 from booking.hosts import service as hosts
-from booking.hosts.schemas import HostCreate
+from booking.hosts.schemas import ApiToken, ApiTokenCreate, HostCreate
 from web import database
 from web.logs import configure_stdlib_logging
 from web.settings import ConfigError, Settings
@@ -129,17 +131,92 @@ def tokens() -> None:
     """Manage API tokens."""
 
 
+def _expiry(value: str | None) -> datetime | None:
+    """``--expires``: a number of days (``90d``) or an instant with an offset."""
+    if value is None:
+        return None
+    if re.fullmatch(r"\d{1,5}d", value):
+        return datetime.now(UTC) + timedelta(days=int(value[:-1]))
+    try:
+        instant = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(
+            "give days (90d) or an instant such as 2027-01-01T00:00:00Z", param_hint="--expires"
+        ) from exc
+    if instant.tzinfo is None:
+        # A bare date or time is a different instant in every zone; do not guess one.
+        raise click.BadParameter("add an offset, e.g. 2027-01-01T00:00:00Z", param_hint="--expires")
+    return instant
+
+
+def _when(value: datetime | None) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if value else "-"
+
+
 @tokens.command("create")
 @click.argument("email")
-@click.option("--label", default="cli")
-def tokens_create(email: str, label: str) -> None:
-    """Create an API token for a host and print it (it is shown only once)."""
+@click.option("--name", "--label", "name", default="cli", show_default=True)
+@click.option("--expires", help="After how many days (90d) or when (2027-01-01T00:00:00Z)")
+def tokens_create(email: str, name: str, expires: str | None) -> None:
+    """Create an API token for a host and print only it (it is shown this once)."""
+    expires_at = _expiry(expires)
 
     async def work() -> str:
         host = await hosts.get_by_email(email)
-        return await hosts.create_token(host.id, label)
+        created = await hosts.issue_token(host.id, ApiTokenCreate(name=name, expires_at=expires_at))
+        return created.token
 
     click.echo(_run_db(_settings(), work))
+
+
+@tokens.command("list")
+@click.argument("email")
+@click.option("--all", "include_revoked", is_flag=True, help="Include revoked tokens")
+def tokens_list(email: str, include_revoked: bool) -> None:
+    """List a host's API tokens (never their secrets), newest first."""
+
+    async def work() -> list[ApiToken]:
+        host = await hosts.get_by_email(email)
+        return await hosts.list_tokens(host.id, include_revoked=include_revoked)
+
+    now = datetime.now(UTC)
+    rows = [("ID", "NAME", "CREATED", "LAST USED", "EXPIRES", "STATE")]
+    for token in _run_db(_settings(), work):
+        state = (
+            "revoked"
+            if token.revoked_at
+            else "expired"
+            if token.expires_at and token.expires_at <= now
+            else "active"
+        )
+        rows.append(
+            (
+                str(token.id),
+                token.name,
+                _when(token.created_at),
+                _when(token.last_used_at),
+                _when(token.expires_at) if token.expires_at else "never",
+                state,
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        click.echo("  ".join(cells).rstrip())
+
+
+@tokens.command("revoke")
+@click.argument("email")
+@click.argument("token_id", metavar="ID", type=int)
+def tokens_revoke(email: str, token_id: int) -> None:
+    """Revoke one of a host's API tokens; requests with it are refused from now on."""
+
+    async def work() -> None:
+        host = await hosts.get_by_email(email)
+        await hosts.revoke_token(host.id, token_id)
+
+    _run_db(_settings(), work)
+    click.echo(f"Revoked token {token_id}.")
 
 
 DEMO_EMAIL = "demo@example.com"

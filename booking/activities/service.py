@@ -43,8 +43,9 @@ async def resolve_type(type_id: int | None, field: str = "activity_type_id") -> 
     return int(row["id"])
 
 
-async def _guest_ids(emails: list[str]) -> list[int]:
-    return [(await contacts.match_or_create(e)).id for e in emails]
+async def _guest_ids(owner_id: int, emails: list[str]) -> list[int]:
+    # Guests new to the team become contacts of the activity's owner.
+    return [(await contacts.match_or_create(e, owner_id=owner_id)).id for e in emails]
 
 
 def _to_activity(row: dict[str, Any], guests: list[str]) -> Activity:
@@ -85,7 +86,11 @@ async def create(
             "all_day": data.all_day,
         }
     )
-    ids = guest_contact_ids if guest_contact_ids is not None else await _guest_ids(data.guests)
+    ids = (
+        guest_contact_ids
+        if guest_contact_ids is not None
+        else await _guest_ids(owner_id, data.guests)
+    )
     await repository.set_guests(activity_id, ids)
     return await get(owner_id, activity_id)
 
@@ -129,7 +134,7 @@ async def update(owner_id: int, activity_id: int, data: ActivityUpdate) -> Activ
     values.update({"start_at": start, "end_at": end, "updated_at": datetime.now(UTC)})
     await repository.update(activity_id, values)
     if data.guests is not msgspec.UNSET:
-        await repository.set_guests(activity_id, await _guest_ids(data.guests))
+        await repository.set_guests(activity_id, await _guest_ids(owner_id, data.guests))
     return await get(owner_id, activity_id)
 
 

@@ -213,8 +213,9 @@ async def book(
     uid = uuid.uuid4().hex
     async with host_write_lock(host.id):
         await _check_bookable(host, event_type, start, env)
-        contact = await contacts.match_or_create(email, name)
-        guest_ids = [(await contacts.match_or_create(g)).id for g in guests]
+        # New contacts belong to the host who was booked.
+        contact = await contacts.match_or_create(email, name, owner_id=host.id)
+        guest_ids = [(await contacts.match_or_create(g, owner_id=host.id)).id for g in guests]
         activity = await activities.create(
             host.id,
             ActivityCreate(

@@ -56,16 +56,35 @@ async def search(text: str, limit: int, offset: int) -> list[dict[str, Any]]:
     return await query.limit(limit).offset(offset)
 
 
-async def update(contact_id: int, values: dict[Column | str, Any]) -> dict[str, Any] | None:
+async def owned_by(owner_id: int, contact_id: int) -> dict[str, Any] | None:
+    return (
+        await Contact.select()
+        .where((Contact.id == contact_id) & (Contact.owner == owner_id))
+        .first()
+    )
+
+
+# Writes match on id *and* owner in one statement: checking ownership first and
+# writing after would let a concurrent hand-over slip in between, and the unique
+# e-mail check must not run (and answer 409) for a contact the caller may not touch.
+
+
+async def update_owned(
+    owner_id: int, contact_id: int, values: dict[Column | str, Any]
+) -> dict[str, Any] | None:
     with unique_as(_UNIQUE):
         rows = (
             await Contact.update(values)
-            .where(Contact.id == contact_id)
+            .where((Contact.id == contact_id) & (Contact.owner == owner_id))
             .returning(*Contact.all_columns())
         )
     return rows[0] if rows else None
 
 
-async def delete(contact_id: int) -> bool:
-    rows = await Contact.delete().where(Contact.id == contact_id).returning(Contact.id)
+async def delete_owned(owner_id: int, contact_id: int) -> bool:
+    rows = (
+        await Contact.delete()
+        .where((Contact.id == contact_id) & (Contact.owner == owner_id))
+        .returning(Contact.id)
+    )
     return bool(rows)

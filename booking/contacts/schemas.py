@@ -15,6 +15,9 @@ class Contact(msgspec.Struct, kw_only=True):
     id: int
     email: str
     name: str
+    #: The host who may change or delete it (every host may read it). Null only for a
+    #: contact from before owners existed when the team had no host at all.
+    owner_id: int | None
     created_at: datetime
 
 

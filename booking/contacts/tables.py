@@ -1,8 +1,10 @@
 from __future__ import annotations
 
-from piccolo.columns import Serial, Timestamptz, Varchar
+from piccolo.columns import ForeignKey, OnDelete, Serial, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
+
+from booking.hosts.tables import Host
 
 
 class Contact(Table):
@@ -12,4 +14,10 @@ class Contact(Table):
     # lower() folds ASCII only; matching must agree with Python's casefold exactly.
     email_key = Varchar(length=320, unique=True, null=False)
     name = Varchar(length=200, null=False, default="")
+    # Every host reads the team's contacts; only the owner changes or deletes one.
+    # Null only where no host existed when owners were introduced (booking_0008);
+    # nobody may write those. RESTRICT, not CASCADE or SET NULL: a host's contacts
+    # are the team's records, to be handed over, not dropped or orphaned, before the
+    # host could be deleted.
+    owner = ForeignKey(references=Host, null=True, on_delete=OnDelete.restrict, index=True)
     created_at = Timestamptz(default=TimestamptzNow())

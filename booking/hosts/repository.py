@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from piccolo.columns import Column
@@ -40,19 +40,75 @@ async def update(host_id: int, values: dict[Column | str, Any]) -> dict[str, Any
     return rows[0] if rows else None
 
 
-async def insert_token(host_id: int, digest: str, label: str) -> None:
-    await ApiToken.insert(ApiToken(host=host_id, token_hash=digest, label=label))
+_TOKEN_COLUMNS = (
+    ApiToken.id,
+    ApiToken.name,
+    ApiToken.created_at,
+    ApiToken.last_used_at,
+    ApiToken.expires_at,
+    ApiToken.revoked_at,
+)
+# Aliased to the host's own column names, so the row reads like a Host row.
+_TOKEN_HOST_COLUMNS = (
+    ApiToken.host.id.as_alias("id"),
+    ApiToken.host.email.as_alias("email"),
+    ApiToken.host.name.as_alias("name"),
+    ApiToken.host.slug.as_alias("slug"),
+    ApiToken.host.time_zone.as_alias("time_zone"),
+    ApiToken.host.created_at.as_alias("created_at"),
+)
 
 
-async def host_by_token(digest: str) -> dict[str, Any] | None:
-    token = (
-        await ApiToken.select(ApiToken.id, ApiToken.host)
+async def insert_token(row: dict[str, Any]) -> dict[str, Any]:
+    created = await ApiToken.insert(ApiToken(**row)).returning(*_TOKEN_COLUMNS)
+    return created[0]
+
+
+async def tokens_of(host_id: int, *, include_revoked: bool) -> list[dict[str, Any]]:
+    query = ApiToken.select(*_TOKEN_COLUMNS).where(ApiToken.host == host_id)
+    if not include_revoked:
+        query = query.where(ApiToken.revoked_at.is_null())
+    return await query.order_by(ApiToken.created_at, ascending=False).order_by(
+        ApiToken.id, ascending=False
+    )
+
+
+async def revoke_token(host_id: int, token_id: int, at: datetime) -> bool:
+    """Mark the host's live token revoked; False if it has none by that id."""
+    rows = (
+        await ApiToken.update({ApiToken.revoked_at: at})
+        .where(
+            (ApiToken.id == token_id) & (ApiToken.host == host_id) & ApiToken.revoked_at.is_null()
+        )
+        .returning(ApiToken.id)
+    )
+    return bool(rows)
+
+
+async def token_with_host(digest: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The token with this digest and its host, in one round trip (every API request
+    runs this)."""
+    row = await (
+        ApiToken.select(
+            ApiToken.id.as_alias("token_id"),
+            ApiToken.last_used_at,
+            ApiToken.expires_at,
+            ApiToken.revoked_at,
+            *_TOKEN_HOST_COLUMNS,
+        )
         .where(ApiToken.token_hash == digest)
         .first()
     )
-    if token is None:
+    if row is None:
         return None
-    await ApiToken.update({ApiToken.last_used_at: datetime.now(UTC)}).where(
-        ApiToken.id == token["id"]
-    )
-    return await by_id(token["host"])
+    token = {k: row.pop(k) for k in ("token_id", "last_used_at", "expires_at", "revoked_at")}
+    return token, row
+
+
+async def token_expiry(digest: str) -> datetime | None:
+    row = await ApiToken.select(ApiToken.expires_at).where(ApiToken.token_hash == digest).first()
+    return row["expires_at"] if row else None
+
+
+async def touch_token(token_id: int, at: datetime) -> None:
+    await ApiToken.update({ApiToken.last_used_at: at}).where(ApiToken.id == token_id)

@@ -49,6 +49,27 @@ class HostUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     time_zone: TimeZone | msgspec.UnsetType = msgspec.UNSET
 
 
-class TokenCreated(msgspec.Struct, kw_only=True):
+TokenName = Annotated[str, msgspec.Meta(min_length=1, max_length=100, examples=["CRM import"])]
+
+
+class ApiToken(msgspec.Struct, kw_only=True):
+    """An API token as its host sees it: never the secret, nor its digest."""
+
+    id: int
+    name: str
+    created_at: datetime
+    #: To the minute: recorded at most once a minute per token.
+    last_used_at: datetime | None
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+
+class ApiTokenCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    name: TokenName
+    #: A future instant with a UTC offset; absent or null: the token never expires.
+    expires_at: datetime | None = None
+
+
+class ApiTokenCreated(ApiToken, kw_only=True):
+    #: The secret, shown this once: only its SHA-256 digest is stored.
     token: str
-    label: str

@@ -1,7 +1,9 @@
-"""Rules for hosts: creation, profile changes, password and token authentication."""
+"""Rules for hosts: creation, profile changes, passwords, and API tokens (issue, list,
+revoke, authenticate)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -13,6 +15,9 @@ from booking.hosts import credentials, repository
 from booking.hosts.schemas import (
     MAX_PASSWORD,
     MIN_PASSWORD,
+    ApiToken,
+    ApiTokenCreate,
+    ApiTokenCreated,
     Host,
     HostCreate,
     HostUpdate,
@@ -119,17 +124,119 @@ async def change_password(host_id: int, current: str, new: str) -> SignedIn:
     return SignedIn(_to_host(updated), credentials.credential_stamp(password_hash))
 
 
-async def create_token(host_id: int, label: str = "") -> str:
-    """Create an API token; the plain token is returned once and never stored."""
+# How stale last_used_at may get. Writing it on every request would make every API
+# call, reads included, a write: on SQLite that takes the one database-wide write
+# lock (and a WAL commit) per request, queueing GETs behind bookings; on PostgreSQL
+# it is a row lock on the token that concurrent requests with the same token wait
+# for, plus a dead tuple and WAL each. "Last used" is for spotting unused or leaked
+# tokens, where a minute is precise enough (GitHub shows it to the week).
+LAST_USED_PRECISION = timedelta(minutes=1)
+# Expiry instants past this are refused: far beyond any sensible token life, and
+# a year-9999 instant with an offset cannot even be converted to UTC.
+LATEST_EXPIRY = datetime(2200, 1, 1, tzinfo=UTC)
+# Serial columns are 32-bit on PostgreSQL; a larger id would be a driver error (500)
+# rather than the 404 it is.
+_MAX_ID = 2**31 - 1
+
+
+def _to_token(row: dict[str, Any]) -> ApiToken:
+    return ApiToken(
+        id=row["id"],
+        name=row["name"],
+        created_at=row["created_at"],
+        last_used_at=row["last_used_at"],
+        expires_at=row["expires_at"],
+        revoked_at=row["revoked_at"],
+    )
+
+
+def _expiry(value: datetime | None, now: datetime, not_after: datetime | None) -> datetime | None:
+    if not_after is not None and (value is None or value > not_after):
+        # Otherwise a short-lived token handed to a script could mint itself a
+        # permanent successor, and expiry would limit nothing.
+        limit = f"{not_after.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
+        raise InvalidInput(
+            "expires_at",
+            f"the token making this request expires at {limit}; one it creates cannot outlive it.",
+        )
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise InvalidInput("expires_at", "include a UTC offset, e.g. 2027-01-01T00:00:00Z.")
+    # Compared before converting: astimezone() overflows at the ends of the calendar
+    # (year 1 at +01:00), comparing aware datetimes does not.
+    if value <= now:
+        raise InvalidInput("expires_at", "must be in the future.")
+    if value >= LATEST_EXPIRY:
+        raise InvalidInput("expires_at", f"must be before {LATEST_EXPIRY.year}.")
+    return value.astimezone(UTC)
+
+
+async def issue_token(
+    host_id: int, data: ApiTokenCreate, *, not_after: datetime | None = None
+) -> ApiTokenCreated:
+    """Create an API token; the plain token is in the answer once and never stored.
+
+    ``not_after``: the expiry of the token this request came with, if it has one; the
+    new token may not outlive it.
+    """
+    name = data.name.strip()
+    if not name:
+        raise InvalidInput("name", "is required.")
+    expires_at = _expiry(data.expires_at, datetime.now(UTC), not_after)
     token = credentials.new_token()
-    await repository.insert_token(host_id, credentials.token_digest(token), label[:100])
-    return token
+    row = await repository.insert_token(
+        {
+            "host": host_id,
+            "token_hash": credentials.token_digest(token),
+            "name": name,
+            "expires_at": expires_at,
+        }
+    )
+    return ApiTokenCreated(**msgspec.structs.asdict(_to_token(row)), token=token)
+
+
+async def create_token(host_id: int, name: str = "") -> str:
+    """A never-expiring token, just its secret: for scripts and tests."""
+    return (await issue_token(host_id, ApiTokenCreate(name=name or "API token"))).token
+
+
+async def expiry_of(token: str) -> datetime | None:
+    """When this (already authenticated) token expires; None if never or unknown."""
+    return await repository.token_expiry(credentials.token_digest(token))
+
+
+async def list_tokens(host_id: int, *, include_revoked: bool = False) -> list[ApiToken]:
+    """The host's tokens, newest first; expired ones too (their host may want to see
+    and revoke them), revoked ones only when asked."""
+    rows = await repository.tokens_of(host_id, include_revoked=include_revoked)
+    return [_to_token(r) for r in rows]
+
+
+async def revoke_token(host_id: int, token_id: int) -> None:
+    """Revoke one of the host's tokens. Another host's token, an unknown one and one
+    already revoked are all "no such token": nothing about other hosts leaks."""
+    revoked = 0 < token_id <= _MAX_ID and await repository.revoke_token(
+        host_id, token_id, datetime.now(UTC)
+    )
+    if not revoked:
+        raise NotFound("No such API token.")
 
 
 async def authenticate_token(token: str) -> Host:
-    row = None
+    found = None
     if token.startswith(credentials.TOKEN_PREFIX):
-        row = await repository.host_by_token(credentials.token_digest(token))
-    if row is None:
-        raise Unauthorized("The API token is missing, wrong or revoked.")
-    return _to_host(row)
+        found = await repository.token_with_host(credentials.token_digest(token))
+    if found is None:
+        raise Unauthorized("The API token is missing or wrong.")
+    meta, host = found
+    # Saying why is safe: only someone holding the token's secret gets to read it.
+    if meta["revoked_at"] is not None:
+        raise Unauthorized("This API token has been revoked; create a new one.")
+    now = datetime.now(UTC)
+    if meta["expires_at"] is not None and meta["expires_at"] <= now:
+        raise Unauthorized("This API token has expired; create a new one.")
+    last_used = meta["last_used_at"]
+    if last_used is None or now - last_used >= LAST_USED_PRECISION:
+        await repository.touch_token(meta["token_id"], now)
+    return _to_host(host)

@@ -22,6 +22,13 @@ class ApiToken(Table):
     # SHA-256 of the token: tokens are 256-bit random, so a fast hash is enough and
     # lets us look one up by equality. The token itself is shown once and never stored.
     token_hash = Varchar(length=64, unique=True, null=False)
-    label = Varchar(length=100, null=False, default="")
+    name = Varchar(length=100, null=False, default="")
     created_at = Timestamptz(default=TimestamptzNow())
+    # Written at most once a minute per token (service.LAST_USED_PRECISION), not on
+    # every request: see authenticate_token.
     last_used_at = Timestamptz(null=True, default=None)
+    expires_at = Timestamptz(null=True, default=None)  # null: never expires
+    # Revoking marks the row instead of deleting it: the host (and whoever audits a
+    # leak) can still see which token existed, when it was last used and when it was
+    # revoked, and a revoked token is answered "revoked" rather than "unknown".
+    revoked_at = Timestamptz(null=True, default=None)

@@ -87,3 +87,63 @@ def test_demo_gives_a_bookable_host_and_is_idempotent(env: dict[str, str]) -> No
     status, slugs = asyncio.run(fetch())
     assert status == 200
     assert slugs == ["consultation", "intro"], "running demo twice creates nothing twice"
+
+
+def test_tokens_are_listed_and_revoked_from_the_command_line(env: dict[str, str]) -> None:
+    runner = CliRunner(env=env)
+    assert runner.invoke(main, ["migrate"]).exit_code == 0
+    assert (
+        runner.invoke(main, ["users", "create", "ada@example.com", "--slug", "ada"]).exit_code == 0
+    )
+    issued = runner.invoke(
+        main, ["tokens", "create", "ada@example.com", "--name", "CI deploy", "--expires", "30d"]
+    )
+    assert issued.exit_code == 0, issued.output
+    [token] = issued.output.splitlines()  # only the token: scripts capture it
+    assert token.startswith("rdv_")
+    runner.invoke(main, ["tokens", "create", "ada@example.com", "--label", "old spelling"])
+
+    listed = runner.invoke(main, ["tokens", "list", "ada@example.com"])
+    assert listed.exit_code == 0, listed.output
+    header, *lines = listed.output.splitlines()
+    assert header.split() == ["ID", "NAME", "CREATED", "LAST", "USED", "EXPIRES", "STATE"]
+    assert token not in listed.output
+    [ci] = [line for line in lines if "CI deploy" in line]
+    assert ci.endswith("active")
+    assert " never " in next(line for line in lines if "old spelling" in line)
+    token_id = ci.split()[0]
+
+    revoked = runner.invoke(main, ["tokens", "revoke", "ada@example.com", token_id])
+    assert revoked.exit_code == 0, revoked.output
+    assert "CI deploy" not in runner.invoke(main, ["tokens", "list", "ada@example.com"]).output
+    audit = runner.invoke(main, ["tokens", "list", "ada@example.com", "--all"]).output
+    assert next(line for line in audit.splitlines() if "CI deploy" in line).endswith("revoked")
+
+    async def call_api() -> httpx.Response:
+        async with serve_in_loop(create_app(Settings.from_env(env))) as client:
+            return await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+
+    assert asyncio.run(call_api()).status_code == 401
+    again = runner.invoke(main, ["tokens", "revoke", "ada@example.com", token_id])
+    assert again.exit_code != 0
+    assert "No such API token" in again.output
+
+
+@pytest.mark.parametrize(
+    ("expires", "message"),
+    [("2020-01-01T00:00:00Z", "must be in the future"), ("2030-01-01", "add an offset"),
+     ("soon", "give days")],
+)  # fmt: skip
+def test_a_bad_token_expiry_is_a_clear_error(
+    env: dict[str, str], expires: str, message: str
+) -> None:
+    runner = CliRunner(env=env)
+    assert runner.invoke(main, ["migrate"]).exit_code == 0
+    assert (
+        runner.invoke(main, ["users", "create", "ada@example.com", "--slug", "ada"]).exit_code == 0
+    )
+    result = runner.invoke(main, ["tokens", "create", "ada@example.com", "--expires", expires])
+    assert result.exit_code != 0
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert "rdv_" not in result.output

@@ -1,21 +1,28 @@
-"""Host API for contacts (shared by the whole CRM team)."""
+"""Host API for contacts: the whole team reads them, only a contact's owner writes it."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from litestar import Controller, delete, get, patch, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from booking.contacts import service as contacts
 from booking.contacts.schemas import Contact, ContactCreate, ContactUpdate
+from booking.hosts.schemas import Host
+from web.api.problems import problems
 
 
 class ContactController(Controller):
     path = "/contacts"
     tags = ["Contacts"]
 
-    @get(operation_id="listContacts", summary="Contacts, optionally matching q in name or e-mail")
+    @get(
+        operation_id="listContacts",
+        summary="The team's contacts, optionally matching q in name or e-mail",
+        responses=problems(400, 401),
+    )
     async def list_contacts(
         self,
         q: Annotated[str, QueryParameter(max_length=200)] = "",
@@ -24,20 +31,41 @@ class ContactController(Controller):
     ) -> list[Contact]:
         return await contacts.search(q, limit=limit, offset=offset)
 
-    @post(operation_id="createContact")
-    async def create_contact(self, data: JSONBody[ContactCreate]) -> Contact:
-        return await contacts.create(data)
+    @post(
+        operation_id="createContact",
+        summary="Create a contact, owned by the calling host",
+        responses=problems(400, 401, 409, 422),
+    )
+    async def create_contact(
+        self, host: NamedDependency[Host], data: JSONBody[ContactCreate]
+    ) -> Contact:
+        return await contacts.create(host.id, data)
 
-    @get("/{contact_id:int}", operation_id="getContact")
+    @get(
+        "/{contact_id:int}",
+        operation_id="getContact",
+        summary="Any contact of the team",
+        responses=problems(400, 401, 404),
+    )
     async def get_contact(self, contact_id: FromPath[int]) -> Contact:
         return await contacts.get(contact_id)
 
-    @patch("/{contact_id:int}", operation_id="updateContact")
+    @patch(
+        "/{contact_id:int}",
+        operation_id="updateContact",
+        summary="Change a contact the host owns (another host's is 404)",
+        responses=problems(400, 401, 404, 409, 422),
+    )
     async def update_contact(
-        self, contact_id: FromPath[int], data: JSONBody[ContactUpdate]
+        self, host: NamedDependency[Host], contact_id: FromPath[int], data: JSONBody[ContactUpdate]
     ) -> Contact:
-        return await contacts.update(contact_id, data)
+        return await contacts.update(host.id, contact_id, data)
 
-    @delete("/{contact_id:int}", operation_id="deleteContact")
-    async def delete_contact(self, contact_id: FromPath[int]) -> None:
-        await contacts.delete(contact_id)
+    @delete(
+        "/{contact_id:int}",
+        operation_id="deleteContact",
+        summary="Delete a contact the host owns (another host's is 404)",
+        responses=problems(400, 401, 404),
+    )
+    async def delete_contact(self, host: NamedDependency[Host], contact_id: FromPath[int]) -> None:
+        await contacts.delete(host.id, contact_id)

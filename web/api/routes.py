@@ -16,12 +16,14 @@ from web.api.event_types import EventTypeController
 from web.api.me import MeController
 from web.api.public import PublicController
 from web.api.schedules import ScheduleController
+from web.api.tokens import TokenController
 from web.api.video_accounts import VideoAccountController
 from web.api.webhooks import google_notification
 
 #: Under /api/v1, bearer token required.
 HOST_API: list[Any] = [
     MeController,
+    TokenController,
     BookingController,
     ContactController,
     ActivityController,

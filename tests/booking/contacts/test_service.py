@@ -6,41 +6,79 @@ import pytest
 
 from booking.contacts import service as contacts
 from booking.contacts.schemas import ContactCreate, ContactUpdate
-from booking.errors import AlreadyExists, InvalidInput
+from booking.errors import AlreadyExists, InvalidInput, NotFound
+from booking.hosts import service as hosts
+from booking.hosts.schemas import Host, HostCreate
 
 pytestmark = pytest.mark.usefixtures("db")
 
 
-async def test_match_or_create_matches_case_insensitively() -> None:
-    first = await contacts.match_or_create("Grace.Hopper@Navy.MIL", "Grace")
-    again = await contacts.match_or_create("grace.hopper@navy.mil", "Someone else")
+@pytest.fixture
+async def ada() -> Host:
+    return await hosts.create(HostCreate(email="ada@hosts.example", slug="ada"))
+
+
+@pytest.fixture
+async def grace() -> Host:
+    return await hosts.create(HostCreate(email="grace@hosts.example", slug="grace"))
+
+
+async def test_match_or_create_matches_case_insensitively(ada: Host) -> None:
+    first = await contacts.match_or_create("Grace.Hopper@Navy.MIL", "Grace", owner_id=ada.id)
+    again = await contacts.match_or_create("grace.hopper@navy.mil", "Someone", owner_id=ada.id)
     assert again.id == first.id
     assert again.email == "Grace.Hopper@navy.mil", "the first spelling is kept (domain lower-cased)"
     assert again.name == "Grace"
 
 
-async def test_concurrent_matches_create_one_contact() -> None:
-    found = await asyncio.gather(*(contacts.match_or_create("NEW@example.com") for _ in range(8)))
+async def test_a_matched_contact_keeps_its_first_owner(ada: Host, grace: Host) -> None:
+    first = await contacts.match_or_create("bob@example.com", owner_id=ada.id)
+    again = await contacts.match_or_create("BOB@example.com", owner_id=grace.id)
+    assert first.owner_id == again.owner_id == ada.id
+
+
+async def test_concurrent_matches_create_one_contact(ada: Host) -> None:
+    found = await asyncio.gather(
+        *(contacts.match_or_create("NEW@example.com", owner_id=ada.id) for _ in range(8))
+    )
     assert len({c.id for c in found}) == 1
 
 
-async def test_duplicate_email_differing_only_in_case_is_refused() -> None:
-    await contacts.create(ContactCreate(email="ada@example.com"))
+async def test_duplicate_email_differing_only_in_case_is_refused(ada: Host) -> None:
+    await contacts.create(ada.id, ContactCreate(email="ada@example.com"))
     with pytest.raises(AlreadyExists) as error:
-        await contacts.create(ContactCreate(email="ADA@example.com"))
+        await contacts.create(ada.id, ContactCreate(email="ADA@example.com"))
     assert error.value.field == "email"
-    other = await contacts.create(ContactCreate(email="other@example.com"))
+    other = await contacts.create(ada.id, ContactCreate(email="other@example.com"))
     with pytest.raises(AlreadyExists):
-        await contacts.update(other.id, ContactUpdate(email="Ada@Example.com"))
+        await contacts.update(ada.id, other.id, ContactUpdate(email="Ada@Example.com"))
 
 
-async def test_search_treats_like_wildcards_literally() -> None:
-    await contacts.create(ContactCreate(email="a_b@example.com", name="Underscore"))
-    await contacts.create(ContactCreate(email="axb@example.com", name="Letter"))
+async def test_only_the_owner_writes_and_others_learn_nothing(ada: Host, grace: Host) -> None:
+    taken = await contacts.create(ada.id, ContactCreate(email="taken@example.com"))
+    mine = await contacts.create(ada.id, ContactCreate(email="mine@example.com", name="Mine"))
+    assert mine.owner_id == ada.id
+    # Not even the unique-address conflict is revealed to a host who may not write.
+    for change in (
+        ContactUpdate(name="X"),
+        ContactUpdate(email="taken@example.com"),
+        ContactUpdate(),
+    ):
+        with pytest.raises(NotFound):
+            await contacts.update(grace.id, mine.id, change)
+    with pytest.raises(NotFound):
+        await contacts.delete(grace.id, mine.id)
+    assert await contacts.get(mine.id) == mine
+    assert taken.id != mine.id
+
+
+async def test_search_treats_like_wildcards_literally(ada: Host) -> None:
+    await contacts.create(ada.id, ContactCreate(email="a_b@example.com", name="Underscore"))
+    await contacts.create(ada.id, ContactCreate(email="axb@example.com", name="Letter"))
     found = await contacts.search("a_b")
     assert [c.name for c in found] == ["Underscore"]
 
 
-async def test_invalid_email_is_refused() -> None:
+async def test_invalid_email_is_refused(ada: Host) -> None:
     with pytest.raises(InvalidInput):
-        await contacts.match_or_create("not an address")
+        await contacts.match_or_create("not an address", owner_id=ada.id)
