@@ -1,0 +1,28 @@
+"""Waiting for another process or thread to get somewhere: polled, with a deadline."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import pytest
+
+T = TypeVar("T")
+
+
+async def until(
+    check: Callable[[], Awaitable[T]], *, what: str, within: float = 30.0, every: float = 0.05
+) -> T:
+    """Await ``check()`` until it returns something true, and return that; fail the
+    test, naming ``what``, if ``within`` seconds pass first."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while True:
+        result = await check()
+        if result:
+            return result
+        if loop.time() > deadline:
+            pytest.fail(f"gave up after {within:g} s waiting for {what}")
+        # Another process's progress is what is awaited here, not the passing of time.
+        await asyncio.sleep(every)
