@@ -25,7 +25,7 @@ KIND = "test.work"
 
 
 @pytest.fixture
-def clock() -> Iterator[time_machine.Coordinates]:
+def clock() -> Iterator[time_machine.Traveller]:
     with time_machine.travel(NOW, tick=False) as traveller:
         yield traveller
 
@@ -51,7 +51,7 @@ async def claim(worker: str, now: datetime) -> dict[str, Any] | None:
     return await outbox.claim(job, worker=worker, now=now, lease=LEASE)
 
 
-async def test_a_claimed_job_is_held_for_its_lease(clock: time_machine.Coordinates) -> None:
+async def test_a_claimed_job_is_held_for_its_lease(clock: time_machine.Traveller) -> None:
     [job] = await queue()
     held = await outbox.claim(job, worker="a", now=NOW, lease=LEASE)
     assert held is not None
@@ -69,7 +69,7 @@ async def test_a_claimed_job_is_held_for_its_lease(clock: time_machine.Coordinat
     assert (await the_job())["claimed_by"] == "a"
 
 
-async def test_a_job_whose_lease_ran_out_is_taken_over(clock: time_machine.Coordinates) -> None:
+async def test_a_job_whose_lease_ran_out_is_taken_over(clock: time_machine.Traveller) -> None:
     [job] = await queue()
     first = await outbox.claim(job, worker="a", now=NOW, lease=LEASE)
     assert first is not None
@@ -94,7 +94,7 @@ async def test_a_job_whose_lease_ran_out_is_taken_over(clock: time_machine.Coord
     assert (stored["status"], stored["lease_until"]) == ("done", None)
 
 
-async def test_renewing_keeps_a_job_from_other_workers(clock: time_machine.Coordinates) -> None:
+async def test_renewing_keeps_a_job_from_other_workers(clock: time_machine.Traveller) -> None:
     [job] = await queue()
     held = await outbox.claim(job, worker="a", now=NOW, lease=LEASE)
     assert held is not None
@@ -112,7 +112,7 @@ async def test_renewing_keeps_a_job_from_other_workers(clock: time_machine.Coord
     assert await due_ids(NOW + timedelta(seconds=110)) == [job["id"]]
 
 
-async def test_of_two_workers_claiming_at_once_one_wins(clock: time_machine.Coordinates) -> None:
+async def test_of_two_workers_claiming_at_once_one_wins(clock: time_machine.Traveller) -> None:
     jobs = await queue(10)
     # A third of them were held by a worker that died: they are taken over the same way.
     for job in jobs[::3]:
@@ -136,7 +136,7 @@ async def test_of_two_workers_claiming_at_once_one_wins(clock: time_machine.Coor
 
 
 async def test_a_job_that_kills_its_process_every_time_ends_failed(
-    clock: time_machine.Coordinates,
+    clock: time_machine.Traveller,
 ) -> None:
     await queue()
     now = NOW
@@ -161,7 +161,7 @@ async def test_a_job_that_kills_its_process_every_time_ends_failed(
 
 
 async def test_a_running_job_without_a_lease_is_free_to_take(
-    clock: time_machine.Coordinates,
+    clock: time_machine.Traveller,
 ) -> None:
     """Claimed before leases existed: nobody renews it, so it is taken over at once."""
     [job] = await queue()
@@ -175,7 +175,7 @@ async def test_a_running_job_without_a_lease_is_free_to_take(
 
 
 async def test_a_handler_that_raises_is_retried_later_without_a_lease(
-    clock: time_machine.Coordinates,
+    clock: time_machine.Traveller,
 ) -> None:
     await queue()
 
@@ -190,7 +190,7 @@ async def test_a_handler_that_raises_is_retried_later_without_a_lease(
 
 
 async def test_the_runner_renews_the_lease_while_a_slow_job_runs(
-    clock: time_machine.Coordinates,
+    clock: time_machine.Traveller,
 ) -> None:
     """The handler outlives its first lease; the runner's renewals keep a second
     runner from starting the job, and the job runs once."""
