@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +96,7 @@ def create_app(settings: Settings) -> Litestar:
     runner = OutboxRunner(
         SmtpSender(settings.smtp_url) if settings.smtp_url else None,
         handlers=video_job_handlers(video),
+        lease=timedelta(seconds=settings.outbox_lease_seconds),
     )
     calendars = calendar_services(settings, on_queued=runner.kick)
     throttle = sign_in_throttle(redis)

@@ -70,6 +70,9 @@ class Settings:
     calendar_stale_minutes: int = 60
     push_notifications: bool = False
     push_debounce_seconds: float = 2.0
+    #: How long a claimed outbox job is held without renewal: after a crash, the
+    #: longest an e-mail waits before another process sends it.
+    outbox_lease_seconds: float = 60.0
 
     @property
     def is_sqlite(self) -> bool:
@@ -114,6 +117,7 @@ class Settings:
             calendar_stale_minutes=_positive_int(env, "CALENDAR_STALE_MINUTES", 60),
             push_notifications=_choice(env, "PUSH_NOTIFICATIONS", {"on", "off"}, "off") == "on",
             push_debounce_seconds=_seconds(env, "PUSH_DEBOUNCE_SECONDS", 2.0),
+            outbox_lease_seconds=_lease_seconds(env),
         )
 
 
@@ -216,6 +220,14 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
         value = -1.0
     if not 0 <= value <= 3600:
         raise ConfigError(name, f"'{raw}' must be a number of seconds from 0 to 3600")
+    return value
+
+
+def _lease_seconds(env: Mapping[str, str]) -> float:
+    value = _seconds(env, "OUTBOX_LEASE_SECONDS", 60.0)
+    # Renewed every third of it: below a second, one slow query loses the lease.
+    if value < 1:
+        raise ConfigError("OUTBOX_LEASE_SECONDS", f"'{value:g}' must be at least 1 second")
     return value
 
 

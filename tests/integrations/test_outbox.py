@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
 
 import pytest
 import time_machine
@@ -14,8 +17,9 @@ from booking.event_types.schemas import EventTypeCreate
 from booking.hosts import service as hosts
 from booking.hosts.schemas import HostCreate
 from booking.outbox import service as outbox
+from booking.outbox.email import EMAIL_JOB, queue_email
 from integrations.mail import SmtpSender
-from integrations.outbox import deliver_emails
+from integrations.outbox import deliver_emails, email_handler, run_due
 from tests.conftest import serve_in_loop
 from tests.integrations.conftest import StartServer
 from tests.integrations.smtp import HOST, Handler
@@ -115,3 +119,48 @@ async def test_temporary_failures_are_retried_later_and_permanent_ones_stop(
     with time_machine.travel(NOW + timedelta(minutes=1), tick=False):
         assert await deliver_emails(SmtpSender(f"smtp://{HOST}:{port}"), datetime.now(UTC)) == 1
     assert [r.envelope.rcpt_tos for r in handler.received] == [["grace@example.com"]]
+
+
+class ProcessDied(BaseException):
+    """Stands in for SIGKILL: nothing in the runner catches it, so the job is left
+    running under its lease, as a killed process leaves it."""
+
+
+class DiesAfterSending(SmtpSender):
+    async def send_raw(self, data: bytes, *, sender: str, recipients: list[str]) -> None:
+        await super().send_raw(data, sender=sender, recipients=recipients)
+        raise ProcessDied
+
+
+@pytest.mark.usefixtures("db")
+async def test_an_email_sent_again_after_a_crash_is_the_same_message(
+    start_server: StartServer,
+) -> None:
+    """The server took the message but its sender died before recording that: the
+    worker that takes the job over sends the stored bytes again, Message-ID and all."""
+    handler = Handler()
+    port = start_server(handler)
+    message = EmailMessage()
+    message["From"] = "Rendezvous <no-reply@example.com>"
+    message["To"] = "Zoë Müller <zoe@example.com>"
+    message["Subject"] = "Confirmed: Intro with Ada"
+    message["Message-ID"] = make_msgid(domain="rendezvous")
+    message.set_content("See you then.")
+    await queue_email(message, dedupe_key="crash-test")
+    lease = timedelta(minutes=1)
+
+    dying = {EMAIL_JOB: email_handler(DiesAfterSending(f"smtp://{HOST}:{port}"))}
+    with pytest.raises(ProcessDied):
+        await run_due(dying, worker="dies", lease=lease)
+    [job] = await outbox.jobs_of_kind(EMAIL_JOB)
+    assert (job["status"], job["claimed_by"]) == ("running", "dies")
+
+    with time_machine.travel(NOW + lease, tick=False):
+        assert await deliver_emails(SmtpSender(f"smtp://{HOST}:{port}"), NOW + lease) == 1
+    [job] = await outbox.jobs_of_kind(EMAIL_JOB)
+    assert (job["status"], job["attempts"]) == ("done", 2)
+
+    first, second = handler.received
+    assert first.envelope.content == second.envelope.content
+    assert first.envelope.content == base64.b64decode(job["payload"]["message"])
+    assert first.message["Message-ID"] == second.message["Message-ID"] == message["Message-ID"]

@@ -66,3 +66,13 @@ def test_bad_value_stops_startup_naming_the_variable(
         Settings.from_env({"RENDEZVOUS_VAR_DIR": str(tmp_path), **env})
     assert error.value.variable == variable
     assert str(error.value).startswith(f"{variable}: ")
+
+
+def test_outbox_lease_defaults_to_a_minute_and_refuses_less_than_a_second(tmp_path: Path) -> None:
+    base = {"RENDEZVOUS_VAR_DIR": str(tmp_path)}
+    assert Settings.from_env(base).outbox_lease_seconds == 60
+    assert Settings.from_env({**base, "OUTBOX_LEASE_SECONDS": "2.5"}).outbox_lease_seconds == 2.5
+    for bad in ("0.5", "0", "soon", "7200"):
+        with pytest.raises(ConfigError) as error:
+            Settings.from_env({**base, "OUTBOX_LEASE_SECONDS": bad})
+        assert error.value.variable == "OUTBOX_LEASE_SECONDS"
