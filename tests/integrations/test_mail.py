@@ -6,7 +6,7 @@ import email
 import ipaddress
 import socket
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email import policy
 from email.headerregistry import Address
@@ -16,15 +16,21 @@ from typing import Any
 
 import aiosmtplib
 import pytest
+import time_machine
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from booking.event_types import service as event_types
+from booking.event_types.schemas import EventTypeCreate
+from booking.hosts import service as hosts
+from booking.hosts.schemas import HostCreate
 from booking.notifications.emails import compose
 from booking.notifications.ics import build_ics
 from booking.notifications.wire import serialise
+from booking.outbox import service as outbox
 from integrations.mail import (
     MailDeliveryError,
     SmtpEndpoint,
@@ -33,8 +39,11 @@ from integrations.mail import (
     plan_transfer,
 )
 from tests.booking.notifications import make_invite
+from tests.conftest import serve_in_loop
 from tests.integrations.conftest import StartServer
 from tests.integrations.smtp import HOST, Handler, Received, StrictHandler, free_port
+from web.app import create_app
+from web.settings import Settings
 
 USER = "ada@example.com"
 PASSWORD = "p@ss:w/rd%"  # every character that needs percent-encoding in a URL
@@ -497,6 +506,66 @@ class TestStrictRelays:
         [received] = handler.received
         assert received.envelope.rcpt_tos == ["grace@xn--bcher-kva.de"]
         assert received.message["To"].addresses[0].domain == "xn--bcher-kva.de"
+
+
+class TestBookingMailEndToEnd:
+    async def test_a_booking_reaches_everyone_through_a_strict_relay(
+        self, settings: Settings, start_server: StartServer
+    ) -> None:
+        # Neither SMTPUTF8 nor 8BITMIME offered; names with non-ASCII everywhere.
+        handler = StrictHandler(offer_8bitmime=False)
+        port = start_server(handler)
+        app = create_app(
+            replace(
+                settings,
+                smtp_url=f"smtp://{HOST}:{port}",
+                mail_from="Rendezvous Büro <noreply@example.com>",
+            )
+        )
+        with time_machine.travel(datetime(2026, 3, 2, 7, 0, tzinfo=UTC), tick=False):
+            async with serve_in_loop(app) as client:
+                host = await hosts.create(
+                    HostCreate(
+                        email="asa@example.com",
+                        slug="asa",
+                        name="Åsa Ångström",
+                        time_zone="Europe/Berlin",
+                    )
+                )
+                await event_types.create(
+                    host.id,
+                    EventTypeCreate(title="Café-Gespräch", slug="cafe", duration_minutes=30),
+                )
+                response = await client.post(
+                    "/api/v1/public/asa/cafe/bookings",
+                    json={
+                        "start": "2026-03-02T09:00:00Z",
+                        "name": ZOE,
+                        "email": "zoe@example.com",
+                        "time_zone": "Europe/Vienna",
+                        "notes": "Grüße aus Köln ☕",
+                        "guests": ["juergen@bücher.de"],
+                    },
+                )
+                assert response.status_code == 201, response.text
+                await app.state.outbox.drain()
+
+        by_recipient = {r.envelope.rcpt_tos[0]: r.message for r in handler.received}
+        assert set(by_recipient) == {
+            "zoe@example.com",
+            "asa@example.com",
+            "juergen@xn--bcher-kva.de",
+        }
+        for arrived in by_recipient.values():
+            assert arrived["From"].addresses[0].display_name == "Rendezvous Büro"
+            assert "Café-Gespräch" in arrived["Subject"]
+            assert "Grüße aus Köln ☕" in text(arrived.get_body(("plain",)))
+        invitee = by_recipient["zoe@example.com"]
+        assert invitee["To"].addresses[0].display_name == ZOE
+        assert invitee["Reply-To"].addresses[0].display_name == "Åsa Ångström"
+        assert by_recipient["asa@example.com"]["Reply-To"].addresses[0].display_name == ZOE
+        assert by_recipient["asa@example.com"]["Subject"].startswith(f"New booking: {ZOE} - ")
+        assert {j["status"] for j in await outbox.jobs_of_kind("email")} == {"done"}
 
 
 class TestPlanTransfer:
