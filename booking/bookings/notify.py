@@ -1,15 +1,21 @@
 """Invites and e-mails about a booking, queued in the outbox inside the booking's
 transaction: a booking is never confirmed without its e-mails, nor e-mailed without
-being committed."""
+being committed.
+
+Everyone on the invite hears of every version: the invitee, the host, and each guest
+the invitee named (listed as ATTENDEEs with RSVP=TRUE, so their calendars expect the
+updates and the cancellation too).
+"""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, Literal
 
 from booking.bookings.links import LinkSigner
-from booking.notifications.emails import compose
+from booking.notifications.emails import Audience, compose
 from booking.notifications.ics import Invite, google_calendar_url
 from booking.outbox import service as outbox
 from booking.outbox.email import queue_email
@@ -40,7 +46,9 @@ def invite_for(row: dict[str, Any], links: LinkSigner, issued: datetime) -> Invi
         location=row["location"] or None,
         join_url=row["video_url"],
         notes=row["notes"],
-        manage_url=links.booking_url(row["uid"]),
+        # The link lets its holder cancel or reschedule; a cancelled booking's invite
+        # stays in calendars and must not carry it.
+        manage_url=links.booking_url(row["uid"]) if row["status"] != "cancelled" else None,
     )
 
 
@@ -58,14 +66,26 @@ async def send(
     previous_start: datetime | None = None,
     reason: str = "",
 ) -> None:
-    """Queue the invitee's and the host's e-mail for this change of the booking."""
+    """Queue the e-mail of the invitee, the host and each guest for this change of the
+    booking, one message per recipient."""
     invite = invite_for(row, links, issued)
-    recipients = [
-        ("invitee", row["invitee_name"], row["invitee_email"], row["invitee_time_zone"]),
-        ("host", row["host_name"], row["host_email"], row["host_time_zone"]),
+    recipients: list[tuple[Audience, str, str, str, str]] = [
+        ("invitee", "invitee", row["invitee_name"], row["invitee_email"], row["invitee_time_zone"]),
+        ("host", "host", row["host_name"], row["host_email"], row["host_time_zone"]),
     ]
-    for audience, name, address, zone in recipients:
-        # The signed link is the invitee's capability; the host manages from the app.
+    # A guest's zone is unknown; the invitee who named them most likely shares it.
+    # Keyed by a digest of the address: dedupe keys are at most 200 characters, an
+    # address up to 320. An address that is also the invitee's or the host's (or
+    # named twice) gets one e-mail.
+    seen = {row["invitee_email"].casefold(), row["host_email"].casefold()}
+    for guest in row["guests"]:
+        if guest.casefold() not in seen:
+            seen.add(guest.casefold())
+            digest = hashlib.sha256(guest.casefold().encode()).hexdigest()[:24]
+            recipients.append(("guest", f"guest:{digest}", "", guest, row["invitee_time_zone"]))
+    for audience, who, name, address, zone in recipients:
+        # The signed link is the invitee's capability; the host manages from the app,
+        # and a guest must not be able to cancel someone else's booking.
         shown = invite if audience == "invitee" else replace(invite, manage_url=None)
         message = compose(
             kind,
@@ -73,16 +93,14 @@ async def send(
             recipient_name=name,
             recipient_email=address,
             recipient_time_zone=zone,
-            audience=audience,  # type: ignore[arg-type]
+            audience=audience,
             mail_from=mail_from,
             previous_start=previous_start,
             reason=reason,
         )
         # Same booking, same version, same recipient: one e-mail, however often the
         # surrounding request is retried.
-        await queue_email(
-            message, dedupe_key=f"email:{row['uid']}:{row['sequence']}:{kind}:{audience}"
-        )
+        await queue_email(message, dedupe_key=f"email:{row['uid']}:{row['sequence']}:{kind}:{who}")
 
 
 async def queue_video_meeting(kind: str, row: dict[str, Any]) -> None:

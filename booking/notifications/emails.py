@@ -1,4 +1,5 @@
-"""Booking e-mails (confirmed, rescheduled, cancelled) for the invitee and the host.
+"""Booking e-mails (confirmed, rescheduled, cancelled) for the invitee, the host and
+each guest the invitee named.
 
 Pure apart from reading the tz database and :func:`email.utils.make_msgid`: nothing
 is sent here. The outbox job hands the message to ``integrations.mail`` or, without
@@ -6,11 +7,15 @@ an SMTP server, stores and logs it.
 
 One message goes to one recipient, so an SMTP server that refuses one address
 never leaves the others half-delivered, and each person sees times in their zone.
+
+Only the invitee's e-mail may carry the signed manage link: it lets whoever holds it
+reschedule or cancel. A guest's never does, and no cancellation does either (the
+booking is over; its invite must not keep a live capability in calendars).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -25,7 +30,7 @@ from booking.notifications.ics import Invite, build_ics, clean_line, clean_text
 __all__ = ["Audience", "Kind", "compose"]
 
 Kind = Literal["confirmed", "rescheduled", "cancelled"]
-Audience = Literal["invitee", "host"]
+Audience = Literal["invitee", "host", "guest"]
 
 # HTML is escaped by default (and so is anything that is neither .html nor .txt):
 # names, notes and reasons are typed by strangers on a public booking page.
@@ -51,6 +56,9 @@ _SUBJECT_PREFIX: dict[tuple[Kind, Audience], str] = {
     ("rescheduled", "host"): "Rescheduled",
     ("cancelled", "invitee"): "Cancelled",
     ("cancelled", "host"): "Cancelled",
+    ("confirmed", "guest"): "Invitation",
+    ("rescheduled", "guest"): "Rescheduled",
+    ("cancelled", "guest"): "Cancelled",
 }
 
 
@@ -59,6 +67,13 @@ class _Person:
     name: str
     email: str
     role: str
+
+
+def _mailbox(name: str, address: str) -> Address:
+    # Not Address(addr_spec=...): its parser raises on a local part that is not ASCII
+    # (zoë@example.com), which booking accepts and SMTPUTF8 servers deliver.
+    username, _, domain = address.rpartition("@")
+    return Address(display_name=name, username=username, domain=domain)
 
 
 def _day(moment: datetime) -> str:
@@ -78,6 +93,12 @@ def _span(start: datetime, end: datetime, zone: ZoneInfo) -> str:
 
 
 def _headline(kind: Kind, audience: Audience, title: str, host: str, invitee: str) -> str:
+    if audience == "guest":
+        return {
+            "confirmed": f"{invitee} invited you to {title} with {host}.",
+            "rescheduled": f"{title} with {host} has been rescheduled.",
+            "cancelled": f"{title} with {host} has been cancelled.",
+        }[kind]
     if audience == "invitee":
         return {
             "confirmed": f"Your booking with {host} is confirmed.",
@@ -118,12 +139,14 @@ def compose(
         zone = ZoneInfo(recipient_time_zone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ValueError(f"unknown time zone: {recipient_time_zone!r}") from exc
+    if kind == "cancelled" or audience == "guest":
+        invite = replace(invite, manage_url=None)
 
     title = clean_line(invite.title)
     host = clean_line(invite.organizer_name) or invite.organizer_email
     invitee_name, invitee_email = invite.invitee
     invitee = clean_line(invitee_name) or invitee_email
-    # The host recognises a booking by who made it, the invitee by whom they meet.
+    # The host recognises a booking by who made it, invitee and guests by whom they meet.
     subject_core = f"{invitee} - {title}" if audience == "host" else f"{title} with {host}"
     subject = f"{_SUBJECT_PREFIX[kind, audience]}: {subject_core} on {_at(invite.start, zone)}"
 
@@ -148,7 +171,7 @@ def compose(
         "location": clean_text(invite.location) if invite.location else None,
         # A cancelled meeting's join link only invites people into an empty room.
         "join_url": invite.join_url if live else None,
-        "manage_url": invite.manage_url if live else None,
+        "manage_url": invite.manage_url,
         "description": clean_text(invite.description).strip(),
         "notes": clean_text(invite.notes).strip(),
         "notes_label": "Your notes" if audience == "invitee" else f"Notes from {invitee}",
@@ -157,12 +180,12 @@ def compose(
 
     message = EmailMessage()
     message["From"] = mail_from
-    message["To"] = Address(display_name=clean_line(recipient_name), addr_spec=recipient_email)
-    # Replies reach the other person, not the no-reply sender.
-    if audience == "invitee":
-        message["Reply-To"] = Address(display_name=host, addr_spec=invite.organizer_email)
+    message["To"] = _mailbox(clean_line(recipient_name), recipient_email)
+    # Replies reach the other person, not the no-reply sender; a guest's, the host.
+    if audience == "host":
+        message["Reply-To"] = _mailbox(invitee, invitee_email)
     else:
-        message["Reply-To"] = Address(display_name=invitee, addr_spec=invitee_email)
+        message["Reply-To"] = _mailbox(host, invite.organizer_email)
     message["Subject"] = subject
     message["Date"] = invite.created
     message["Message-ID"] = make_msgid(domain="rendezvous")
@@ -171,9 +194,16 @@ def compose(
     message["Auto-Submitted"] = "auto-generated"
     message["X-Auto-Response-Suppress"] = "All"
 
-    message.set_content(_TEMPLATES.get_template("booking_email.txt").render(context))
+    # Quoted-printable, not the email package's default "8bit" for non-ASCII text: an
+    # 8-bit body needs BODY=8BITMIME (RFC 6152), and the message is serialised before
+    # anyone knows whether the SMTP server offers it.
+    message.set_content(
+        _TEMPLATES.get_template("booking_email.txt").render(context), cte="quoted-printable"
+    )
     message.add_alternative(
-        _TEMPLATES.get_template("booking_email.html").render(context), subtype="html"
+        _TEMPLATES.get_template("booking_email.html").render(context),
+        subtype="html",
+        cte="quoted-printable",
     )
     ics = build_ics(invite)
     # The invite goes in twice because clients look in different places: Outlook

@@ -143,7 +143,8 @@ def event_description(invite: Invite) -> str:
         # LOCATION holds only one value and the join link took it.
         if invite.location:
             parts.append(f"Location: {clean_text(invite.location)}")
-    if invite.manage_url:
+    # A cancelled booking's invite stays in calendars: no live capability in it.
+    if invite.manage_url and invite.status != "cancelled":
         parts.append(f"Reschedule or cancel: {invite.manage_url}")
     return "\n\n".join(parts)
 

@@ -9,7 +9,8 @@ A failure here never touches the booking: it was confirmed when it was made.
 - Grant revoked or expired (:class:`ZoomAuthError`): the account is flagged
   "reconnect needed", the host is e-mailed once, and the job ends failed.
 - Anything else Zoom refuses, or no Zoom account at all: the job ends failed, with
-  the reason in ``last_error``.
+  the reason in ``last_error``; when Zoom refused fields of the meeting, the reason
+  names them as the host knows them ("the meeting's time zone").
 """
 
 from __future__ import annotations
@@ -38,6 +39,15 @@ __all__ = ["video_job_handlers"]
 
 logger = logging.getLogger("rendezvous.video")
 T = TypeVar("T")
+
+#: Zoom's names for the meeting fields the jobs send, in the host's words.
+_FIELD_NAMES = {
+    "topic": "title",
+    "agenda": "description",
+    "start_time": "start time",
+    "duration": "duration",
+    "timezone": "time zone",
+}
 
 
 def video_job_handlers(env: VideoEnvironment) -> dict[str, JobHandler]:
@@ -159,8 +169,20 @@ async def _failed(job: dict[str, Any], now: datetime, doing: str, exc: ZoomError
         logger.warning("%s for job %s, will retry: %s", doing, job["id"], exc.detail)
         await outbox.fail(job, now, f"{doing}: {exc.detail}", temporary=True, retry_at=retry_at)
         return
-    reason = exc.detail
+    reason = _reason(exc)
     if isinstance(exc, ZoomAuthError):
         reason = f"Zoom needs reconnecting: {reason}"
     logger.warning("%s for job %s failed: %s", doing, job["id"], reason)
     await outbox.fail(job, now, f"{doing}: {reason}", temporary=False)
+
+
+def _reason(exc: ZoomError) -> str:
+    """What went wrong, for the host: Zoom's own message for a validation failure is
+    just "Validation Failed.", so the refused fields lead."""
+    if not exc.field_errors:
+        return exc.detail
+    refused = ", ".join(
+        f"the meeting's {_FIELD_NAMES.get(e.field, e.field)} ({e.field}: {e.message})"
+        for e in exc.field_errors
+    )
+    return f"Zoom refused {refused}"

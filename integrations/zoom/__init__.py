@@ -9,6 +9,7 @@ from integrations.zoom.client import DEFAULT_REFRESH_MARGIN, ZoomClient, ZoomMee
 from integrations.zoom.errors import (
     ZoomAuthError,
     ZoomError,
+    ZoomFieldError,
     ZoomNotFound,
     ZoomRateLimited,
     ZoomUnavailable,
@@ -29,6 +30,7 @@ __all__ = [
     "ZoomClient",
     "ZoomEndpoints",
     "ZoomError",
+    "ZoomFieldError",
     "ZoomMeeting",
     "ZoomNotFound",
     "ZoomRateLimited",

@@ -10,6 +10,8 @@ How the outbox job reacts to each:
 - :class:`ZoomNotFound`: the meeting is gone; for a delete that is success.
 - :class:`ZoomError` itself: Zoom refused the request for another reason (bad
   field, misconfigured client secret). Retrying the same request will not help.
+  When Zoom refused fields (code 300, "Validation Failed."), ``field_errors`` names
+  each one, and so does ``detail``: Zoom's own message says only "Validation Failed.".
 
 Status codes (what the web layer answers when one of these reaches a handler):
 the problem is upstream, so 502/503 rather than 4xx/500; ``ZoomAuthError`` is 409
@@ -19,6 +21,7 @@ the request and the host can resolve it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 from booking.errors import DomainError
@@ -26,10 +29,21 @@ from booking.errors import DomainError
 __all__ = [
     "ZoomAuthError",
     "ZoomError",
+    "ZoomFieldError",
     "ZoomNotFound",
     "ZoomRateLimited",
     "ZoomUnavailable",
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class ZoomFieldError:
+    """One entry of a validation failure's ``errors``: ``{"field", "message"}``."""
+
+    #: Zoom's name for it, dotted for nested ones (``settings.audio``).
+    field: str
+    #: "Invalid field.", "Missing field." or more specific.
+    message: str
 
 
 class ZoomError(DomainError):
@@ -46,11 +60,20 @@ class ZoomError(DomainError):
         http_status: int | None = None,
         zoom_code: int | str | None = None,
         extra: dict[str, object] | None = None,
+        field_errors: tuple[ZoomFieldError, ...] = (),
     ) -> None:
+        if field_errors:
+            # Not "errors": in our problem details those name fields of *our* request.
+            extra = {
+                **(extra or {}),
+                "zoom_errors": [{"field": e.field, "message": e.message} for e in field_errors],
+            }
         super().__init__(detail, extra=extra)
         self.http_status = http_status
         #: Zoom's numeric ``code`` for API errors, the OAuth ``error`` for token errors.
         self.zoom_code = zoom_code
+        #: The fields Zoom refused, in its order; empty for other errors.
+        self.field_errors = field_errors
 
 
 class ZoomAuthError(ZoomError):

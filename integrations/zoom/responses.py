@@ -11,12 +11,13 @@ import requests
 from integrations.zoom.errors import (
     ZoomAuthError,
     ZoomError,
+    ZoomFieldError,
     ZoomNotFound,
     ZoomRateLimited,
     ZoomUnavailable,
 )
 
-__all__ = ["INVALID_ACCESS_TOKEN", "error_from_response", "zoom_code"]
+__all__ = ["INVALID_ACCESS_TOKEN", "error_from_response", "field_errors", "zoom_code"]
 
 #: Zoom's code for an access token it does not accept (expired, revoked, garbage).
 INVALID_ACCESS_TOKEN = 124
@@ -31,13 +32,36 @@ def zoom_code(response: requests.Response) -> int | None:
     return code if isinstance(code, int) else None
 
 
+def field_errors(body: dict[str, Any]) -> tuple[ZoomFieldError, ...]:
+    """The ``errors`` of a validation failure (``{"code": 300, "message": "Validation
+    Failed.", "errors": [{"field", "message"}]}``); entries without a field are skipped."""
+    listed = body.get("errors")
+    if not isinstance(listed, list):
+        return ()
+    return tuple(
+        ZoomFieldError(str(item["field"]), str(item.get("message") or "Invalid field."))
+        for item in listed
+        if isinstance(item, dict) and item.get("field")
+    )
+
+
+def _describe(errors: tuple[ZoomFieldError, ...]) -> str:
+    named = "; ".join(f"{e.field} ({e.message.rstrip('.')})" for e in errors)
+    return f" Refused field{'s' if len(errors) > 1 else ''}: {named}."
+
+
 def error_from_response(response: requests.Response, now: datetime) -> ZoomError:
-    """The typed error for a non-2xx API response (``{"code", "message"}`` bodies)."""
+    """The typed error for a non-2xx API response (``{"code", "message"}`` bodies, with
+    ``errors`` naming the fields for a validation failure)."""
     body = _json(response)
     code = body.get("code")
     message = str(body.get("message") or response.reason or "no message")
     status = response.status_code
+    refused = field_errors(body)
     detail = f"Zoom answered {status}: {message}"
+    if refused:
+        # Zoom's message is just "Validation Failed."; the fields are what matter.
+        detail += _describe(refused)
     if status == 429:
         # Zoom's daily limit sometimes comes without Retry-After or X-RateLimit-Type
         # (seen in the wild); its message always says "daily" and 00:00 GMT.
@@ -55,7 +79,7 @@ def error_from_response(response: requests.Response, now: datetime) -> ZoomError
         return ZoomNotFound(detail, http_status=status, zoom_code=code)
     if status == 401 or code == _MISSING_SCOPES:
         return ZoomAuthError(detail, http_status=status, zoom_code=code)
-    return ZoomError(detail, http_status=status, zoom_code=code)
+    return ZoomError(detail, http_status=status, zoom_code=code, field_errors=refused)
 
 
 def _json(response: requests.Response) -> dict[str, Any]:

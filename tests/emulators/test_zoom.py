@@ -252,26 +252,74 @@ class TestMeetings:
         assert meeting["start_time"] == "2099-07-01T07:30:00Z"
 
     @pytest.mark.parametrize(
-        "override",
+        ("override", "field"),
         [
-            {"start_time": "2099-03-01 09:30"},
-            {"start_time": "2099-03-01T09:30:00+02:00"},
-            {"type": 3},
-            {"duration": 0},
-            {"duration": "30m"},
-            {"topic": "x" * 201},
-            {"agenda": "x" * 2001},
-            {"timezone": "Mars/Olympus"},
-            {"timezone": "Europe"},
-            {"settings": "loud"},
+            ({"start_time": "2099-03-01 09:30"}, "start_time"),
+            ({"start_time": "2099-03-01T09:30:00+02:00"}, "start_time"),
+            ({"type": 3}, "type"),
+            ({"duration": 0}, "duration"),
+            ({"duration": "30m"}, "duration"),
+            ({"topic": "x" * 201}, "topic"),
+            ({"agenda": "x" * 2001}, "agenda"),
+            ({"timezone": "Mars/Olympus"}, "timezone"),
+            ({"timezone": "Europe"}, "timezone"),
+            ({"settings": "loud"}, "settings"),
         ],
     )
-    def test_invalid_fields_are_code_300(
-        self, zoom: ZoomEmulator, token: str, override: dict[str, Any]
+    def test_invalid_fields_are_named_as_zoom_documents(
+        self, zoom: ZoomEmulator, token: str, override: dict[str, Any], field: str
     ) -> None:
         response = api(zoom, "POST", "/users/me/meetings", token, json=meeting_body(**override))
         assert response.status_code == 400
-        assert response.json()["code"] == 300
+        # developers.zoom.us/docs/api/errors, "Error response when sending invalid fields".
+        assert response.json() == {
+            "code": 300,
+            "message": "Validation Failed.",
+            "errors": [{"field": field, "message": "Invalid field."}],
+        }
+        assert zoom.meetings == {}
+
+    def test_every_refused_field_is_listed_and_nothing_changes(
+        self, zoom: ZoomEmulator, token: str
+    ) -> None:
+        created = api(zoom, "POST", "/users/me/meetings", token, json=meeting_body()).json()
+        path = f"/meetings/{created['id']}"
+
+        response = api(zoom, "PATCH", path, token, json={"duration": -5, "topic": None})
+
+        assert response.status_code == 400
+        assert response.json()["errors"] == [
+            {"field": "topic", "message": "Invalid field."},
+            {"field": "duration", "message": "Invalid field."},
+        ]
+        assert api(zoom, "GET", path, token).json()["duration"] == created["duration"]
+
+    def test_a_missing_start_time_is_a_missing_field(self, zoom: ZoomEmulator, token: str) -> None:
+        body = meeting_body()
+        del body["start_time"]
+        response = api(zoom, "POST", "/users/me/meetings", token, json=body)
+        assert response.json()["errors"] == [{"field": "start_time", "message": "Missing field."}]
+
+    def test_list_parameters_are_validated_too(self, zoom: ZoomEmulator, token: str) -> None:
+        response = api(
+            zoom, "GET", "/users/me/meetings", token, params={"type": "past", "page_size": "0"}
+        )
+        assert response.json()["errors"] == [
+            {"field": "type", "message": "Invalid field."},
+            {"field": "page_size", "message": "Invalid field."},
+        ]
+
+    def test_an_injected_validation_failure(self, zoom: ZoomEmulator, token: str) -> None:
+        zoom.fail_next(1, 400, errors={"timezone": "Invalid field."})
+        response = api(zoom, "POST", "/users/me/meetings", token, json=meeting_body())
+        assert (response.status_code, response.json()) == (
+            400,
+            {
+                "code": 300,
+                "message": "Validation Failed.",
+                "errors": [{"field": "timezone", "message": "Invalid field."}],
+            },
+        )
 
     def test_get_patch_delete(self, zoom: ZoomEmulator, token: str) -> None:
         created = api(zoom, "POST", "/users/me/meetings", token, json=meeting_body()).json()

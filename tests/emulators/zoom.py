@@ -51,6 +51,11 @@ MAX_AGENDA = 2000
 MAX_PAGE_SIZE = 300
 DEFAULT_PAGE_SIZE = 30
 CODE_LIFETIME = timedelta(minutes=10)
+# Zoom's answer to fields it refuses (developers.zoom.us/docs/api/errors): code 300,
+# one entry per field, "Invalid field." or, for a required one, "Missing field.".
+VALIDATION_FAILED = "Validation Failed."
+INVALID_FIELD = "Invalid field."
+MISSING_FIELD = "Missing field."
 
 
 @dataclass
@@ -61,6 +66,7 @@ class _Fault:
     message: str | None
     retry_after: float | None
     path_contains: str | None
+    errors: list[dict[str, str]] | None = None
 
 
 @dataclass
@@ -115,6 +121,24 @@ class _Reply(Exception):
 
 def _api_error(status: int, code: int, message: str) -> _Reply:
     return _Reply(status, {"code": code, "message": message})
+
+
+def _validation_failed(errors: list[dict[str, str]]) -> _Reply:
+    return _Reply(400, {"code": 300, "message": VALIDATION_FAILED, "errors": errors})
+
+
+class _Refusals:
+    """Collects every refused field of a request: Zoom names them all at once."""
+
+    def __init__(self) -> None:
+        self.errors: list[dict[str, str]] = []
+
+    def add(self, field: str, message: str = INVALID_FIELD) -> None:
+        self.errors.append({"field": field, "message": message})
+
+    def raise_any(self) -> None:
+        if self.errors:
+            raise _validation_failed(self.errors)
 
 
 def _oauth_error(status: int, error: str, reason: str) -> _Reply:
@@ -236,10 +260,22 @@ class ZoomEmulator:
         message: str | None = None,
         retry_after: float | None = None,
         path_contains: str | None = None,
+        errors: dict[str, str] | None = None,
     ) -> None:
-        """Answer the next ``n`` matching requests with ``status`` and a Zoom error body."""
+        """Answer the next ``n`` matching requests with ``status`` and a Zoom error body.
+
+        ``errors`` (field -> message) makes it Zoom's validation failure instead:
+        ``{"code": 300, "message": "Validation Failed.", "errors": [...]}``, status 400
+        unless given.
+        """
+        listed = None
+        if errors is not None:
+            listed = [{"field": field, "message": text} for field, text in errors.items()]
+            code, message = code or 300, message or VALIDATION_FAILED
         with self._lock:
-            self._state.faults.append(_Fault(n, status, code, message, retry_after, path_contains))
+            self._state.faults.append(
+                _Fault(n, status, code, message, retry_after, path_contains, listed)
+            )
 
     def set_latency(self, seconds: float) -> None:
         """Delay every response (after the work is done, as a slow network would)."""
@@ -298,11 +334,10 @@ class ZoomEmulator:
                 headers = {}
                 if fault.retry_after is not None:
                     headers["Retry-After"] = f"{fault.retry_after:g}"
-                raise _Reply(
-                    fault.status,
-                    {"code": fault.code or fault.status, "message": message},
-                    headers,
-                )
+                body: dict[str, Any] = {"code": fault.code or fault.status, "message": message}
+                if fault.errors is not None:
+                    body["errors"] = copy.deepcopy(fault.errors)
+                raise _Reply(fault.status, body, headers)
 
     def _route(
         self,
@@ -475,12 +510,14 @@ class ZoomEmulator:
         self._state.daily_writes[today] = used + 1
 
     def _create_meeting(self, body: dict[str, Any]) -> dict[str, Any]:
+        refusals = _Refusals()
         if body.get("type", 2) != 2:
-            raise _api_error(400, 300, f"Invalid meeting type: {body.get('type')}.")
-        fields = _validated_fields(body, self.user["timezone"])
-        if "start_time" not in fields:
-            raise _api_error(400, 300, "start_time is required for a scheduled meeting.")
-        settings = _settings(body)
+            refusals.add("type")
+        fields = _validated_fields(body, self.user["timezone"], refusals)
+        if "start_time" not in body:
+            refusals.add("start_time", MISSING_FIELD)
+        settings = _settings(body, refusals)
+        refusals.raise_any()
         self._count_write()
         meeting_id = self._state.next_meeting_id
         self._state.next_meeting_id += 1
@@ -522,10 +559,12 @@ class ZoomEmulator:
         return copy.deepcopy(meeting)
 
     def _update_meeting(self, meeting: dict[str, Any], body: dict[str, Any]) -> None:
+        refusals = _Refusals()
         if "type" in body and body["type"] != 2:
-            raise _api_error(400, 300, f"Invalid meeting type: {body['type']}.")
-        fields = _validated_fields(body, meeting["timezone"])
-        settings = _settings(body)
+            refusals.add("type")
+        fields = _validated_fields(body, meeting["timezone"], refusals)
+        settings = _settings(body, refusals)
+        refusals.raise_any()
         self._count_write()
         meeting.update(fields)
         meeting["settings"].update(settings)
@@ -538,14 +577,16 @@ class ZoomEmulator:
             list_type, offset = self._state.page_tokens[token]
         else:
             list_type, offset = query.get("type", "scheduled"), 0
+        refusals = _Refusals()
         if list_type not in ("scheduled", "upcoming"):
-            raise _api_error(400, 300, f"Invalid field: type {list_type}.")
+            refusals.add("type")
         try:
             page_size = min(int(query.get("page_size", DEFAULT_PAGE_SIZE)), MAX_PAGE_SIZE)
         except ValueError:
-            raise _api_error(400, 300, "Invalid field: page_size.") from None
+            page_size = 0
         if page_size < 1:
-            raise _api_error(400, 300, "Invalid field: page_size.")
+            refusals.add("page_size")
+        refusals.raise_any()
         now = self.now()
         meetings = sorted(self._state.meetings.values(), key=lambda m: (m["start_time"], m["id"]))
         if list_type == "upcoming":
@@ -576,45 +617,54 @@ def _list_item(meeting: dict[str, Any]) -> dict[str, Any]:
     return item
 
 
-def _validated_fields(body: dict[str, Any], default_zone: str) -> dict[str, Any]:
+def _validated_fields(
+    body: dict[str, Any], default_zone: str, refusals: _Refusals
+) -> dict[str, Any]:
     fields: dict[str, Any] = {}
+    zone = default_zone
     if "timezone" in body:
-        zone = body["timezone"]
         try:
-            ZoneInfo(zone)
+            ZoneInfo(body["timezone"])
         except (ZoneInfoNotFoundError, ValueError, TypeError, OSError):
-            raise _api_error(400, 300, f"Invalid field: timezone {zone!r}.") from None
-        fields["timezone"] = zone
+            refusals.add("timezone")
+        else:
+            fields["timezone"] = zone = body["timezone"]
     if "topic" in body:
         topic = body["topic"]
         if not isinstance(topic, str) or len(topic) > MAX_TOPIC:
-            raise _api_error(400, 300, "Invalid field: topic.")
-        fields["topic"] = topic
+            refusals.add("topic")
+        else:
+            fields["topic"] = topic
     if "agenda" in body:
         agenda = body["agenda"]
         if not isinstance(agenda, str) or len(agenda) > MAX_AGENDA:
-            raise _api_error(400, 300, "Invalid field: agenda.")
-        fields["agenda"] = agenda
+            refusals.add("agenda")
+        else:
+            fields["agenda"] = agenda
     if "duration" in body:
         duration = body["duration"]
         if isinstance(duration, bool) or not isinstance(duration, int) or duration < 1:
-            raise _api_error(400, 300, "Invalid field: duration.")
-        fields["duration"] = duration
+            refusals.add("duration")
+        else:
+            fields["duration"] = duration
     if "start_time" in body:
-        fields["start_time"] = _parse_start(
-            body["start_time"], fields.get("timezone", default_zone)
-        )
+        start = _parse_start(body["start_time"], zone)
+        if start is None:
+            refusals.add("start_time")
+        else:
+            fields["start_time"] = start
     return fields
 
 
-def _settings(body: dict[str, Any]) -> dict[str, Any]:
+def _settings(body: dict[str, Any], refusals: _Refusals) -> dict[str, Any]:
     settings = body.get("settings") or {}
     if not isinstance(settings, dict):
-        raise _api_error(400, 300, "Invalid field: settings.")
+        refusals.add("settings")
+        return {}
     return settings
 
 
-def _parse_start(value: Any, zone: str) -> str:
+def _parse_start(value: Any, zone: str) -> str | None:
     # Zoom: "yyyy-MM-ddTHH:mm:ssZ" is UTC; without the Z it is local time in
     # ``timezone``. Offsets such as +02:00 are not part of the contract.
     text = value if isinstance(value, str) else ""
@@ -624,7 +674,7 @@ def _parse_start(value: Any, zone: str) -> str:
             raise ValueError(text)
         local = datetime.fromisoformat(match.group(1))
     except ValueError:
-        raise _api_error(400, 300, f"Invalid field: start_time {value!r}.") from None
+        return None
     moment = local.replace(tzinfo=UTC if match.group(2) else ZoneInfo(zone))
     return _zulu(moment)
 

@@ -2,28 +2,48 @@
 
 from __future__ import annotations
 
+import email
 import ipaddress
 import socket
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from email import policy
+from email.headerregistry import Address
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+import aiosmtplib
 import pytest
+import time_machine
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from booking.event_types import service as event_types
+from booking.event_types.schemas import EventTypeCreate
+from booking.hosts import service as hosts
+from booking.hosts.schemas import HostCreate
 from booking.notifications.emails import compose
 from booking.notifications.ics import build_ics
-from integrations.mail import MailDeliveryError, SmtpEndpoint, SmtpSender, parse_smtp_url
+from booking.notifications.wire import serialise
+from booking.outbox import service as outbox
+from integrations.mail import (
+    MailDeliveryError,
+    SmtpEndpoint,
+    SmtpSender,
+    parse_smtp_url,
+    plan_transfer,
+)
 from tests.booking.notifications import make_invite
+from tests.conftest import serve_in_loop
 from tests.integrations.conftest import StartServer
-from tests.integrations.smtp import HOST, Handler, free_port
+from tests.integrations.smtp import HOST, Handler, Received, StrictHandler, free_port
+from web.app import create_app
+from web.settings import Settings
 
 USER = "ada@example.com"
 PASSWORD = "p@ss:w/rd%"  # every character that needs percent-encoding in a URL
@@ -263,6 +283,318 @@ class TestFailures:
                 await SmtpSender(f"smtp://{HOST}:{port}", timeout=0.2).send(booking_mail())
 
         assert caught.value.temporary is True
+
+
+ZOE = "Zoë Müller"
+ZOE_INVITE = make_invite(
+    title="Café-Gespräch",
+    organizer_name="Åsa Ångström",
+    attendees=((ZOE, "zoe@example.com"), ("Jürgen Groß", "juergen@example.org")),
+    notes="Grüße aus Köln ☕",
+)
+
+
+def international_mail() -> EmailMessage:
+    """A booking e-mail with a non-ASCII name in every header that has one."""
+    return compose(
+        "confirmed",
+        ZOE_INVITE,
+        recipient_name=ZOE,
+        recipient_email="zoe@example.com",
+        recipient_time_zone="Europe/Berlin",
+        audience="invitee",
+        mail_from="Rendezvous Büro <noreply@example.com>",
+    )
+
+
+def handmade(to: str = "zoe@example.com") -> EmailMessage:
+    """Built the way other code builds mail: 8-bit body, a non-ASCII attachment name."""
+    message = EmailMessage()
+    message["From"] = "Rendezvous Büro <noreply@example.com>"
+    username, _, domain = to.rpartition("@")
+    message["To"] = Address(display_name=ZOE, username=username, domain=domain)
+    message["Reply-To"] = "Åsa Ångström <asa@example.com>"
+    message["Subject"] = "Unterlagen für Zoë"
+    message["Message-ID"] = "<4711@rendezvous>"
+    message.set_content("Grüße, Zoë!\n")
+    message.add_attachment(
+        b"%PDF-1.4", maintype="application", subtype="pdf", filename="Übersicht für Zoë.pdf"
+    )
+    return message
+
+
+def text(part: EmailMessage | None) -> str:
+    assert part is not None
+    # Parsed from the wire, text keeps its CRLF line ends.
+    return str(part.get_content()).replace("\r\n", "\n")
+
+
+def declared(received: Received) -> set[str]:
+    return {option.split("=")[0] for option in received.envelope.mail_options} & {
+        "BODY",
+        "SMTPUTF8",
+    }
+
+
+#: The strict relay with both extensions, with 8BITMIME only (aiosmtpd's default),
+#: and with neither.
+SERVERS = {
+    "both": (True, True),
+    "8bitmime": (False, True),
+    "neither": (False, False),
+}
+
+
+def strict(start_server: StartServer, kind: str) -> tuple[StrictHandler, str]:
+    smtputf8, eightbitmime = SERVERS[kind]
+    handler = StrictHandler(offer_8bitmime=eightbitmime)
+    port = start_server(handler, enable_SMTPUTF8=smtputf8)
+    return handler, f"smtp://{HOST}:{port}"
+
+
+class TestStrictRelays:
+    """Every message reaches a relay that enforces RFC 6152 and RFC 6531."""
+
+    async def test_the_relay_refuses_what_was_not_declared(self, start_server: StartServer) -> None:
+        # Without this, the tests below could pass against a server that takes anything.
+        handler, url = strict(start_server, "both")
+        port = int(url.rsplit(":", 1)[1])
+        raw_utf8 = handmade().as_bytes(policy=policy.SMTPUTF8)
+        async with aiosmtplib.SMTP(hostname=HOST, port=port, start_tls=False) as client:
+            with pytest.raises(aiosmtplib.SMTPDataError, match="BODY=8BITMIME"):
+                await client.sendmail("noreply@example.com", ["zoe@example.com"], raw_utf8)
+            with pytest.raises(aiosmtplib.SMTPDataError, match="SMTPUTF8"):
+                await client.sendmail(
+                    "noreply@example.com",
+                    ["zoe@example.com"],
+                    raw_utf8,
+                    mail_options=["BODY=8BITMIME"],
+                )
+            await client.sendmail(
+                "noreply@example.com",
+                ["zoe@example.com"],
+                raw_utf8,
+                mail_options=["BODY=8BITMIME", "SMTPUTF8"],
+            )
+        assert len(handler.received) == 1
+
+    @pytest.mark.parametrize("server", SERVERS)
+    async def test_a_booking_email_goes_byte_for_byte_declaring_nothing(
+        self, start_server: StartServer, server: str
+    ) -> None:
+        handler, url = strict(start_server, server)
+        message = international_mail()
+        data = serialise(message)
+
+        await SmtpSender(url).send_raw(
+            data, sender="noreply@example.com", recipients=["zoe@example.com"]
+        )
+
+        [received] = handler.received
+        assert received.envelope.original_content == data
+        assert declared(received) == set()
+        arrived = received.message
+        [sender] = arrived["From"].addresses
+        [to] = arrived["To"].addresses
+        [reply_to] = arrived["Reply-To"].addresses
+        assert (sender.display_name, to.display_name, reply_to.display_name) == (
+            "Rendezvous Büro",
+            ZOE,
+            "Åsa Ångström",
+        )
+        assert arrived["Subject"] == message["Subject"]
+        assert "Café-Gespräch with Åsa Ångström" in arrived["Subject"]
+        assert arrived["Message-ID"] == message["Message-ID"]
+        plain = text(arrived.get_body(("plain",)))
+        assert plain.startswith(f"Hi {ZOE},")
+        assert "Grüße aus Köln ☕" in plain
+        assert "Jürgen Groß" in text(arrived.get_body(("html",)))
+        [attachment] = arrived.iter_attachments()
+        assert attachment.get_content() == build_ics(ZOE_INVITE)
+
+    @pytest.mark.parametrize("server", SERVERS)
+    async def test_mail_built_elsewhere_is_made_7bit(
+        self, start_server: StartServer, server: str
+    ) -> None:
+        handler, url = strict(start_server, server)
+
+        await SmtpSender(url).send(handmade())
+
+        [received] = handler.received
+        assert received.envelope.original_content.isascii()
+        arrived = received.message
+        assert arrived["To"].addresses[0].display_name == ZOE
+        assert arrived["Reply-To"].addresses[0].display_name == "Åsa Ångström"
+        assert arrived["Subject"] == "Unterlagen für Zoë"
+        assert text(arrived.get_body(("plain",))) == "Grüße, Zoë!\n"
+        [attachment] = arrived.iter_attachments()
+        assert attachment.get_filename() == "Übersicht für Zoë.pdf"
+
+    async def test_raw_utf8_bytes_go_as_they_are_where_the_server_takes_them(
+        self, start_server: StartServer
+    ) -> None:
+        handler, url = strict(start_server, "both")
+        raw_utf8 = handmade().as_bytes(policy=policy.SMTPUTF8)
+
+        await SmtpSender(url).send_raw(
+            raw_utf8, sender="noreply@example.com", recipients=["zoe@example.com"]
+        )
+
+        [received] = handler.received
+        assert received.envelope.original_content == raw_utf8
+        assert declared(received) == {"BODY", "SMTPUTF8"}
+
+    @pytest.mark.parametrize("server", ["8bitmime", "neither"])
+    async def test_raw_utf8_bytes_are_rewritten_for_a_server_without_smtputf8(
+        self, start_server: StartServer, server: str
+    ) -> None:
+        # What the outbox held before messages were written 7-bit.
+        handler, url = strict(start_server, server)
+        raw_utf8 = handmade().as_bytes(policy=policy.SMTPUTF8)
+
+        await SmtpSender(url).send_raw(
+            raw_utf8, sender="noreply@example.com", recipients=["zoe@example.com"]
+        )
+
+        [received] = handler.received
+        assert received.envelope.original_content.isascii()
+        assert declared(received) == set()
+        arrived = received.message
+        assert arrived["Message-ID"] == "<4711@rendezvous>"
+        assert arrived["To"].addresses[0].display_name == ZOE
+        assert arrived["Subject"] == "Unterlagen für Zoë"
+        assert text(arrived.get_body(("plain",))) == "Grüße, Zoë!\n"
+        [attachment] = arrived.iter_attachments()
+        assert attachment.get_filename() == "Übersicht für Zoë.pdf"
+
+    async def test_an_internationalised_address_goes_where_smtputf8_is_offered(
+        self, start_server: StartServer
+    ) -> None:
+        handler, url = strict(start_server, "both")
+
+        await SmtpSender(url).send(handmade(to="zoë@example.com"))
+
+        [received] = handler.received
+        assert received.envelope.rcpt_tos == ["zoë@example.com"]
+        # The body is 7-bit, but the address's UTF-8 in the headers is 8-bit content too.
+        assert declared(received) == {"BODY", "SMTPUTF8"}
+        content = received.envelope.original_content
+        assert "<zoë@example.com>".encode() in content
+        arrived = email.message_from_string(content.decode("utf-8"), policy=policy.default)
+        [to] = arrived["To"].addresses
+        assert (to.display_name, to.addr_spec) == (ZOE, "zoë@example.com")
+
+    @pytest.mark.parametrize("server", ["8bitmime", "neither"])
+    async def test_an_internationalised_address_fails_for_good_without_smtputf8(
+        self, start_server: StartServer, server: str
+    ) -> None:
+        handler, url = strict(start_server, server)
+
+        with pytest.raises(MailDeliveryError) as caught:
+            await SmtpSender(url).send(handmade(to="zoë@example.com"))
+
+        assert caught.value.temporary is False
+        assert "SMTPUTF8" in caught.value.detail
+        assert "zoë@example.com" in caught.value.detail
+        assert handler.received == []
+
+    async def test_a_non_ascii_domain_goes_as_its_a_label(self, start_server: StartServer) -> None:
+        handler, url = strict(start_server, "neither")
+
+        await SmtpSender(url).send(handmade(to="grace@bücher.de"))
+
+        [received] = handler.received
+        assert received.envelope.rcpt_tos == ["grace@xn--bcher-kva.de"]
+        assert received.message["To"].addresses[0].domain == "xn--bcher-kva.de"
+
+
+class TestBookingMailEndToEnd:
+    async def test_a_booking_reaches_everyone_through_a_strict_relay(
+        self, settings: Settings, start_server: StartServer
+    ) -> None:
+        # Neither SMTPUTF8 nor 8BITMIME offered; names with non-ASCII everywhere.
+        handler = StrictHandler(offer_8bitmime=False)
+        port = start_server(handler)
+        app = create_app(
+            replace(
+                settings,
+                smtp_url=f"smtp://{HOST}:{port}",
+                mail_from="Rendezvous Büro <noreply@example.com>",
+            )
+        )
+        with time_machine.travel(datetime(2026, 3, 2, 7, 0, tzinfo=UTC), tick=False):
+            async with serve_in_loop(app) as client:
+                host = await hosts.create(
+                    HostCreate(
+                        email="asa@example.com",
+                        slug="asa",
+                        name="Åsa Ångström",
+                        time_zone="Europe/Berlin",
+                    )
+                )
+                await event_types.create(
+                    host.id,
+                    EventTypeCreate(title="Café-Gespräch", slug="cafe", duration_minutes=30),
+                )
+                response = await client.post(
+                    "/api/v1/public/asa/cafe/bookings",
+                    json={
+                        "start": "2026-03-02T09:00:00Z",
+                        "name": ZOE,
+                        "email": "zoe@example.com",
+                        "time_zone": "Europe/Vienna",
+                        "notes": "Grüße aus Köln ☕",
+                        "guests": ["juergen@bücher.de"],
+                    },
+                )
+                assert response.status_code == 201, response.text
+                await app.state.outbox.drain()
+
+        by_recipient = {r.envelope.rcpt_tos[0]: r.message for r in handler.received}
+        assert set(by_recipient) == {
+            "zoe@example.com",
+            "asa@example.com",
+            "juergen@xn--bcher-kva.de",
+        }
+        for arrived in by_recipient.values():
+            assert arrived["From"].addresses[0].display_name == "Rendezvous Büro"
+            assert "Café-Gespräch" in arrived["Subject"]
+            assert "Grüße aus Köln ☕" in text(arrived.get_body(("plain",)))
+        invitee = by_recipient["zoe@example.com"]
+        assert invitee["To"].addresses[0].display_name == ZOE
+        assert invitee["Reply-To"].addresses[0].display_name == "Åsa Ångström"
+        assert by_recipient["asa@example.com"]["Reply-To"].addresses[0].display_name == ZOE
+        assert by_recipient["asa@example.com"]["Subject"].startswith(f"New booking: {ZOE} - ")
+        assert {j["status"] for j in await outbox.jobs_of_kind("email")} == {"done"}
+
+
+class TestPlanTransfer:
+    def test_7bit_needs_nothing(self) -> None:
+        data = serialise(international_mail())
+
+        plan = plan_transfer(
+            data,
+            sender="noreply@example.com",
+            recipients=["zoe@example.com"],
+            smtputf8=False,
+            eightbitmime=False,
+        )
+
+        assert (plan.data, plan.options) == (data, [])
+
+    def test_an_8bit_body_is_declared_when_offered(self) -> None:
+        made = EmailMessage()
+        made["Subject"] = "Hi"
+        made.set_content("Grüße\n")
+        data = made.as_bytes(policy=policy.SMTP)
+        assert not data.isascii()
+
+        plan = plan_transfer(
+            data, sender="a@example.com", recipients=["b@example.com"], smtputf8=False,
+            eightbitmime=True,
+        )  # fmt: skip
+
+        assert (plan.data, plan.options) == (data, ["BODY=8BITMIME"])
 
 
 class TestParseSmtpUrl:

@@ -12,6 +12,7 @@ from icalendar import Calendar
 
 from booking.notifications.emails import Audience, Kind, compose
 from booking.notifications.ics import Invite, build_ics
+from booking.notifications.wire import serialise
 from tests.booking.notifications import CREATED, START, make_invite
 
 FROM = "Rendezvous <noreply@example.com>"
@@ -336,3 +337,93 @@ class TestHeaders:
 
         assert b"\nBcc:" not in message.as_bytes()
         assert reparse(message)["To"].addresses[0].display_name == "Eve Bcc: victim@example.net"
+
+
+def every_text(message: EmailMessage) -> str:
+    """Everything a recipient's software can read in the message, decoded: headers,
+    bodies and the .ics parts."""
+    raw = serialise(message)
+    parsed = reparse(message)
+    texts = [raw.decode("utf-8")]
+    for part in parsed.walk():
+        payload = part.get_payload(decode=True)
+        if isinstance(payload, bytes):
+            texts.append(payload.decode("utf-8"))
+    return "\n".join(texts)
+
+
+class TestGuests:
+    def test_a_guest_is_invited_in_the_invitees_terms_without_the_manage_link(self) -> None:
+        invite = make_invite()
+        message = reparse(
+            mail(
+                invite=invite,
+                audience="guest",
+                recipient_name="",
+                recipient_email="alan@example.org",
+            )
+        )
+
+        assert message["Subject"] == (
+            "Invitation: 30 Minute Meeting with Ada Lovelace"
+            " on Tue, 3 Mar 2026 at 04:00 (America/New_York)"
+        )
+        assert message["To"] == "alan@example.org"
+        assert message["Reply-To"] == "Ada Lovelace <ada@example.com>"
+        text = body(message, "plain")
+        assert text.startswith("Hi,\n")
+        assert "Grace Hopper invited you to 30 Minute Meeting with Ada Lovelace." in text
+        assert "Notes from Grace Hopper:\nPlease bring the punch cards." in text
+        assert str(invite.manage_url) not in every_text(message)
+        _, attached = calendar_parts(message)
+        event = Calendar.from_ical(attached.get_content()).walk("VEVENT")[0]
+        assert "Reschedule or cancel" not in str(event["DESCRIPTION"])
+
+    @pytest.mark.parametrize(
+        ("kind", "prefix", "headline"),
+        [
+            (
+                "rescheduled",
+                "Rescheduled",
+                "30 Minute Meeting with Ada Lovelace has been rescheduled.",
+            ),
+            ("cancelled", "Cancelled", "30 Minute Meeting with Ada Lovelace has been cancelled."),
+        ],
+    )
+    def test_updates_and_cancellation(self, kind: Kind, prefix: str, headline: str) -> None:
+        invite = make_invite(status="cancelled" if kind == "cancelled" else "confirmed", sequence=2)
+        message = mail(
+            kind, invite, audience="guest", recipient_name="", recipient_email="alan@example.org"
+        )
+
+        assert message["Subject"].startswith(f"{prefix}: 30 Minute Meeting with Ada Lovelace on")
+        assert headline in body(message, "plain")
+        assert str(invite.manage_url) not in every_text(message)
+
+
+class TestCancellation:
+    @pytest.mark.parametrize("audience", ["invitee", "host"])
+    def test_a_cancelled_invite_carries_no_manage_link(self, audience: Audience) -> None:
+        # Even when the caller hands one in: the .ics stays in calendars after the
+        # booking is over, and the link in it would still cancel or reschedule.
+        invite = make_invite(status="cancelled", sequence=1)
+        assert invite.manage_url is not None
+        message = mail("cancelled", invite, audience=audience)
+
+        assert str(invite.manage_url) not in every_text(message)
+        assert "token=abc" not in every_text(message)
+        _, attached = calendar_parts(reparse(message))
+        event = Calendar.from_ical(attached.get_content()).walk("VEVENT")[0]
+        assert "Reschedule or cancel" not in str(event.get("DESCRIPTION", ""))
+        assert "URL" not in event
+
+
+class TestInternationalAddresses:
+    def test_a_local_part_that_is_not_ascii(self) -> None:
+        # Booking accepts zoë@example.com (RFC 6531); Address(addr_spec=...) would raise.
+        invite = make_invite(attendees=(("Zoë", "zoë@example.com"),))
+        message = mail(invite=invite)
+
+        [to] = message["To"].addresses
+        assert (to.display_name, to.username, to.domain) == ("Zoë", "zoë", "example.com")
+        assert b"<zo\xc3\xab@example.com>" in serialise(message)

@@ -197,3 +197,49 @@ async def _stored_tokens(video: VideoEnvironment, host_id: int) -> OAuthTokens:
     assert account is not None
     assert "refresh_token" not in account["credentials"], "encrypted at rest"
     return OAuthTokens.from_dict(video.vault.decrypt(account["credentials"]))
+
+
+async def test_a_refused_field_is_named_in_the_create_jobs_last_error(
+    client: httpx.AsyncClient, runner: OutboxRunner, zoom: ZoomEmulator
+) -> None:
+    zoom.fail_next(1, 400, errors={"timezone": "Invalid field."}, path_contains="/meetings")
+    uid = await book(client)
+    await runner.drain()
+
+    create = await job("video.create", uid)
+    assert create["status"] == "failed", "the same request would be refused again"
+    assert create["last_error"] == (
+        "creating the Zoom meeting: Zoom refused the meeting's time zone (timezone: Invalid field.)"
+    )
+    assert set(await emails(uid, 0)) == {"invitee", "host"}, "confirmed without a link"
+    assert (await stored(uid))["status"] == "confirmed"
+
+
+async def test_a_refused_field_is_named_in_the_update_jobs_last_error(
+    client: httpx.AsyncClient, ada: SignedIn, runner: OutboxRunner, zoom: ZoomEmulator
+) -> None:
+    uid = await book(client)
+    await runner.drain()
+    ((meeting_id, _),) = zoom.meetings.items()
+    zoom.fail_next(
+        1,
+        400,
+        errors={"start_time": "Invalid field.", "duration": "Invalid field."},
+        path_contains=f"/meetings/{meeting_id}",
+    )
+    moved = await client.post(
+        f"/api/v1/bookings/{uid}/reschedule",
+        json={"start": "2026-03-03T10:00:00Z", "reason": ""},
+        headers=ada.headers,
+    )
+    assert moved.status_code == 200
+    await runner.drain()
+
+    update = next(
+        j for j in await outbox.jobs_of_kind("video.update") if j["payload"]["uid"] == uid
+    )
+    assert update["status"] == "failed"
+    assert update["last_error"] == (
+        f"moving Zoom meeting {meeting_id}: Zoom refused the meeting's start time"
+        " (start_time: Invalid field.), the meeting's duration (duration: Invalid field.)"
+    )

@@ -25,6 +25,7 @@ from integrations.zoom import (
     ZoomClient,
     ZoomEndpoints,
     ZoomError,
+    ZoomFieldError,
     ZoomNotFound,
     ZoomRateLimited,
     ZoomUnavailable,
@@ -415,14 +416,44 @@ class TestFailures:
         assert caught.value.http_status == status
         assert caught.value.zoom_code == status
 
-    def test_validation_error_is_a_plain_zoom_error(
+    def test_validation_error_names_the_refused_fields(
         self, client: ZoomClient, zoom: ZoomEmulator
     ) -> None:
-        zoom.fail_next(1, 400, code=300, message="Invalid field.")
+        zoom.fail_next(1, 400, errors={"duration": "Invalid field.", "timezone": "Missing field."})
         with pytest.raises(ZoomError) as caught:
             client.create_meeting("t", START, 30, "UTC")
-        assert type(caught.value) is ZoomError
-        assert caught.value.zoom_code == 300
+        error = caught.value
+        assert type(error) is ZoomError, "retrying the same request will not help"
+        assert (error.http_status, error.zoom_code) == (400, 300)
+        assert error.field_errors == (
+            ZoomFieldError("duration", "Invalid field."),
+            ZoomFieldError("timezone", "Missing field."),
+        )
+        assert error.detail == (
+            "Zoom answered 400: Validation Failed."
+            " Refused fields: duration (Invalid field); timezone (Missing field)."
+        )
+        assert error.extra["zoom_errors"] == [
+            {"field": "duration", "message": "Invalid field."},
+            {"field": "timezone", "message": "Missing field."},
+        ]
+
+    def test_a_field_the_emulator_refuses_for_real(self, client: ZoomClient) -> None:
+        with pytest.raises(ZoomError) as caught:
+            client.find_meeting_by_marker("[rdv:x]", page_size=0)
+        assert caught.value.field_errors == (ZoomFieldError("page_size", "Invalid field."),)
+        assert "page_size" in caught.value.detail
+
+    def test_an_error_without_fields_keeps_zoom_s_message(
+        self, client: ZoomClient, zoom: ZoomEmulator
+    ) -> None:
+        zoom.fail_next(1, 400, code=300, message="Request Body should be a valid JSON object.")
+        with pytest.raises(ZoomError) as caught:
+            client.create_meeting("t", START, 30, "UTC")
+        assert caught.value.field_errors == ()
+        assert caught.value.detail == (
+            "Zoom answered 400: Request Body should be a valid JSON object."
+        )
 
     def test_connection_refused_is_unavailable(self, app: ZoomApp, tokens: OAuthTokens) -> None:
         with socket.socket() as sock:

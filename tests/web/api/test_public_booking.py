@@ -140,7 +140,11 @@ async def test_booking_takes_the_slot_and_records_contact_activity_and_emails(
     assert sorted(activity.guests) == ["Grace@example.com", "dan@example.com"]
 
     jobs = await outbox.jobs_of_kind("email")
-    assert sorted(j["payload"]["to"] for j in jobs) == ["Grace@example.com", "ada@example.com"]
+    assert sorted(j["payload"]["to"] for j in jobs) == [
+        "Grace@example.com",
+        "ada@example.com",
+        "dan@example.com",
+    ], "the guest is invited too"
     invitee_mail = email.message_from_bytes(
         base64.b64decode(
             next(j for j in jobs if j["payload"]["to"] != "ada@example.com")["payload"]["message"]
