@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.integrations.smtp import HOST, Handler, free_port
+from tests.integrations.smtp import HOST, Handler
+from tests.servers import free_port
 
 StartServer = Callable[..., int]
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import email
-import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email import policy
@@ -54,13 +53,6 @@ class Handler:
             return self.data_reply
         self.received.append(Received(envelope, tls=session.ssl is not None))
         return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @dataclass

@@ -41,7 +41,8 @@ from integrations.mail import (
 from tests.booking.notifications import make_invite
 from tests.conftest import serve_in_loop
 from tests.integrations.conftest import StartServer
-from tests.integrations.smtp import HOST, Handler, Received, StrictHandler, free_port
+from tests.integrations.smtp import HOST, Handler, Received, StrictHandler
+from tests.servers import free_port
 from web.app import create_app
 from web.settings import Settings
 

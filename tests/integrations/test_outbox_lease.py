@@ -15,7 +15,7 @@ import time_machine
 from booking.outbox import service as outbox
 from booking.outbox.tables import OutboxJob
 from integrations.outbox import OutboxRunner, run_due
-from tests.integrations.waiting import until
+from tests.waiting import until
 
 pytestmark = pytest.mark.usefixtures("db")
 

@@ -37,9 +37,9 @@ from booking.outbox.email import EMAIL_JOB
 from booking.schedules import service as schedules
 from booking.schedules.schemas import ScheduleUpdate
 from tests.integrations.conftest import StartServer
-from tests.integrations.processes import Server, serve, server_env
 from tests.integrations.smtp import HOST, Handler
-from tests.integrations.waiting import until
+from tests.servers import Server, serve, server_env
+from tests.waiting import until
 
 pytestmark = pytest.mark.usefixtures("db")
 
