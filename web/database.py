@@ -13,6 +13,7 @@ import io
 import logging
 import os
 import sqlite3
+import stat
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -284,6 +285,8 @@ class OneHopSQLiteEngine(SQLiteEngine):
             await self.pool.drain()
 
     async def connect(self, write: bool) -> aiosqlite.Connection:
+        if self.path != ":memory:":
+            make_private(Path(self.path))
         connection = aiosqlite.connect(**self.connection_kwargs)
         # A pool left open (a shutdown hook that failed before ours) must not keep the
         # process alive at exit: aiosqlite's thread is not a daemon, and the interpreter
@@ -368,6 +371,32 @@ def build_engine(database_url: str) -> Engine[Any]:
         # A generous busy timeout: concurrent writers queue instead of failing at once.
         return OneHopSQLiteEngine(path=str(path), timeout=30)
     return PostgresEngine(config={"dsn": database_url})
+
+
+def make_private(path: Path) -> None:
+    """Make the database file, and its -wal and -shm files, readable by its owner only:
+    it holds password hashes and encrypted provider tokens.
+
+    SQLite would create the file 0644 (less the umask) and gives the -wal and -shm
+    files the mode of the database file, so creating that file 0600 first is enough
+    for new databases; an existing one (an older install, a copied file) is tightened.
+    Called before each connection is opened (rare, with the pool): building an engine
+    must not create files, since piccolo_conf builds one on import.
+    """
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        return
+    except FileExistsError:
+        pass
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            mode = stat.S_IMODE(file.stat().st_mode)
+            if mode & 0o077:
+                file.chmod(mode & 0o700)
+        except FileNotFoundError:
+            continue
+        except OSError as exc:  # not ours to change: say so rather than refuse to start
+            logger.warning("cannot make %s private: %s", file, exc)
 
 
 def all_tables() -> list[type[Table]]:

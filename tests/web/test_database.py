@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import sqlite3
+import stat
 import sys
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -314,3 +317,45 @@ async def test_a_task_outliving_its_transaction_cannot_use_the_pooled_connection
         release.set()
         with pytest.raises(TransactionError, match="already ended"):
             await late
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.fixture
+def lax_umask() -> Iterator[None]:
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+@sqlite_only
+@pytest.mark.usefixtures("lax_umask")
+async def test_a_new_database_and_its_wal_are_private(tmp_path: Path) -> None:
+    """Password hashes and encrypted provider tokens: owner-only, the -wal and -shm
+    files included (SQLite gives them the database file's mode)."""
+    path = tmp_path / "var" / "new.sqlite3"
+    engine = database.build_engine(f"sqlite:///{path}")
+    assert not path.exists()  # piccolo_conf builds an engine on import: no files then
+    await database.migrate(engine)
+    await database.start(engine)
+    try:
+        await hosts.create(HostCreate(email="a@example.com", slug="ada", time_zone="UTC"))
+        files = [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
+        assert {file.name: mode(file) for file in files} == {file.name: 0o600 for file in files}
+    finally:
+        await database.stop(engine)
+
+
+@sqlite_only
+@pytest.mark.usefixtures("lax_umask")
+async def test_an_existing_world_readable_database_is_made_private(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    for file in (path, path.with_name(path.name + "-wal")):
+        file.write_bytes(b"")
+        file.chmod(0o644)
+    engine = database.build_engine(f"sqlite:///{path}")
+    await database.ping(engine)
+    assert mode(path) == 0o600
+    assert mode(path.with_name(path.name + "-wal")) == 0o600
