@@ -339,8 +339,8 @@ class OneHopSQLiteEngine(SQLiteEngine):
             # commits when it has run, whether it returned rows or failed.
             rows = await lease.connection.execute_fetchall(query, args or [])
             clean = True
-        except Exception:
-            clean = True
+        except sqlite3.Error:
+            clean = True  # SQLite refused the statement; the connection is as it was
             raise
         finally:
             await lease.release(clean)

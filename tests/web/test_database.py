@@ -18,6 +18,7 @@ from piccolo.engine.exceptions import TransactionError
 
 from booking.activities.tables import ActivityType
 from booking.db import read_snapshot, write_transaction
+from booking.errors import AlreadyExists
 from booking.hosts import service as hosts
 from booking.hosts.schemas import HostCreate
 from booking.hosts.tables import Host
@@ -132,6 +133,10 @@ async def test_sqlite_connections_are_reused(hops: list[str]) -> None:
         await Host.update({Host.name: "Renamed"}).where(Host.slug == f"h{n}")
         assert await Host.count() == n + 1
         await database.ping(sqlite_engine())
+    # A statement SQLite refuses leaves its connection as good as before.
+    with pytest.raises(AlreadyExists):
+        await hosts.create(HostCreate(email="h0@example.com", slug="h0", time_zone="UTC"))
+    await Host.update({Host.name: "Again"}).where(Host.slug == "h0")
     assert hops.count("connect") == 2, hops
     assert not [hop for hop in hops if hop.startswith("cursor: ")], hops
 
