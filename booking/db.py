@@ -53,18 +53,32 @@ def unique_as(mapping: dict[str, tuple[str, str]]) -> Iterator[None]:
 
 
 @asynccontextmanager
+async def write_transaction() -> AsyncIterator[None]:
+    """A transaction that writes. On SQLite ``BEGIN IMMEDIATE`` takes the write lock
+    up front, so the transaction waits its turn (busy timeout) behind other writers; a
+    deferred one that read first cannot upgrade its lock once another writer has
+    committed, and SQLite fails it at once ("database is locked", no busy wait)."""
+    engine = Host._meta.db
+    if isinstance(engine, SQLiteEngine):
+        async with engine.transaction(transaction_type=TransactionType.immediate):
+            yield
+        return
+    async with engine.transaction():
+        yield
+
+
+@asynccontextmanager
 async def row_write_lock(table: type[Table], row_id: int) -> AsyncIterator[None]:
     """A transaction that no other writer of the same row can enter until it ends.
 
     Across processes too, so a Python lock is not enough: on PostgreSQL we lock the
-    row (``SELECT ... FOR UPDATE``); SQLite's ``BEGIN IMMEDIATE`` takes the database
-    write lock up front (a deferred transaction would let two readers both see the
-    old state, and one would then fail to upgrade its lock). On SQLite that holds off
-    every other writer, so keep what runs inside short.
+    row (``SELECT ... FOR UPDATE``); on SQLite a write transaction takes the database
+    write lock up front (see :func:`write_transaction`), which holds off every other
+    writer, so keep what runs inside short.
     """
     engine = table._meta.db
     if isinstance(engine, SQLiteEngine):
-        async with engine.transaction(transaction_type=TransactionType.immediate):
+        async with write_transaction():
             yield
         return
     async with engine.transaction():
@@ -84,8 +98,15 @@ async def read_snapshot() -> AsyncIterator[None]:
     """Run several reads on one connection that sees one consistent state.
 
     A page of slots reads the host, event type, schedule, bookings, activities and
-    busy blocks; without this, piccolo's SQLite engine opens a connection per query
-    (most of a request's time) and a booking committed midway could be half-seen.
+    busy blocks; without this, each query would take a connection of its own and a
+    booking committed midway could be half-seen. On SQLite it is a deferred
+    transaction on a read-only connection: in WAL mode it never waits on a writer,
+    and nothing inside may write.
     """
-    async with Host._meta.db.transaction():
+    engine = Host._meta.db
+    if isinstance(engine, SQLiteEngine):
+        async with engine.transaction(transaction_type=TransactionType.deferred):
+            yield
+        return
+    async with engine.transaction():
         yield

@@ -7,6 +7,7 @@ from typing import Any
 
 from piccolo.columns import Column
 
+from booking.db import write_transaction
 from booking.schedules.tables import Schedule
 
 
@@ -25,7 +26,7 @@ async def insert(row: dict[str, Any]) -> dict[str, Any]:
     The host also gets this one as default when it has no default yet, so every host
     with schedules has exactly one default.
     """
-    async with Schedule._meta.db.transaction():
+    async with write_transaction():
         if row["is_default"]:
             # Write first: on SQLite the first write takes the lock for the whole
             # transaction, so two concurrent "make default" calls serialise.
@@ -89,7 +90,7 @@ async def update(
     host_id: int, schedule_id: int, values: dict[Column | str, Any]
 ) -> dict[str, Any] | None:
     """Change a schedule; ``values["is_default"] is True`` clears the flag on the others."""
-    async with Schedule._meta.db.transaction():
+    async with write_transaction():
         if values.get("is_default") is True:
             await _clear_default(host_id, keep=schedule_id)
         rows = (

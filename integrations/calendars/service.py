@@ -11,10 +11,10 @@ from typing import Any
 
 import msgspec
 
+from booking.db import write_transaction
 from booking.errors import InvalidInput, NotFound
 from booking.event_types import service as event_types
 from integrations.calendars import push, repository
-from integrations.calendars.db import write_transaction
 from integrations.calendars.environment import CalendarEnvironment
 from integrations.calendars.errors import ProviderError
 from integrations.calendars.google.client import GoogleCalendarProvider

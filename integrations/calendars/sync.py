@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
+from booking.db import write_transaction
 from integrations.calendars import push, repository
-from integrations.calendars.db import write_transaction
 from integrations.calendars.environment import CalendarEnvironment
 from integrations.calendars.errors import (
     AuthExpired,

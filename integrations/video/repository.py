@@ -6,7 +6,7 @@ from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any
 
-from booking.db import row_write_lock
+from booking.db import row_write_lock, write_transaction
 from integrations.video.tables import VideoAccount
 
 # What a (re)connect replaces: a reconnect starts a new grant with a clean status.
@@ -23,8 +23,8 @@ _CONNECT_COLUMNS = (
 )
 
 
-def transaction() -> Any:
-    return VideoAccount._meta.db.transaction()
+def transaction() -> AbstractAsyncContextManager[None]:
+    return write_transaction()
 
 
 def _select() -> Any:
