@@ -12,8 +12,6 @@ as well, where the same storm must hold too.
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -35,60 +33,17 @@ from booking.hosts.schemas import HostCreate
 from booking.schedules import service as schedules
 from booking.schedules.schemas import WEEKDAYS, ScheduleUpdate
 from booking.schedules.tables import Schedule
-from tests.booking.bookings.test_concurrency import free_port
+from tests.servers import Server, running_server
 
 PER_KIND = 20  # x 5 kinds = 100 writes in flight at once
 WORKERS = 3
 
 
-@dataclass
-class Server:
-    url: str
-    log: Path
-
-    def log_tail(self) -> str:
-        return self.log.read_text()[-3000:]
-
-
 @pytest.fixture
 async def server(database_url: str, tmp_path: Path, db: None) -> AsyncIterator[Server]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "RENDEZVOUS_VAR_DIR": str(tmp_path / "var"),
-        "SECRET_KEY": "s" * 48,
-        "RATE_LIMIT_PER_MINUTE": "100000",
-        "LOG_LEVEL": "WARNING",
-    }
-    log = tmp_path / "server.log"
-    with log.open("wb") as output:
-        process = await asyncio.create_subprocess_exec(
-            *[sys.executable, "-m", "web.cli", "serve", "--port", str(port)],
-            *["--workers", str(WORKERS)],
-            env=env,
-            stdout=output,
-            stderr=output,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient(base_url=url) as probe:
-            # Up to ~60 s for the workers to import and start on a busy 2-core machine.
-            for _ in range(600):
-                if process.returncode is not None:
-                    pytest.fail(f"server exited with {process.returncode}:\n{log.read_text()}")
-                try:
-                    if (await probe.get("/healthz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.1)  # waiting for another process, not for time to pass
-            else:
-                pytest.fail(f"server did not become healthy:\n{log.read_text()[-3000:]}")
-        yield Server(url, log)
-    finally:
-        process.terminate()
-        await asyncio.wait_for(process.wait(), timeout=30)
+    env = {"RATE_LIMIT_PER_MINUTE": "100000"}
+    async with running_server(database_url, tmp_path, workers=WORKERS, env=env) as running:
+        yield running
 
 
 Send = Callable[[httpx.AsyncClient], Awaitable[httpx.Response]]
