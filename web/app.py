@@ -36,6 +36,7 @@ from web.auth import provide_host, require_token
 from web.calendars import calendar_services, token_vault
 from web.errors import EXCEPTION_HANDLERS
 from web.health import healthz
+from web.limits import EdgeLimits
 from web.logs import structlog_plugin
 from web.pages import account
 from web.pages import booking as booking_pages
@@ -169,6 +170,7 @@ def create_app(settings: Settings) -> Litestar:
         stores={"rate_limit": _rate_limit_store(redis)},
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[
+            EdgeLimits(),
             CookieBackendConfig(
                 secret=_derived_key(settings.secret_key, "session"),
                 httponly=True,

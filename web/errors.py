@@ -11,7 +11,12 @@ from http import HTTPStatus
 from typing import Any
 
 from litestar import MediaType, Request, Response
-from litestar.exceptions import HTTPException, SerializationException, ValidationException
+from litestar.exceptions import (
+    ClientException,
+    HTTPException,
+    SerializationException,
+    ValidationException,
+)
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
@@ -20,6 +25,15 @@ from booking.errors import DomainError
 
 class LoginRequired(Exception):
     """Raised by page guards; answered with a redirect to the sign-in page."""
+
+
+class MalformedBody(ClientException):
+    """The body cannot be read as the media type the operation takes (400)."""
+
+
+class UnstorableValue(ValidationException):
+    """A value holds a character no database can store (400 naming it, wherever it
+    was sent, the path included)."""
 
 
 logger = logging.getLogger("rendezvous.errors")
@@ -91,6 +105,8 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
                 for e in extra["errors"]
             )
         code = "invalid-input" if extra["errors"] else "malformed-request"
+    elif isinstance(exc, MalformedBody):
+        code = "malformed-body"
     elif isinstance(exc.__cause__, SerializationException):
         code = "malformed-body"
         detail = f"The request body could not be decoded: {exc.detail}."
