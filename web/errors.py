@@ -99,6 +99,14 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
             for e in errors
             if isinstance(e, dict)
         ]
+        on_path = extra["errors"] and all(e["source"] == "path" for e in extra["errors"])
+        if on_path and not isinstance(exc, UnstorableValue):
+            # An id beyond its column's range (or below 1) names nothing that could
+            # exist: the same 404 as an id that does not, and no word about ranges.
+            return _respond(
+                request, status=404, code="not-found", title="Not found",
+                detail="Nothing exists at this address.",
+            )  # fmt: skip
         if extra["errors"]:
             detail = "; ".join(
                 f"{e['field']}: {e['message']}" if e["field"] else e["message"]

@@ -8,8 +8,11 @@ database sees it, the same way on SQLite and PostgreSQL.
   415. Without this, litestar parses any body as JSON whatever its Content-Type.
 - JSON nested deeper than ``MAX_JSON_DEPTH``: 400. msgspec recurses once per level,
   so a few thousand ``[`` would otherwise raise RecursionError in the decoder.
+- An integer path parameter (an id) beyond what an id column holds: 404, as for an
+  id that does not exist, on pages as on the API.
 
-Value ranges (ids, offsets, dates) are the schemas' and the domain's business.
+Other value ranges (query and body ids, offsets, dates) are the schemas' and the
+domain's business.
 """
 
 from __future__ import annotations
@@ -19,13 +22,14 @@ from typing import Any
 
 from litestar import Request
 from litestar.enums import RequestEncodingType, ScopeType
-from litestar.exceptions import ClientException, SerializationException
+from litestar.exceptions import ClientException, NotFoundException, SerializationException
 from litestar.handlers import HTTPRouteHandler
 from litestar.middleware import ASGIMiddleware
 from litestar.params import BodyKwarg
 from litestar.status_codes import HTTP_415_UNSUPPORTED_MEDIA_TYPE
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from booking.ids import MAX_ID
 from web.errors import MalformedBody, UnstorableValue
 
 #: Our deepest body nests three levels; 32 leaves room and stays far from the
@@ -127,6 +131,8 @@ class EdgeLimits(ASGIMiddleware):
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         request: Request[Any, Any, Any] = Request(scope, receive, send)
         for name, value in scope.get("path_params", {}).items():
+            if isinstance(value, int) and not -MAX_ID <= value <= MAX_ID:
+                raise NotFoundException("Nothing exists at this address.")
             if UNSTORABLE.search(str(value)):
                 raise _refuse(name, "path")
         for name, values in request.query_params.dict().items():

@@ -13,6 +13,7 @@ from booking.bookings import service as bookings
 from booking.bookings.schemas import Booking, Cancel, Reschedule
 from booking.bookings.service import BookingEnvironment
 from booking.hosts.schemas import Host
+from web.api.params import Offset
 
 
 class BookingController(Controller):
@@ -27,7 +28,7 @@ class BookingController(Controller):
         end: Annotated[datetime | None, QueryParameter(name="to")] = None,
         status: FromQuery[Literal["confirmed", "cancelled"] | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: Offset = 0,
     ) -> list[Booking]:
         return await bookings.list_for_host(
             host.id, start=start, end=end, status=status, limit=limit, offset=offset

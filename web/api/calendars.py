@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar import Controller, delete, get, patch, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from booking.errors import InvalidInput
 from booking.hosts.schemas import Host
@@ -18,6 +18,7 @@ from integrations.calendars.schemas import (
     EventTypeCalendars,
     EventTypeCalendarsUpdate,
 )
+from web.api.params import PathId
 from web.calendars import CalendarServices
 
 #: The page that starts Google's consent screen (it needs the browser session).
@@ -55,7 +56,7 @@ class CalendarAccountController(Controller):
         self,
         host: NamedDependency[Host],
         calendar_services: NamedDependency[CalendarServices],
-        account_id: FromPath[int],
+        account_id: PathId,
     ) -> None:
         await calendars.disconnect(
             calendar_services.env, calendar_services.sync, host.id, account_id
@@ -81,7 +82,7 @@ class CalendarController(Controller):
         self,
         host: NamedDependency[Host],
         calendar_services: NamedDependency[CalendarServices],
-        calendar_id: FromPath[int],
+        calendar_id: PathId,
         data: JSONBody[CalendarUpdate],
     ) -> Calendar:
         return await calendars.update_calendar(
@@ -100,7 +101,7 @@ class EventTypeCalendarController(Controller):
 
     @get(operation_id="getEventTypeCalendars", summary="The calendars an event type checks")
     async def get_selection(
-        self, host: NamedDependency[Host], event_type_id: FromPath[int]
+        self, host: NamedDependency[Host], event_type_id: PathId
     ) -> EventTypeCalendars:
         return await calendars.event_type_calendars(host.id, event_type_id)
 
@@ -111,7 +112,7 @@ class EventTypeCalendarController(Controller):
     async def set_selection(
         self,
         host: NamedDependency[Host],
-        event_type_id: FromPath[int],
+        event_type_id: PathId,
         data: JSONBody[EventTypeCalendarsUpdate],
     ) -> EventTypeCalendars:
         return await calendars.set_event_type_calendars(host.id, event_type_id, data)

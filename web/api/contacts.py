@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, delete, get, patch, post
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import JSONBody, QueryParameter
 
 from booking.contacts import service as contacts
 from booking.contacts.schemas import Contact, ContactCreate, ContactUpdate
+from web.api.params import Offset, PathId
 
 
 class ContactController(Controller):
@@ -20,7 +21,7 @@ class ContactController(Controller):
         self,
         q: Annotated[str, QueryParameter(max_length=200)] = "",
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: Offset = 0,
     ) -> list[Contact]:
         return await contacts.search(q, limit=limit, offset=offset)
 
@@ -29,15 +30,13 @@ class ContactController(Controller):
         return await contacts.create(data)
 
     @get("/{contact_id:int}", operation_id="getContact")
-    async def get_contact(self, contact_id: FromPath[int]) -> Contact:
+    async def get_contact(self, contact_id: PathId) -> Contact:
         return await contacts.get(contact_id)
 
     @patch("/{contact_id:int}", operation_id="updateContact")
-    async def update_contact(
-        self, contact_id: FromPath[int], data: JSONBody[ContactUpdate]
-    ) -> Contact:
+    async def update_contact(self, contact_id: PathId, data: JSONBody[ContactUpdate]) -> Contact:
         return await contacts.update(contact_id, data)
 
     @delete("/{contact_id:int}", operation_id="deleteContact")
-    async def delete_contact(self, contact_id: FromPath[int]) -> None:
+    async def delete_contact(self, contact_id: PathId) -> None:
         await contacts.delete(contact_id)

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from litestar import Controller, delete, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from booking.hosts.schemas import Host
 from booking.schedules import service as schedules
 from booking.schedules.schemas import Schedule, ScheduleCreate, ScheduleUpdate
+from web.api.params import PathId
 
 
 class ScheduleController(Controller):
@@ -24,9 +25,7 @@ class ScheduleController(Controller):
         return await schedules.create(host.id, data)
 
     @get("/{schedule_id:int}", operation_id="getSchedule", summary="One schedule")
-    async def get_schedule(
-        self, host: NamedDependency[Host], schedule_id: FromPath[int]
-    ) -> Schedule:
+    async def get_schedule(self, host: NamedDependency[Host], schedule_id: PathId) -> Schedule:
         return await schedules.get(host.id, schedule_id)
 
     @patch(
@@ -37,7 +36,7 @@ class ScheduleController(Controller):
     async def update_schedule(
         self,
         host: NamedDependency[Host],
-        schedule_id: FromPath[int],
+        schedule_id: PathId,
         data: JSONBody[ScheduleUpdate],
     ) -> Schedule:
         return await schedules.update(host.id, schedule_id, data)
@@ -47,7 +46,5 @@ class ScheduleController(Controller):
         operation_id="deleteSchedule",
         summary="Delete a schedule; its event types fall back to the default",
     )
-    async def delete_schedule(
-        self, host: NamedDependency[Host], schedule_id: FromPath[int]
-    ) -> None:
+    async def delete_schedule(self, host: NamedDependency[Host], schedule_id: PathId) -> None:
         await schedules.delete(host.id, schedule_id)
