@@ -176,7 +176,7 @@ def create_app(settings: Settings) -> Litestar:
                 httponly=True,
                 secure=secure,
                 samesite="lax",
-            ).middleware
+            ).middleware,
         ],
         csrf_config=CSRFConfig(
             secret=_derived_key(settings.secret_key, "csrf").hex(),
