@@ -38,6 +38,7 @@ from web.errors import EXCEPTION_HANDLERS
 from web.health import healthz
 from web.limits import EdgeLimits
 from web.logs import structlog_plugin
+from web.openapi import ApiDocument
 from web.pages import account
 from web.pages import booking as booking_pages
 from web.pages import calendars as calendar_pages
@@ -199,6 +200,6 @@ def create_app(settings: Settings) -> Litestar:
                 }
             ),
         ),
-        plugins=[structlog_plugin(settings)],
+        plugins=[structlog_plugin(settings), ApiDocument()],
         debug=False,
     )

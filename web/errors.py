@@ -10,6 +10,7 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
+import msgspec
 from litestar import MediaType, Request, Response
 from litestar.exceptions import (
     ClientException,
@@ -34,6 +35,36 @@ class MalformedBody(ClientException):
 class UnstorableValue(ValidationException):
     """A value holds a character no database can store (400 naming it, wherever it
     was sent, the path included)."""
+
+
+class FieldProblem(msgspec.Struct, kw_only=True):
+    field: str
+    message: str
+    #: Where the value was sent: body, query, path (null when a rule found it after parsing).
+    source: str | None = None
+
+
+class Problem(msgspec.Struct, kw_only=True):
+    """An RFC 9457 problem document: how every API error is answered.
+
+    The OpenAPI document describes error responses with this (web.openapi); the
+    handlers below build exactly these members, plus the extras of some errors.
+    """
+
+    #: ``/problems/<code>``; docs/api.md lists the codes.
+    type: str
+    title: str
+    #: The HTTP status, repeated.
+    status: int
+    detail: str
+    #: The path that was requested.
+    instance: str
+    #: invalid-input: each refused value.
+    errors: list[FieldProblem] | msgspec.UnsetType = msgspec.UNSET
+    #: already-exists: the field whose value is taken.
+    field: str | msgspec.UnsetType = msgspec.UNSET
+    #: Provider rate limits: seconds to wait, when the provider said.
+    retry_after: float | msgspec.UnsetType = msgspec.UNSET
 
 
 logger = logging.getLogger("rendezvous.errors")

@@ -13,13 +13,18 @@ from booking.activities import service as activities
 from booking.activities.schemas import Activity, ActivityCreate, ActivityType, ActivityUpdate
 from booking.hosts.schemas import Host
 from web.api.params import PathId
+from web.openapi import problems
 
 
 class ActivityController(Controller):
     path = "/activities"
     tags = ["Activities"]
 
-    @get(operation_id="listActivities", summary="The host's activities overlapping from..to")
+    @get(
+        operation_id="listActivities",
+        responses=problems(422),
+        summary="The host's activities overlapping from..to",
+    )
     async def list_activities(
         self,
         host: NamedDependency[Host],
@@ -29,7 +34,7 @@ class ActivityController(Controller):
     ) -> list[Activity]:
         return await activities.list_for(host.id, start, end, completed)
 
-    @post(operation_id="createActivity")
+    @post(operation_id="createActivity", responses=problems(422))
     async def create_activity(
         self, host: NamedDependency[Host], data: JSONBody[ActivityCreate]
     ) -> Activity:
@@ -39,7 +44,7 @@ class ActivityController(Controller):
     async def get_activity(self, host: NamedDependency[Host], activity_id: PathId) -> Activity:
         return await activities.get(host.id, activity_id)
 
-    @patch("/{activity_id:int}", operation_id="updateActivity")
+    @patch("/{activity_id:int}", operation_id="updateActivity", responses=problems(422))
     async def update_activity(
         self,
         host: NamedDependency[Host],

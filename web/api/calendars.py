@@ -20,6 +20,7 @@ from integrations.calendars.schemas import (
 )
 from web.api.params import PathId
 from web.calendars import CalendarServices
+from web.openapi import problems
 
 #: The page that starts Google's consent screen (it needs the browser session).
 GOOGLE_CONNECT_PATH = "/calendars/google/connect"
@@ -35,6 +36,7 @@ class CalendarAccountController(Controller):
 
     @post(
         operation_id="connectCalendarAccount",
+        responses=problems(422),
         summary="Start connecting an account: returns the address to open in a browser",
         status_code=201,
     )
@@ -107,6 +109,7 @@ class EventTypeCalendarController(Controller):
 
     @put(
         operation_id="setEventTypeCalendars",
+        responses=problems(422),
         summary="Choose the calendars an event type checks (null: every conflict calendar)",
     )
     async def set_selection(

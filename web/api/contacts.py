@@ -10,6 +10,7 @@ from litestar.params import JSONBody, QueryParameter
 from booking.contacts import service as contacts
 from booking.contacts.schemas import Contact, ContactCreate, ContactUpdate
 from web.api.params import Offset, PathId
+from web.openapi import problems
 
 
 class ContactController(Controller):
@@ -25,7 +26,7 @@ class ContactController(Controller):
     ) -> list[Contact]:
         return await contacts.search(q, limit=limit, offset=offset)
 
-    @post(operation_id="createContact")
+    @post(operation_id="createContact", responses=problems(409, 422))
     async def create_contact(self, data: JSONBody[ContactCreate]) -> Contact:
         return await contacts.create(data)
 
@@ -33,7 +34,7 @@ class ContactController(Controller):
     async def get_contact(self, contact_id: PathId) -> Contact:
         return await contacts.get(contact_id)
 
-    @patch("/{contact_id:int}", operation_id="updateContact")
+    @patch("/{contact_id:int}", operation_id="updateContact", responses=problems(409, 422))
     async def update_contact(self, contact_id: PathId, data: JSONBody[ContactUpdate]) -> Contact:
         return await contacts.update(contact_id, data)
 

@@ -9,6 +9,7 @@ from booking.event_types.schemas import EventType, EventTypeCreate, EventTypeUpd
 from booking.hosts.schemas import Host
 from integrations.video.service import zoom_connected
 from web.api.params import PathId
+from web.openapi import problems
 
 
 class EventTypeController(Controller):
@@ -19,7 +20,9 @@ class EventTypeController(Controller):
     async def list_event_types(self, host: NamedDependency[Host]) -> list[EventType]:
         return await event_types.list_for_host(host.id)
 
-    @post(operation_id="createEventType", summary="Create an event type")
+    @post(
+        operation_id="createEventType", responses=problems(409, 422), summary="Create an event type"
+    )
     async def create_event_type(
         self, host: NamedDependency[Host], data: JSONBody[EventTypeCreate]
     ) -> EventType:
@@ -29,7 +32,12 @@ class EventTypeController(Controller):
     async def get_event_type(self, host: NamedDependency[Host], event_type_id: PathId) -> EventType:
         return await event_types.get(host.id, event_type_id)
 
-    @patch("/{event_type_id:int}", operation_id="updateEventType", summary="Change an event type")
+    @patch(
+        "/{event_type_id:int}",
+        operation_id="updateEventType",
+        responses=problems(409, 422),
+        summary="Change an event type",
+    )
     async def update_event_type(
         self,
         host: NamedDependency[Host],
@@ -41,6 +49,7 @@ class EventTypeController(Controller):
     @delete(
         "/{event_type_id:int}",
         operation_id="deleteEventType",
+        responses=problems(409),
         summary="Delete an event type without bookings (hide one that has bookings)",
     )
     async def delete_event_type(self, host: NamedDependency[Host], event_type_id: PathId) -> None:

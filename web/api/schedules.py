@@ -8,6 +8,7 @@ from booking.hosts.schemas import Host
 from booking.schedules import service as schedules
 from booking.schedules.schemas import Schedule, ScheduleCreate, ScheduleUpdate
 from web.api.params import PathId
+from web.openapi import problems
 
 
 class ScheduleController(Controller):
@@ -18,7 +19,7 @@ class ScheduleController(Controller):
     async def list_schedules(self, host: NamedDependency[Host]) -> list[Schedule]:
         return await schedules.list_for_host(host.id)
 
-    @post(operation_id="createSchedule", summary="Create a schedule")
+    @post(operation_id="createSchedule", responses=problems(422), summary="Create a schedule")
     async def create_schedule(
         self, host: NamedDependency[Host], data: JSONBody[ScheduleCreate]
     ) -> Schedule:
@@ -31,6 +32,7 @@ class ScheduleController(Controller):
     @patch(
         "/{schedule_id:int}",
         operation_id="updateSchedule",
+        responses=problems(422),
         summary="Change a schedule; weekly and overrides are replaced whole",
     )
     async def update_schedule(
@@ -44,6 +46,7 @@ class ScheduleController(Controller):
     @delete(
         "/{schedule_id:int}",
         operation_id="deleteSchedule",
+        responses=problems(409),
         summary="Delete a schedule; its event types fall back to the default",
     )
     async def delete_schedule(self, host: NamedDependency[Host], schedule_id: PathId) -> None:

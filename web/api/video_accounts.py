@@ -11,6 +11,7 @@ from integrations.video import service as video_service
 from integrations.video.environment import ZOOM_CONNECT_PATH, VideoEnvironment
 from integrations.video.schemas import VideoAccount, VideoAccountConnect, VideoConnectLink
 from web.api.params import PathId
+from web.openapi import problems
 
 
 class VideoAccountController(Controller):
@@ -26,6 +27,7 @@ class VideoAccountController(Controller):
 
     @post(
         operation_id="connectVideoAccount",
+        responses=problems(422),
         summary="Start connecting Zoom: returns the address to open in a signed-in browser",
         status_code=201,
     )
