@@ -6,7 +6,7 @@ Responses that follow from how a route is built are added to every operation by
 :class:`ApiDocument`, so they cannot drift from the code that causes them: 400 for
 every operation (web.limits and parameter validation), 401 where a token is
 required (the router's security requirement, which its guard enforces), 404 where
-the path names something, 415 where a body is read, 429 for writes behind the rate
+the path names something, 413 and 415 where a body is read, 429 for writes behind the rate
 limiter. What a service decides (403, 409, 422) each handler declares with
 ``responses=problems(...)``.
 """
@@ -37,6 +37,7 @@ WHEN: dict[int, str] = {
     404: "Nothing exists at this address, or it is not yours: nothing is revealed.",
     409: "Conflicts with the current state: a value already taken (`field`), a slot no "
     "longer free, a booking already cancelled, a resource still in use.",
+    413: "The body is larger than 10 MB.",
     415: "The body is not the media type the operation takes (see Accept-Post / Accept-Patch).",
     422: "Well-formed but not acceptable: an unknown time zone, a date outside 1900-2200 "
     "or too far ahead, a rule of the resource. `errors` names the fields.",
@@ -64,7 +65,7 @@ def _route_problems(route: HTTPRoute, handler: HTTPRouteHandler) -> list[int]:
     if route.path_parameters:
         statuses.append(404)
     if body_media_type(handler) is not None:
-        statuses.append(415)
+        statuses += [413, 415]
     # The limiter counts writes only (web.app's check_throttle_handler).
     limited = any(
         getattr(m, "middleware", None) is RateLimitMiddleware for m in handler.resolve_middleware()

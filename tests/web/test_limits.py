@@ -251,3 +251,12 @@ async def test_json_with_a_charset_is_json(client: httpx.AsyncClient, ada: Signe
 async def test_a_json_body_on_a_form_page_is_415(client: httpx.AsyncClient) -> None:
     response = await client.post("/login", json={"email": "ada@example.com", "password": "x"})
     assert response.status_code == 415
+
+
+async def test_a_body_over_ten_megabytes_is_413(client: httpx.AsyncClient, ada: SignedIn) -> None:
+    response = await client.post(
+        "/api/v1/contacts",
+        content=b'{"email": "a@b.example", "name": "' + b"x" * 10_000_000 + b'"}',
+        headers={**ada.headers, **JSON},
+    )
+    assert_problem(response, 413, "request-entity-too-large")
