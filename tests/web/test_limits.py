@@ -54,18 +54,22 @@ async def test_nul_in_a_path_parameter_is_400_naming_it(
 ) -> None:
     # PostgreSQL answered CharacterNotInRepertoireError (500) when the slug was looked up.
     field = "event_slug" if "in%00" in path else "host_slug"
+    before = await stored_rows()
     refused_field(await client.get(path), field, "path")
+    assert await stored_rows() == before
 
 
 async def test_nul_in_a_query_parameter_is_400_naming_it(
     client: httpx.AsyncClient, ada: SignedIn, intro: str
 ) -> None:
+    before = await stored_rows()
     search = await client.get("/api/v1/contacts", params={"q": "a\x00b"}, headers=ada.headers)
     refused_field(search, "q", "query")
     slots = await client.get(
         f"{intro}/slots", params={"start": "2026-03-02", "end": "2026-03-02", "tz": "UTC\x00"}
     )
     refused_field(slots, "tz", "query")
+    assert await stored_rows() == before
 
 
 BOOKING = {"start": "2026-03-02T09:00:00Z", "email": "zoe@example.com", "time_zone": "UTC"}
@@ -125,11 +129,13 @@ async def test_nul_in_a_form_field_is_400_naming_it(
     page = await client.get("/login")
     token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
     assert token is not None
+    before = await stored_rows()
     response = await client.post(
         "/login",
         data={"email": "ada\x00@example.com", "password": "x", "_csrf_token": token.group(1)},
     )
     refused_field(response, "email", "body")
+    assert await stored_rows() == before
 
 
 # ---------------------------------------------------------------------------- nesting
