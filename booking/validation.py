@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from email_validator import EmailNotValidError, validate_email
 
 from booking.errors import InvalidInput
+
+#: Any date or time a client sends: wide enough for every real plan, narrow enough
+#: that a day or a year added to it, or a zone applied, stays inside what datetime
+#: and both databases hold (9999-12-31 plus a day was an OverflowError, a 500).
+EARLIEST_YEAR = 1900
+LATEST_YEAR = 2200
+#: Slots and bookings: at most three years ahead (a leap day included), beyond the
+#: longest rolling horizon an event type can have (730 days).
+MAX_DAYS_AHEAD = 3 * 365 + 1
+
+D = TypeVar("D", bound=date)
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 
@@ -57,3 +70,19 @@ def email(value: str, field: str = "email") -> str:
 def email_key(value: str) -> str:
     """The case-insensitive identity of an e-mail address (contacts match on this)."""
     return value.strip().casefold()
+
+
+def in_years(value: D, field: str) -> D:
+    """Return ``value`` (a date, or a datetime in its own offset) if its year is
+    supported, else raise :class:`InvalidInput`."""
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise InvalidInput(field, f"must fall in the years {EARLIEST_YEAR} to {LATEST_YEAR}.")
+    return value
+
+
+def within_reach(value: D, now: D, field: str) -> D:
+    """Return ``value`` unless it lies more than ``MAX_DAYS_AHEAD`` after ``now`` (both
+    dates, or both aware datetimes)."""
+    if value > now + timedelta(days=MAX_DAYS_AHEAD):
+        raise InvalidInput(field, f"must be at most {MAX_DAYS_AHEAD} days ahead.")
+    return value

@@ -37,7 +37,9 @@ from web.csrf import csrf_middleware
 from web.errors import EXCEPTION_HANDLERS
 from web.headers import security_headers
 from web.health import healthz
+from web.limits import EdgeLimits
 from web.logs import structlog_plugin
+from web.openapi import ApiDocument
 from web.pages import account
 from web.pages import booking as booking_pages
 from web.pages import calendars as calendar_pages
@@ -177,8 +179,10 @@ def create_app(settings: Settings) -> Litestar:
             SESSION_STORE: session_store(redis, settings.var_dir),
         },
         exception_handlers=EXCEPTION_HANDLERS,
-        # Outermost first: the session is loaded before CSRF checks the token bound to it.
+        # Outermost first: bad input is refused before anything reads it, and the session
+        # is loaded before CSRF checks the token bound to it.
         middleware=[
+            EdgeLimits(),
             HostSessionConfig(secure=secure).middleware,
             csrf_middleware(key=_derived_key(settings.secret_key, "csrf"), secure=secure),
         ],
@@ -196,6 +200,6 @@ def create_app(settings: Settings) -> Litestar:
                 }
             ),
         ),
-        plugins=[structlog_plugin(settings)],
+        plugins=[structlog_plugin(settings), ApiDocument()],
         debug=False,
     )

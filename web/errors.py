@@ -10,8 +10,14 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
+import msgspec
 from litestar import MediaType, Request, Response
-from litestar.exceptions import HTTPException, SerializationException, ValidationException
+from litestar.exceptions import (
+    ClientException,
+    HTTPException,
+    SerializationException,
+    ValidationException,
+)
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
@@ -20,6 +26,45 @@ from booking.errors import DomainError
 
 class LoginRequired(Exception):
     """Raised by page guards; answered with a redirect to the sign-in page."""
+
+
+class MalformedBody(ClientException):
+    """The body cannot be read as the media type the operation takes (400)."""
+
+
+class UnstorableValue(ValidationException):
+    """A value holds a character no database can store (400 naming it, wherever it
+    was sent, the path included)."""
+
+
+class FieldProblem(msgspec.Struct, kw_only=True):
+    field: str
+    message: str
+    #: Where the value was sent: body, query, path (null when a rule found it after parsing).
+    source: str | None = None
+
+
+class Problem(msgspec.Struct, kw_only=True):
+    """An RFC 9457 problem document: how every API error is answered.
+
+    The OpenAPI document describes error responses with this (web.openapi); the
+    handlers below build exactly these members, plus the extras of some errors.
+    """
+
+    #: ``/problems/<code>``; docs/api.md lists the codes.
+    type: str
+    title: str
+    #: The HTTP status, repeated.
+    status: int
+    detail: str
+    #: The path that was requested.
+    instance: str
+    #: invalid-input: each refused value.
+    errors: list[FieldProblem] | msgspec.UnsetType = msgspec.UNSET
+    #: already-exists: the field whose value is taken.
+    field: str | msgspec.UnsetType = msgspec.UNSET
+    #: Provider rate limits: seconds to wait, when the provider said.
+    retry_after: float | msgspec.UnsetType = msgspec.UNSET
 
 
 logger = logging.getLogger("rendezvous.errors")
@@ -85,12 +130,22 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
             for e in errors
             if isinstance(e, dict)
         ]
+        on_path = extra["errors"] and all(e["source"] == "path" for e in extra["errors"])
+        if on_path and not isinstance(exc, UnstorableValue):
+            # An id beyond its column's range (or below 1) names nothing that could
+            # exist: the same 404 as an id that does not, and no word about ranges.
+            return _respond(
+                request, status=404, code="not-found", title="Not found",
+                detail="Nothing exists at this address.",
+            )  # fmt: skip
         if extra["errors"]:
             detail = "; ".join(
                 f"{e['field']}: {e['message']}" if e["field"] else e["message"]
                 for e in extra["errors"]
             )
         code = "invalid-input" if extra["errors"] else "malformed-request"
+    elif isinstance(exc, MalformedBody):
+        code = "malformed-body"
     elif isinstance(exc.__cause__, SerializationException):
         code = "malformed-body"
         detail = f"The request body could not be decoded: {exc.detail}."

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import msgspec
 
+from booking.ids import Id
+
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
 Description = Annotated[str, msgspec.Meta(max_length=10_000)]
 Guests = Annotated[list[Annotated[str, msgspec.Meta(max_length=320)]], msgspec.Meta(max_length=50)]
@@ -37,7 +39,7 @@ class ActivityCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     title: Title
     start: datetime
     end: datetime
-    activity_type_id: int | None = None  # None: Meeting
+    activity_type_id: Id | None = None  # None: Meeting
     description: Description = ""
     all_day: bool = False
     guests: Guests = msgspec.field(default_factory=list)
@@ -47,7 +49,7 @@ class ActivityUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     title: Title | msgspec.UnsetType = msgspec.UNSET
     start: datetime | msgspec.UnsetType = msgspec.UNSET
     end: datetime | msgspec.UnsetType = msgspec.UNSET
-    activity_type_id: int | msgspec.UnsetType = msgspec.UNSET
+    activity_type_id: Id | msgspec.UnsetType = msgspec.UNSET
     description: Description | msgspec.UnsetType = msgspec.UNSET
     all_day: bool | msgspec.UnsetType = msgspec.UNSET
     completed: bool | msgspec.UnsetType = msgspec.UNSET

@@ -8,6 +8,7 @@ from typing import Any
 import msgspec
 from piccolo.columns import Column
 
+from booking import validation
 from booking.activities import repository
 from booking.activities.schemas import (
     Activity,
@@ -24,7 +25,7 @@ DEFAULT_TYPE = "Meeting"
 def _aware(value: datetime, field: str) -> datetime:
     if value.tzinfo is None:
         raise InvalidInput(field, "include a UTC offset, e.g. 2026-03-01T09:00:00Z.")
-    return value.astimezone(UTC)
+    return validation.in_years(value, field).astimezone(UTC)
 
 
 async def types() -> list[ActivityType]:
@@ -109,6 +110,9 @@ async def list_for(
     end: datetime | None = None,
     completed: bool | None = None,
 ) -> list[Activity]:
+    for value, name in ((start, "from"), (end, "to")):
+        if value is not None:
+            validation.in_years(value, name)
     rows = await repository.for_owner(owner_id, start, end, completed)
     guests = await repository.guest_emails([r["id"] for r in rows])
     return [_to_activity(r, guests.get(r["id"], [])) for r in rows]

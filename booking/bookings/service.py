@@ -78,10 +78,13 @@ async def slots(
     buffers are then free, as the invitee expects when moving it by a few minutes.
     """
     zone = ZoneInfo(validation.time_zone(tz, "tz"))
+    validation.in_years(start, "start")
+    validation.in_years(end, "end")
     if end < start:
         raise InvalidInput("end", "must not be before start.")
     if (end - start).days + 1 > MAX_RANGE_DAYS:
         raise InvalidInput("end", f"ask for at most {MAX_RANGE_DAYS} days at a time.")
+    validation.within_reach(start, env.clock().date(), "start")
     window_start = _local_midnight(start, zone)
     window_end = _local_midnight(end + timedelta(days=1), zone)
     async with read_snapshot():
@@ -189,10 +192,11 @@ async def _check_bookable(
 # ---------------------------------------------------------------------------- booking
 
 
-def _start(value: datetime) -> datetime:
+def _start(value: datetime, now: datetime) -> datetime:
     if value.tzinfo is None:
         raise InvalidInput("start", "include a UTC offset, e.g. 2026-03-02T09:00:00Z.")
-    return value.astimezone(UTC)
+    validation.in_years(value, "start")
+    return validation.within_reach(value.astimezone(UTC), now, "start")
 
 
 async def book(
@@ -207,7 +211,7 @@ async def book(
     guests = list(
         dict.fromkeys(validation.email(g, f"guests[{i}]") for i, g in enumerate(data.guests))
     )
-    start = _start(data.start)
+    start = _start(data.start, env.clock())
     host, event_type = await event_types.get_public(host_slug, event_slug)
     end = start + timedelta(minutes=event_type.duration_minutes)
     uid = uuid.uuid4().hex
@@ -359,7 +363,7 @@ async def reschedule(
 ) -> dict[str, Any]:
     """Move a booking to another free start. Its uid (and .ics UID) stay; SEQUENCE rises."""
     row = await _authorised(uid, host_id=host_id, token=token, env=env)
-    start = _start(new_start)
+    start = _start(new_start, env.clock())
     async with host_write_lock(row["host"]):
         row = await _row(uid)
         if row["status"] != "confirmed":
@@ -463,6 +467,9 @@ async def list_for_host(
     limit: int = 100,
     offset: int = 0,
 ) -> list[Booking]:
+    for value, name in ((start, "from"), (end, "to")):
+        if value is not None:
+            validation.in_years(value, name)
     rows = await repository.for_host(host_id, start, end, status, limit, offset)
     return [to_booking(row) for row in rows]
 

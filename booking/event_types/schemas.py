@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from booking.ids import Id
+
 LocationKind = Literal["none", "in_person", "phone", "zoom"]
 
 DEFAULT_HORIZON_DAYS = 60
@@ -70,9 +72,9 @@ class EventTypeCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     max_per_week: Limit | None = None
     location_kind: LocationKind = "none"
     location_value: LocationValue = ""
-    schedule_id: int | None = None
+    schedule_id: Id | None = None
     #: Default: the "Meeting" activity type.
-    activity_type_id: int | None = None
+    activity_type_id: Id | None = None
     hidden: bool = False
 
 
@@ -94,6 +96,6 @@ class EventTypeUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     max_per_week: Limit | msgspec.UnsetType | None = msgspec.UNSET
     location_kind: LocationKind | msgspec.UnsetType = msgspec.UNSET
     location_value: LocationValue | msgspec.UnsetType = msgspec.UNSET
-    schedule_id: int | msgspec.UnsetType | None = msgspec.UNSET
-    activity_type_id: int | msgspec.UnsetType = msgspec.UNSET
+    schedule_id: Id | msgspec.UnsetType | None = msgspec.UNSET
+    activity_type_id: Id | msgspec.UnsetType = msgspec.UNSET
     hidden: bool | msgspec.UnsetType = msgspec.UNSET

@@ -19,6 +19,7 @@ import msgspec
 from piccolo.columns import Column
 
 import availability
+from booking import validation
 from booking.errors import Conflict, InvalidInput, NotFound
 from booking.event_types import repository
 from booking.event_types.schemas import (
@@ -109,6 +110,8 @@ def _check_horizon(days: int | None, start: date | None, end: date | None) -> No
         field = "horizon_end" if end is None else "horizon_start"
         raise InvalidInput(field, "set both horizon_start and horizon_end, or neither.")
     if start is not None and end is not None:
+        validation.in_years(start, "horizon_start")
+        validation.in_years(end, "horizon_end")
         if end < start:
             raise InvalidInput("horizon_end", "must be on or after horizon_start.")
         if days is not None:

@@ -88,11 +88,12 @@ def _overrides(overrides: dict[str, list[str]]) -> dict[str, list[str]]:
         try:
             if not _DATE_RE.fullmatch(key):
                 raise ValueError(key)
-            date.fromisoformat(key)
+            day = date.fromisoformat(key)
         except ValueError:
             raise InvalidInput(
                 f"overrides.{key}", f"'{key}' is not a date like 2026-12-24."
             ) from None
+        validation.in_years(day, f"overrides.{key}")
         checked[key] = _ranges(f"overrides.{key}", ranges)
     return dict(sorted(checked.items()))
 

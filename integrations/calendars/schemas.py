@@ -7,8 +7,12 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from booking.ids import Id
+
 AccountStatus = Literal["ok", "reconnect_needed", "error"]
 Provider = Literal["google"]
+#: More than any host links; keeps one request's work bounded.
+MAX_CALENDARS = 500
 Colour = Annotated[str, msgspec.Meta(pattern=r"^(#[0-9a-fA-F]{6})?$", examples=["#9fe1e7"])]
 
 
@@ -69,4 +73,4 @@ class EventTypeCalendars(msgspec.Struct, kw_only=True):
 
 class EventTypeCalendarsUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     #: Conflict calendars of the host to check; null: back to the default (all).
-    calendar_ids: list[int] | None
+    calendar_ids: Annotated[list[Id], msgspec.Meta(max_length=MAX_CALENDARS)] | None

@@ -13,13 +13,19 @@ from booking.bookings import service as bookings
 from booking.bookings.schemas import Booking, Cancel, Reschedule
 from booking.bookings.service import BookingEnvironment
 from booking.hosts.schemas import Host
+from web.api.params import Offset
+from web.openapi import problems
 
 
 class BookingController(Controller):
     path = "/bookings"
     tags = ["Bookings"]
 
-    @get(operation_id="listBookings", summary="The host's bookings, by start time")
+    @get(
+        operation_id="listBookings",
+        responses=problems(422),
+        summary="The host's bookings, by start time",
+    )
     async def list_bookings(
         self,
         host: NamedDependency[Host],
@@ -27,7 +33,7 @@ class BookingController(Controller):
         end: Annotated[datetime | None, QueryParameter(name="to")] = None,
         status: FromQuery[Literal["confirmed", "cancelled"] | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: Offset = 0,
     ) -> list[Booking]:
         return await bookings.list_for_host(
             host.id, start=start, end=end, status=status, limit=limit, offset=offset
@@ -42,7 +48,9 @@ class BookingController(Controller):
     ) -> Booking:
         return await bookings.get_for_host(host.id, uid, env)
 
-    @post("/{uid:str}/cancel", operation_id="cancelBooking", status_code=200)
+    @post(
+        "/{uid:str}/cancel", operation_id="cancelBooking", responses=problems(409), status_code=200
+    )
     async def cancel(
         self,
         uid: FromPath[str],
@@ -52,7 +60,12 @@ class BookingController(Controller):
     ) -> Booking:
         return bookings.to_booking(await bookings.cancel(uid, data.reason, env, host_id=host.id))
 
-    @post("/{uid:str}/reschedule", operation_id="rescheduleBooking", status_code=200)
+    @post(
+        "/{uid:str}/reschedule",
+        operation_id="rescheduleBooking",
+        responses=problems(409, 422),
+        status_code=200,
+    )
     async def reschedule(
         self,
         uid: FromPath[str],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar import Controller, delete, get, patch, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from booking.errors import InvalidInput
 from booking.hosts.schemas import Host
@@ -18,7 +18,9 @@ from integrations.calendars.schemas import (
     EventTypeCalendars,
     EventTypeCalendarsUpdate,
 )
+from web.api.params import PathId
 from web.calendars import CalendarServices
+from web.openapi import problems
 
 #: The page that starts Google's consent screen (it needs the browser session).
 GOOGLE_CONNECT_PATH = "/calendars/google/connect"
@@ -34,6 +36,7 @@ class CalendarAccountController(Controller):
 
     @post(
         operation_id="connectCalendarAccount",
+        responses=problems(422),
         summary="Start connecting an account: returns the address to open in a browser",
         status_code=201,
     )
@@ -55,7 +58,7 @@ class CalendarAccountController(Controller):
         self,
         host: NamedDependency[Host],
         calendar_services: NamedDependency[CalendarServices],
-        account_id: FromPath[int],
+        account_id: PathId,
     ) -> None:
         await calendars.disconnect(
             calendar_services.env, calendar_services.sync, host.id, account_id
@@ -81,7 +84,7 @@ class CalendarController(Controller):
         self,
         host: NamedDependency[Host],
         calendar_services: NamedDependency[CalendarServices],
-        calendar_id: FromPath[int],
+        calendar_id: PathId,
         data: JSONBody[CalendarUpdate],
     ) -> Calendar:
         return await calendars.update_calendar(
@@ -100,18 +103,19 @@ class EventTypeCalendarController(Controller):
 
     @get(operation_id="getEventTypeCalendars", summary="The calendars an event type checks")
     async def get_selection(
-        self, host: NamedDependency[Host], event_type_id: FromPath[int]
+        self, host: NamedDependency[Host], event_type_id: PathId
     ) -> EventTypeCalendars:
         return await calendars.event_type_calendars(host.id, event_type_id)
 
     @put(
         operation_id="setEventTypeCalendars",
+        responses=problems(422),
         summary="Choose the calendars an event type checks (null: every conflict calendar)",
     )
     async def set_selection(
         self,
         host: NamedDependency[Host],
-        event_type_id: FromPath[int],
+        event_type_id: PathId,
         data: JSONBody[EventTypeCalendarsUpdate],
     ) -> EventTypeCalendars:
         return await calendars.set_event_type_calendars(host.id, event_type_id, data)

@@ -6,12 +6,13 @@ from typing import Annotated
 
 from litestar import Controller, delete, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import JSONBody, QueryParameter
 
 from booking.contacts import service as contacts
 from booking.contacts.schemas import Contact, ContactCreate, ContactUpdate
 from booking.hosts.schemas import Host
-from web.api.problems import problems
+from web.api.params import Offset, PathId
+from web.openapi import problems
 
 
 class ContactController(Controller):
@@ -21,20 +22,19 @@ class ContactController(Controller):
     @get(
         operation_id="listContacts",
         summary="The team's contacts, optionally matching q in name or e-mail",
-        responses=problems(400, 401),
     )
     async def list_contacts(
         self,
         q: Annotated[str, QueryParameter(max_length=200)] = "",
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: Offset = 0,
     ) -> list[Contact]:
         return await contacts.search(q, limit=limit, offset=offset)
 
     @post(
         operation_id="createContact",
         summary="Create a contact, owned by the calling host",
-        responses=problems(400, 401, 409, 422),
+        responses=problems(409, 422),
     )
     async def create_contact(
         self, host: NamedDependency[Host], data: JSONBody[ContactCreate]
@@ -45,19 +45,18 @@ class ContactController(Controller):
         "/{contact_id:int}",
         operation_id="getContact",
         summary="Any contact of the team",
-        responses=problems(400, 401, 404),
     )
-    async def get_contact(self, contact_id: FromPath[int]) -> Contact:
+    async def get_contact(self, contact_id: PathId) -> Contact:
         return await contacts.get(contact_id)
 
     @patch(
         "/{contact_id:int}",
         operation_id="updateContact",
         summary="Change a contact the host owns (another host's is 404)",
-        responses=problems(400, 401, 404, 409, 422),
+        responses=problems(409, 422),
     )
     async def update_contact(
-        self, host: NamedDependency[Host], contact_id: FromPath[int], data: JSONBody[ContactUpdate]
+        self, host: NamedDependency[Host], contact_id: PathId, data: JSONBody[ContactUpdate]
     ) -> Contact:
         return await contacts.update(host.id, contact_id, data)
 
@@ -65,7 +64,6 @@ class ContactController(Controller):
         "/{contact_id:int}",
         operation_id="deleteContact",
         summary="Delete a contact the host owns (another host's is 404)",
-        responses=problems(400, 401, 404),
     )
-    async def delete_contact(self, host: NamedDependency[Host], contact_id: FromPath[int]) -> None:
+    async def delete_contact(self, host: NamedDependency[Host], contact_id: PathId) -> None:
         await contacts.delete(host.id, contact_id)

@@ -6,6 +6,7 @@ from litestar.params import JSONBody
 
 from booking.hosts import service as hosts
 from booking.hosts.schemas import Host, HostUpdate
+from web.openapi import problems
 
 
 class MeController(Controller):
@@ -16,6 +17,10 @@ class MeController(Controller):
     async def get_me(self, host: NamedDependency[Host]) -> Host:
         return host
 
-    @patch(operation_id="updateMe", summary="Change name, slug or time zone")
+    @patch(
+        operation_id="updateMe",
+        responses=problems(409, 422),
+        summary="Change name, slug or time zone",
+    )
     async def update_me(self, host: NamedDependency[Host], data: JSONBody[HostUpdate]) -> Host:
         return await hosts.update(host.id, data)

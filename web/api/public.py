@@ -14,6 +14,7 @@ from booking.bookings import service as bookings
 from booking.bookings.schemas import BookingCreate, Cancel, PublicBooking, Reschedule, Slots
 from booking.bookings.service import BookingEnvironment
 from booking.event_types import service as event_types
+from web.openapi import problems
 
 Env = NamedDependency[BookingEnvironment]
 Token = Annotated[str, QueryParameter(min_length=1, max_length=200, description="From the link")]
@@ -55,6 +56,7 @@ class PublicController(Controller):
     @get(
         "/{host_slug:str}/{event_slug:str}/slots",
         operation_id="listPublicSlots",
+        responses=problems(422),
         summary="Free slots, grouped by date in the viewer's zone (at most 62 days)",
     )
     async def slots(
@@ -79,6 +81,7 @@ class PublicController(Controller):
     @post(
         "/{host_slug:str}/{event_slug:str}/bookings",
         operation_id="createPublicBooking",
+        responses=problems(409, 422),
         summary="Book a slot; 409 when it is no longer free",
     )
     async def book(
@@ -107,14 +110,24 @@ class PublicController(Controller):
             headers={"Content-Disposition": 'attachment; filename="invite.ics"'},
         )
 
-    @post("/bookings/{uid:str}/cancel", operation_id="cancelPublicBooking", status_code=200)
+    @post(
+        "/bookings/{uid:str}/cancel",
+        operation_id="cancelPublicBooking",
+        responses=problems(403, 409),
+        status_code=200,
+    )
     async def cancel(
         self, uid: FromPath[str], token: Token, data: JSONBody[Cancel], env: Env
     ) -> PublicBooking:
         row = await bookings.cancel(uid, data.reason, env, token=token)
         return await bookings.public_booking(row["uid"], token, env)
 
-    @post("/bookings/{uid:str}/reschedule", operation_id="reschedulePublicBooking", status_code=200)
+    @post(
+        "/bookings/{uid:str}/reschedule",
+        operation_id="reschedulePublicBooking",
+        responses=problems(403, 409, 422),
+        status_code=200,
+    )
     async def reschedule(
         self, uid: FromPath[str], token: Token, data: JSONBody[Reschedule], env: Env
     ) -> PublicBooking:

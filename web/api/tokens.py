@@ -6,11 +6,12 @@ from typing import Any
 
 from litestar import Controller, Request, delete, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody
 
 from booking.hosts import service as hosts
 from booking.hosts.schemas import ApiToken, ApiTokenCreate, ApiTokenCreated, Host
-from web.api.problems import problems
+from web.api.params import PathId
+from web.openapi import problems
 
 
 class TokenController(Controller):
@@ -20,7 +21,6 @@ class TokenController(Controller):
     @get(
         operation_id="listTokens",
         summary="The host's API tokens, newest first (never their secrets)",
-        responses=problems(400, 401),
     )
     async def list_tokens(
         self, host: NamedDependency[Host], include_revoked: FromQuery[bool] = False
@@ -30,7 +30,7 @@ class TokenController(Controller):
     @post(
         operation_id="createToken",
         summary="Create an API token; its secret is in this answer only",
-        responses=problems(400, 401, 422),
+        responses=problems(422),
     )
     async def create_token(
         self,
@@ -47,7 +47,6 @@ class TokenController(Controller):
         "/{token_id:int}",
         operation_id="revokeToken",
         summary="Revoke an API token; it is answered 401 from now on",
-        responses=problems(400, 401, 404),
     )
-    async def revoke_token(self, host: NamedDependency[Host], token_id: FromPath[int]) -> None:
+    async def revoke_token(self, host: NamedDependency[Host], token_id: PathId) -> None:
         await hosts.revoke_token(host.id, token_id)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from litestar import Controller, delete, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from booking.hosts.schemas import Host
 from integrations.video import service as video_service
 from integrations.video.environment import ZOOM_CONNECT_PATH, VideoEnvironment
 from integrations.video.schemas import VideoAccount, VideoAccountConnect, VideoConnectLink
+from web.api.params import PathId
+from web.openapi import problems
 
 
 class VideoAccountController(Controller):
@@ -25,6 +27,7 @@ class VideoAccountController(Controller):
 
     @post(
         operation_id="connectVideoAccount",
+        responses=problems(422),
         summary="Start connecting Zoom: returns the address to open in a signed-in browser",
         status_code=201,
     )
@@ -45,6 +48,6 @@ class VideoAccountController(Controller):
         self,
         host: NamedDependency[Host],
         video: NamedDependency[VideoEnvironment],
-        account_id: FromPath[int],
+        account_id: PathId,
     ) -> None:
         await video_service.disconnect(video, host.id, account_id)

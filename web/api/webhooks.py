@@ -11,9 +11,16 @@ from litestar.di import NamedDependency
 from integrations.calendars import push
 from integrations.calendars.environment import WEBHOOK_PATH
 from web.calendars import CalendarServices
+from web.openapi import problems
 
 
-@post(WEBHOOK_PATH, operation_id="googleNotification", status_code=200, tags=["Webhooks"])
+@post(
+    WEBHOOK_PATH,
+    operation_id="googleNotification",
+    responses=problems(403, 404),
+    status_code=200,
+    tags=["Webhooks"],
+)
 async def google_notification(
     request: Request[Any, Any, Any], calendar_services: NamedDependency[CalendarServices]
 ) -> None:

@@ -117,7 +117,7 @@ async def test_invalid_event_types_name_the_field_and_change_nothing(
         ({"location_kind": "none", "location_value": "Room 1"}, 422, "location_value"),
         ({"location_kind": "carrier-pigeon"}, 400, "location_kind"),
         ({"schedule_id": theirs}, 422, "schedule_id"),
-        ({"schedule_id": 0}, 422, "schedule_id"),
+        ({"schedule_id": 0}, 400, "schedule_id"),  # ids start at 1 (booking.ids)
         ({"activity_type_id": 999_999}, 422, "activity_type_id"),
     ]
     for change, status, field in cases:
