@@ -12,7 +12,7 @@ _BOOKKEEPING = ("migration", "token", "session")
 #: What the outbox relay changes in the background while a test runs (delivery
 #: progress of jobs queued earlier); which jobs exist is still compared.
 _RELAY_COLUMNS = frozenset(
-    {"status", "attempts", "next_attempt_at", "last_error", "done_at", "lease_until"}
+    {"status", "attempts", "next_attempt_at", "last_error", "done_at", "lease_until", "claimed_by"}
 )
 
 

@@ -223,7 +223,7 @@ async def test_openapi_documents_the_token_operations_and_their_problems(client:
     }
     assert set(operations) == {"listTokens", "createToken", "revokeToken"}
     assert set(operations["revokeToken"]["responses"]) == {"204", "400", "401", "404"}
-    assert set(operations["createToken"]["responses"]) == {"201", "400", "401", "422"}
+    assert set(operations["createToken"]["responses"]) == {"201", "400", "401", "413", "415", "422"}
     for operation in operations.values():
         for status, response in operation["responses"].items():
             if status.startswith("4"):
