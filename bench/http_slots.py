@@ -18,24 +18,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import random
-import socket
-import statistics
 import sys
 import tempfile
-import time
 from datetime import UTC, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import httpx
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._http import compare, free_port, json_line, percentile, wait_healthy  # noqa: E402
 from booking.event_types import service as event_types  # noqa: E402
 from booking.event_types.schemas import EventTypeCreate  # noqa: E402
 from booking.hosts import service as hosts  # noqa: E402
@@ -47,8 +42,6 @@ from web import database  # noqa: E402
 ZONE = "Europe/Berlin"
 CALENDARS = 3
 BLOCKS_PER_CALENDAR = 300
-CONCURRENCY = 8
-ROUNDS = 5  # alternations of floor and slots within --seconds per endpoint
 CLOSED = "http://127.0.0.1:9"  # discard port: connections are refused at once
 
 
@@ -98,85 +91,6 @@ async def seed(database_url: str, key: str) -> None:
         await BusyBlock.insert(*rows)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-async def wait_healthy(base: str, process: asyncio.subprocess.Process) -> None:
-    async with httpx.AsyncClient(base_url=base) as client:
-        for _ in range(300):
-            if process.returncode is not None:
-                raise SystemExit(f"server exited with {process.returncode}")
-            try:
-                if (await client.get("/healthz")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.1)
-    raise SystemExit("server did not become healthy")
-
-
-async def load(
-    client: httpx.AsyncClient, path: str, seconds: float
-) -> tuple[int, float, list[float]]:
-    """Keep CONCURRENCY requests in flight for ``seconds``; (count, elapsed s, latencies)."""
-    latencies: list[float] = []
-    deadline = time.perf_counter() + seconds
-
-    async def worker() -> None:
-        while time.perf_counter() < deadline:
-            began = time.perf_counter()
-            response = await client.get(path)
-            latencies.append(time.perf_counter() - began)
-            response.raise_for_status()
-
-    began = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
-    return len(latencies), time.perf_counter() - began, latencies
-
-
-async def compare(
-    base: str, floor_path: str, path: str, seconds: float
-) -> dict[str, tuple[float, list[float]]]:
-    """Requests/s and latencies of both paths, alternated in ROUNDS short rounds so
-    that a slow patch of the machine (another process, a WAL checkpoint) hits both."""
-    paths = (floor_path, path)
-    counts = dict.fromkeys(paths, 0)
-    busy = dict.fromkeys(paths, 0.0)
-    latencies: dict[str, list[float]] = {target: [] for target in paths}
-    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
-        for target in paths:
-            for _ in range(CONCURRENCY * 4):  # warm connections and caches
-                (await client.get(target)).raise_for_status()
-        for _ in range(ROUNDS):
-            for target in paths:
-                count, elapsed, measured = await load(client, target, seconds / ROUNDS)
-                counts[target] += count
-                busy[target] += elapsed
-                latencies[target].extend(measured)
-    return {target: (counts[target] / busy[target], latencies[target]) for target in paths}
-
-
-def percentile(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
-
-
-def line(metric: str, value: float, unit: str, floor: float) -> str:
-    return json.dumps(
-        {
-            "bench": "http_slots",
-            "metric": metric,
-            "value": round(value, 3),
-            "unit": unit,
-            "floor": round(floor, 3),
-            "ratio": round(value / floor, 3),
-        }
-    )
-
-
 async def main(seconds: float) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         database_url = f"sqlite:///{tmp}/bench.sqlite3"
@@ -207,16 +121,17 @@ async def main(seconds: float) -> None:
                 f"/api/v1/public/bench/call/slots?start={first}"
                 f"&end={first + timedelta(days=30)}&tz=America/New_York"
             )
-            measured = await compare(base, "/healthz", slots_path, seconds)
+            measured = await compare(base, ("/healthz", slots_path), seconds)
             floor_rps, floor_lat = measured["/healthz"]
             slots_rps, slots_lat = measured[slots_path]
         finally:
             process.terminate()
             await process.wait()
-    print(line("requests_per_second", slots_rps, "req/s", floor_rps))
+    print(json_line("http_slots", "requests_per_second", slots_rps, "req/s", floor_rps))
     for q in (50, 99):
         print(
-            line(
+            json_line(
+                "http_slots",
                 f"p{q}_latency",
                 percentile(slots_lat, q) * 1000,
                 "ms",

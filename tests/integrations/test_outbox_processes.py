@@ -28,14 +28,9 @@ import httpx
 import pytest
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from booking.event_types import service as event_types
-from booking.event_types.schemas import EventTypeCreate
-from booking.hosts import service as hosts
-from booking.hosts.schemas import HostCreate
 from booking.outbox import service as outbox
 from booking.outbox.email import EMAIL_JOB
-from booking.schedules import service as schedules
-from booking.schedules.schemas import ScheduleUpdate
+from tests.hosts import a_slot_ahead, free_around_the_clock
 from tests.integrations.conftest import StartServer
 from tests.integrations.smtp import HOST, Handler
 from tests.servers import Server, serve, server_env
@@ -93,7 +88,7 @@ async def scene(
     smtp = HoldsTheFirst()
     port = start_server(smtp)
     env = server_env(database_url, tmp_path / "var", SMTP_URL=f"smtp://{HOST}:{port}")
-    await bookable_host()
+    await free_around_the_clock("ada", "intro")
     made = Scene(smtp, env, tmp_path)
     try:
         yield made
@@ -103,19 +98,8 @@ async def scene(
             await server.stop()
 
 
-async def bookable_host() -> None:
-    host = await hosts.create(HostCreate(email="ada@example.com", slug="ada", time_zone="UTC"))
-    default = await schedules.get_default(host.id)
-    await schedules.update(
-        host.id, default.id, ScheduleUpdate(weekly={day: ["00:00-24:00"] for day in DAYS})
-    )
-    await event_types.create(
-        host.id, EventTypeCreate(title="Intro", slug="intro", duration_minutes=30)
-    )
-
-
 async def book(server: Server, count: int) -> None:
-    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=3)
+    start = a_slot_ahead()
     async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
         for i in range(count):
             response = await client.post(

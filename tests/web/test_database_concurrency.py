@@ -15,7 +15,7 @@ import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,14 +25,11 @@ import pytest
 from booking.activities.tables import Activity
 from booking.bookings.tables import Booking
 from booking.contacts.tables import Contact
-from booking.event_types import service as event_types
-from booking.event_types.schemas import EventTypeCreate
 from booking.event_types.tables import EventType
 from booking.hosts import service as hosts
 from booking.hosts.schemas import HostCreate
-from booking.schedules import service as schedules
-from booking.schedules.schemas import WEEKDAYS, ScheduleUpdate
 from booking.schedules.tables import Schedule
+from tests.hosts import a_slot_ahead, free_around_the_clock
 from tests.servers import Server, running_server
 
 PER_KIND = 20  # x 5 kinds = 100 writes in flight at once
@@ -61,16 +58,8 @@ async def _setup() -> tuple[dict[str, str], datetime]:
     storm, which would make its slots a moving target)."""
     ada = await hosts.create(HostCreate(email="ada@example.com", slug="ada", time_zone="UTC"))
     token = await hosts.create_token(ada.id, "storm")
-    bea = await hosts.create(HostCreate(email="bea@example.com", slug="bea", time_zone="UTC"))
-    default = await schedules.get_default(bea.id)
-    await schedules.update(
-        bea.id, default.id, ScheduleUpdate(weekly={day: ["00:00-24:00"] for day in WEEKDAYS})
-    )
-    await event_types.create(
-        bea.id, EventTypeCreate(title="Call", slug="call", duration_minutes=30)
-    )
-    first = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=3)
-    return {"Authorization": f"Bearer {token}"}, first
+    await free_around_the_clock("bea")
+    return {"Authorization": f"Bearer {token}"}, a_slot_ahead()
 
 
 def _writes(headers: dict[str, str], first_slot: datetime) -> list[Write]:

@@ -4,18 +4,12 @@ and workers, piccolo, the outbox, and our request logs; and no line carries a to
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 
-from booking.event_types import service as event_types
-from booking.event_types.schemas import EventTypeCreate
-from booking.hosts import service as hosts
-from booking.hosts.schemas import HostCreate
-from booking.schedules import service as schedules
-from booking.schedules.schemas import WEEKDAYS, ScheduleUpdate
+from tests.hosts import a_slot_ahead, free_around_the_clock
 from tests.servers import running_server
 
 
@@ -23,15 +17,8 @@ from tests.servers import running_server
 async def test_every_line_is_json_and_none_leaks_a_token(
     database_url: str, tmp_path: Path, db: None
 ) -> None:
-    host = await hosts.create(HostCreate(email="ada@example.com", slug="ada", time_zone="UTC"))
-    default = await schedules.get_default(host.id)
-    await schedules.update(
-        host.id, default.id, ScheduleUpdate(weekly={day: ["00:00-24:00"] for day in WEEKDAYS})
-    )
-    await event_types.create(
-        host.id, EventTypeCreate(title="Call", slug="call", duration_minutes=30)
-    )
-    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=3)
+    await free_around_the_clock("ada")
+    start = a_slot_ahead()
 
     env = {"LOG_FORMAT": "json", "LOG_LEVEL": "INFO"}
     async with (

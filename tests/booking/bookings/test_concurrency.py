@@ -10,20 +10,15 @@ import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 
 from booking.bookings.tables import Booking
-from booking.event_types import service as event_types
-from booking.event_types.schemas import EventTypeCreate
-from booking.hosts import service as hosts
-from booking.hosts.schemas import HostCreate
-from booking.schedules import service as schedules
-from booking.schedules.schemas import ScheduleUpdate
 from tests.conftest import serve_in_loop
+from tests.hosts import a_slot_ahead, free_around_the_clock
 from tests.servers import Server, running_server
 from web.app import create_app
 from web.settings import Settings
@@ -35,14 +30,8 @@ ALL_DAY = {day: ["00:00-24:00"] for day in DAYS}
 
 async def make_bookable_host() -> datetime:
     """A host free around the clock; returns a start a few hours ahead on the grid."""
-    host = await hosts.create(HostCreate(email="busy@example.com", slug="busy", time_zone="UTC"))
-    default = await schedules.get_default(host.id)
-    await schedules.update(host.id, default.id, ScheduleUpdate(weekly=ALL_DAY))
-    await event_types.create(
-        host.id, EventTypeCreate(title="Call", slug="call", duration_minutes=30)
-    )
-    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-    return now + timedelta(hours=3)
+    await free_around_the_clock("busy")
+    return a_slot_ahead()
 
 
 def body(start: datetime, i: int) -> dict[str, object]:
