@@ -73,6 +73,10 @@ class Settings:
     #: How long a claimed outbox job is held without renewal: after a crash, the
     #: longest an e-mail waits before another process sends it.
     outbox_lease_seconds: float = 60.0
+    #: Let user-supplied URLs (CalDAV servers, ICS feeds) reach loopback, private and
+    #: 100.64/10 addresses: tests, the demo, CalDAV on the operator's own network.
+    #: Metadata services and link-local stay refused (integrations/net/guard.py).
+    allow_private_urls: bool = False
 
     @property
     def is_sqlite(self) -> bool:
@@ -118,6 +122,7 @@ class Settings:
             push_notifications=_choice(env, "PUSH_NOTIFICATIONS", {"on", "off"}, "off") == "on",
             push_debounce_seconds=_seconds(env, "PUSH_DEBOUNCE_SECONDS", 2.0),
             outbox_lease_seconds=_lease_seconds(env),
+            allow_private_urls=_choice(env, "ALLOW_PRIVATE_URLS", {"on", "off"}, "off") == "on",
         )
 
 
