@@ -52,7 +52,7 @@ from integrations.net.errors import (
 from integrations.net.fetch import Limits
 from integrations.net.guard import AddressPolicy
 from integrations.net.pinning import Network, Pinner, SystemNetwork
-from integrations.net.urls import parse_url
+from integrations.net.urls import parse_url, site_of
 
 if TYPE_CHECKING:
     from urllib3_future.contrib.resolver import BaseResolver, ProtocolResolver
@@ -133,7 +133,7 @@ class PinnedSession(niquests.Session):
         try:
             return super().request(method, url, *args, **kwargs)
         except niquests.RequestException as error:
-            raise _ours(error, url, self.limits) from None
+            raise _ours(error, site_of(url), self.limits) from None
 
     def rebuild_auth(
         self, prepared_request: niquests.PreparedRequest, response: niquests.Response
@@ -141,8 +141,8 @@ class PinnedSession(niquests.Session):
         old, new = response.request.url if response.request else None, prepared_request.url
         if old and new and old.startswith("https:") and new.startswith("http:"):
             raise RedirectRefused(
-                f"{old} redirects to {new}, from https to plain http, which this server does "
-                "not follow"
+                f"{site_of(old)} redirects to {site_of(new)}, from https to plain http, "
+                "which this server does not follow"
             )
         if old and new and self.should_strip_auth(old, new):
             # An auth object's response hook (Digest's 401 handler) would answer the
@@ -158,7 +158,7 @@ class PinnedSession(niquests.Session):
         if not isinstance(response, niquests.Response):
             return None
         declared = response.headers.get("Content-Length")
-        url = response.url or "the CalDAV server"
+        url = site_of(response.url or "")
         if declared is not None and declared.isdigit() and int(declared) > self.limits.max_bytes:
             response.close()
             raise _too_large(url, self.limits.max_bytes)

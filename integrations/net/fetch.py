@@ -133,17 +133,22 @@ class Fetcher:
             for _hop in range(limits.max_redirects + 1):
                 # Resolved and checked here, with the redirect named in any refusal;
                 # the connection below dials exactly these addresses.
-                pinner.addresses(current.host, current.port, redirected_from=_str(previous))
+                pinner.addresses(
+                    current.host,
+                    current.port,
+                    redirected_from=None if previous is None else previous.site,
+                )
                 hop_headers = [(b"Host", current.authority.encode("ascii")), *headers]
                 if auth is not None and _same_site(first, current):
                     hop_headers.append((b"Authorization", _basic(auth)))
                 with _errors(current, limits, deadline):
-                    result = self._exchange(pool, current, hop_headers, limits, deadline)
+                    result = self._exchange(pool, current, hop_headers, limits)
                 if isinstance(result, Fetched):
                     return result
                 previous, current = current, _follow(current, result)
         raise RedirectRefused(
-            f"{first} redirects more than {limits.max_redirects} times; this server stops there"
+            f"{first.site} redirects more than {limits.max_redirects} times; "
+            "this server stops there"
         )
 
     def _exchange(
@@ -152,7 +157,6 @@ class Fetcher:
         url: CheckedUrl,
         headers: list[tuple[bytes, bytes]],
         limits: Limits,
-        deadline: _Deadline,
     ) -> Fetched | str:
         """One request: the answer, or the ``Location`` of a redirect."""
         request_url = httpcore.URL(
@@ -175,7 +179,9 @@ class Fetcher:
             if status in _REDIRECTS:
                 location = fields.get("location")
                 if location is None:
-                    raise BadResponse(f"{url} answered {status}, a redirect, without a Location")
+                    raise BadResponse(
+                        f"{url.site} answered {status}, a redirect, without a Location"
+                    )
                 return location
             if status == 304 or 200 <= status < 300:
                 body = b"" if status == 304 else _read_body(response, fields, url, limits)
@@ -189,7 +195,7 @@ class Fetcher:
                 )
             reason = response.extensions.get("reason_phrase", b"").decode("latin-1")
             raise HttpStatusError(
-                f"{url} answered {status} {reason}".rstrip(),
+                f"{url.site} answered {status} {reason}".rstrip(),
                 http_status=status,
                 url=str(url),
                 retry_after=_retry_after(fields.get("retry-after")),
@@ -200,11 +206,11 @@ def _follow(current: CheckedUrl, location: str) -> CheckedUrl:
     try:
         target = current.join(location)
     except InvalidUrl as error:
-        raise RedirectRefused(f"{current} redirects to an unusable address: {error}") from None
+        raise RedirectRefused(f"{current.site} redirects to an unusable address: {error}") from None
     if current.scheme == "https" and target.scheme == "http":
         raise RedirectRefused(
-            f"{current} redirects to {target}, from https to plain http, which this server "
-            "does not follow"
+            f"{current.site} redirects to {target.site}, from https to plain http, "
+            "which this server does not follow"
         )
     return target
 
@@ -225,10 +231,6 @@ def _same_site(first: CheckedUrl, current: CheckedUrl) -> bool:
 def _basic(auth: tuple[str, str]) -> bytes:
     user, password = auth
     return b"Basic " + base64.b64encode(f"{user}:{password}".encode())
-
-
-def _str(url: CheckedUrl | None) -> str | None:
-    return None if url is None else str(url)
 
 
 class _Headers:
@@ -278,7 +280,7 @@ def _read_body(
         body += decoder.feed(b"", room=limit - len(body), final=True)
     except _Overflow:
         raise ResponseTooLarge(
-            f"{url} sends more than {_size(limit)}, the most this server reads", limit=limit
+            f"{url.site} sends more than {_size(limit)}, the most this server reads", limit=limit
         ) from None
     return bytes(body)
 
@@ -313,7 +315,7 @@ class _Inflate:
                 self._raw_fallback = False
                 self._z = zlib.decompressobj(-zlib.MAX_WBITS)
                 return self.feed(data, room=room, final=final)
-            raise BadResponse(f"{self._url} sent a corrupt compressed answer") from None
+            raise BadResponse(f"{self._url.site} sent a corrupt compressed answer") from None
         self._started = self._started or bool(data)
         if len(out) > room:
             raise _Overflow
@@ -330,7 +332,7 @@ def _decoder(encoding: str | None, url: CheckedUrl) -> _Identity | _Inflate:
     if codings == ["deflate"]:
         return _Inflate(url, gzip=False)
     raise BadResponse(
-        f"{url} sent its answer encoded as '{', '.join(codings)}', which this server does "
+        f"{url.site} sent its answer encoded as '{', '.join(codings)}', which this server does "
         "not read (it asks for gzip or deflate)"
     )
 
@@ -447,7 +449,7 @@ def _errors(url: CheckedUrl, limits: Limits, deadline: _Deadline) -> Iterator[No
                 f"could not connect to {where} within {limits.connect_timeout:g} seconds"
             ) from None
         raise TimedOut(
-            f"{url} did not answer completely within {limits.total_timeout:g} seconds"
+            f"{url.site} did not answer completely within {limits.total_timeout:g} seconds"
         ) from None
     except httpcore.ConnectError as error:
         # httpcore wraps the socket's error as the first argument (the pool re-raises
@@ -464,4 +466,6 @@ def _errors(url: CheckedUrl, limits: Limits, deadline: _Deadline) -> Iterator[No
     except (httpcore.ReadError, httpcore.WriteError):
         raise ConnectFailed(f"the connection to {where} broke off mid-answer") from None
     except httpcore.ProtocolError as error:
-        raise BadResponse(f"{url} answered something that is not valid HTTP ({error})") from None
+        raise BadResponse(
+            f"{url.site} answered something that is not valid HTTP ({error})"
+        ) from None

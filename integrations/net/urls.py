@@ -40,6 +40,7 @@ __all__ = [
     "CheckedUrl",
     "host_address",
     "parse_url",
+    "site_of",
     "split_credentials",
     "webcal_to_https",
 ]
@@ -87,12 +88,28 @@ class CheckedUrl:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return host if _DEFAULT_PORTS[self.scheme] == self.port else f"{host}:{self.port}"
 
+    @property
+    def site(self) -> str:
+        """``scheme://host[:port]``: how messages name a URL (see :func:`site_of`)."""
+        return f"{self.scheme}://{self.authority}"
+
     def __str__(self) -> str:
-        return f"{self.scheme}://{self.authority}{self.target}"
+        return f"{self.site}{self.target}"
 
     def join(self, reference: str) -> CheckedUrl:
         """Where a redirect's ``Location`` leads, checked by the same rules."""
         return parse_url(urljoin(str(self), reference.strip()))
+
+
+def site_of(url: str) -> str:
+    """``scheme://host[:port]`` of any URL text, for error messages and logs: the path
+    and query of a feed URL are often its only secret (Google's ``private-...``
+    path, tokens in Outlook's query), and messages end up in logs."""
+    try:
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
+    except ValueError:
+        return "the address"
 
 
 def webcal_to_https(url: str) -> str:

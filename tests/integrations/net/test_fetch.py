@@ -251,7 +251,7 @@ def test_a_redirect_to_a_private_address_is_refused(network: FakeNetwork, site: 
         with pytest.raises(AddressRefused) as caught:
             fetcher(network).get("http://feeds.example/to-literal")
         assert str(caught.value).startswith(
-            "after a redirect from http://feeds.example/to-literal, the address 127.0.0.1 "
+            "after a redirect from http://feeds.example, the address 127.0.0.1 "
             "is a loopback address"
         )
 
@@ -542,6 +542,29 @@ def test_conditional_get_returns_validators_and_honours_them(
     assert by_date.not_modified
 
 
+def test_messages_name_the_site_never_the_secret_path_or_query(
+    network: FakeNetwork, site: Site
+) -> None:
+    """Private feed URLs carry their secret in the path or query, and messages end up
+    in logs and on the calendars page."""
+    publish(network, "feeds.example", PUBLIC, site)
+    site.pages["/private-s3cret/basic.ics"] = lambda _: Reply(
+        302, {"Location": "/private-s3cret/x"}
+    )
+    failures = []
+    for limits in ({}, {"max_redirects": 0}):
+        with pytest.raises(HttpStatusError) as caught:
+            fetcher(network).get("http://feeds.example/private-s3cret/missing.ics?token=t0ken")
+        failures.append(caught.value)
+        with pytest.raises((HttpStatusError, RedirectRefused)) as refused:
+            fetcher(network, **limits).get("http://feeds.example/private-s3cret/basic.ics")
+        failures.append(refused.value)
+    for failure in failures:
+        assert "s3cret" not in str(failure)
+        assert "t0ken" not in str(failure)
+        assert "feeds.example" in str(failure)
+
+
 def test_error_statuses_are_typed_with_their_status_and_retry_after(
     network: FakeNetwork, site: Site
 ) -> None:
@@ -549,7 +572,7 @@ def test_error_statuses_are_typed_with_their_status_and_retry_after(
     site.pages["/busy"] = lambda _: Reply(503, {"Retry-After": "120"})
     with pytest.raises(HttpStatusError) as caught:
         fetcher(network).get("http://feeds.example/gone.ics")
-    assert str(caught.value) == "http://feeds.example/gone.ics answered 404 Not Found"
+    assert str(caught.value) == "http://feeds.example answered 404 Not Found"
     assert caught.value.http_status == 404
     with pytest.raises(HttpStatusError) as caught:
         fetcher(network).get("http://feeds.example/busy")
