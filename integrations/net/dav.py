@@ -188,8 +188,11 @@ def _ours(error: niquests.RequestException, url: str, limits: Limits) -> FetchEr
 
 def _innermost(error: BaseException) -> str:
     """The root cause's words: niquests nests urllib3's errors several deep."""
-    while error.__cause__ is not None or (error.args and isinstance(error.args[0], BaseException)):
-        error = error.__cause__ or error.args[0]
+    for _ in range(10):  # a bound: causes can, in principle, form a cycle
+        inner = error.__cause__ or (error.args[0] if error.args else None)
+        if not isinstance(inner, BaseException):
+            break
+        error = inner
     reason = getattr(error, "reason", None)
     return str(reason or error)
 

@@ -4,6 +4,7 @@ size and time rules (against small sites on loopback)."""
 
 from __future__ import annotations
 
+import gzip
 import socket
 import subprocess
 import sys
@@ -227,6 +228,15 @@ def test_bodies_stop_at_the_size_limit(network: FakeNetwork, site: Site) -> None
     with pytest.raises(ResponseTooLarge):
         client.request("REPORT", "http://dav.example/streamed")
     assert client.get("http://dav.example/fits").content == b"x" * 1024
+
+
+def test_a_compression_bomb_stops_at_the_limit(network: FakeNetwork, site: Site) -> None:
+    network.dns["dav.example"] = [PUBLIC]
+    network.play(PUBLIC, 80, site.address)
+    bomb = gzip.compress(b"<x/>" * (5 * 1024 * 1024))
+    site.pages["/bomb"] = lambda _: Reply(headers={"Content-Encoding": "gzip"}, body=bomb)
+    with pytest.raises(ResponseTooLarge):
+        session(network, max_bytes=1024 * 1024).request("REPORT", "http://dav.example/bomb")
 
 
 def test_a_trickling_body_is_cut_off(network: FakeNetwork, site: Site) -> None:
