@@ -37,16 +37,28 @@ class TlsMaterial:
     key_file: Path
 
     def server_context(self) -> ssl.SSLContext:
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.minimum_version = ssl.TLSVersion.TLSv1_2
-        context.load_cert_chain(self.cert_file, self.key_file)
-        return context
+        return _server_context(self)
 
     def client_context(self) -> ssl.SSLContext:
-        """A verifying client context that trusts the emulator's CA (and the system's)."""
-        context = ssl.create_default_context()
-        context.load_verify_locations(self.ca_file)
-        return context
+        """A verifying client context that trusts the emulator's CA only: receivers
+        and the emulator all live on loopback (and the system store is slow to load)."""
+        return _client_context(self)
+
+
+@functools.cache
+def _server_context(material: TlsMaterial) -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(material.cert_file, material.key_file)
+    return context
+
+
+@functools.cache
+def _client_context(material: TlsMaterial) -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_verify_locations(material.ca_file)
+    return context
 
 
 def _name(common_name: str) -> x509.Name:
