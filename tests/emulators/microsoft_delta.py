@@ -51,7 +51,8 @@ class SyncState:
     chain: Chain
     generation: int
     kind: str  # "skip" (a nextLink) or "delta" (a deltaLink)
-    pending: list[dict[str, Any]]
+    items: list[dict[str, Any]]  # the round's items, shared by its pages
+    offset: int  # where this nextLink's page starts
     snapshot: dict[str, str]  # instance id -> changeKey, as the client will know it
     seq: int  # the store's sequence number when the snapshot was taken
 
@@ -95,9 +96,10 @@ class DeltaTracker:
             state = self._lookup(str(token), "skip" if skip is not None else "delta", calendar)
             chain = state.chain
             if state.kind == "skip":
-                items, snapshot, seq = state.pending, state.snapshot, state.seq
+                items, offset, snapshot, seq = state.items, state.offset, state.snapshot, state.seq
             else:
                 items, snapshot, seq = self._round(store, calendar, chain, state)
+                offset = 0
             first_page_empty = False
         else:
             unsupported = [name for name in UNSUPPORTED_WITH_DELTA if name in lowered]
@@ -111,17 +113,18 @@ class DeltaTracker:
                 )
             chain = Chain(calendar.id, window_of(lowered), path)
             items, snapshot, seq = self._round(store, calendar, chain, None)
+            offset = 0
             first_page_empty = self.empty_first_page
-        page = [] if first_page_empty else items[:page_size]
-        rest = items if first_page_empty else items[page_size:]
+        end = offset if first_page_empty else offset + page_size
+        page = items[offset:end]
         answer: dict[str, Any] = {
             "@odata.context": f"{self.base_url}/v1.0/$metadata#Collection(event)",
         }
-        if rest or first_page_empty:
-            token = self._issue(chain, "skip", rest, snapshot, seq)
+        if end < len(items) or first_page_empty:
+            token = self._issue(chain, "skip", items, end, snapshot, seq)
             answer["@odata.nextLink"] = self._link(chain, "$skiptoken", token)
         else:
-            token = self._issue(chain, "delta", [], snapshot, seq)
+            token = self._issue(chain, "delta", [], 0, snapshot, seq)
             answer["@odata.deltaLink"] = self._link(chain, "$deltatoken", token)
         answer["value"] = [in_zone(item, zone_name) for item in page]
         return answer
@@ -162,13 +165,14 @@ class DeltaTracker:
         self,
         chain: Chain,
         kind: str,
-        pending: list[dict[str, Any]],
+        items: list[dict[str, Any]],
+        offset: int,
         snapshot: dict[str, str],
         seq: int,
     ) -> str:
         chain.highest += 1
         token = secrets.token_urlsafe(32)
-        self.states[token] = SyncState(chain, chain.highest, kind, pending, snapshot, seq)
+        self.states[token] = SyncState(chain, chain.highest, kind, items, offset, snapshot, seq)
         # Only the newest generations of a chain survive, as in Graph's sync state cache.
         for old, state in list(self.states.items()):
             if state.chain is chain and state.generation <= chain.highest - self.keep:

@@ -142,6 +142,7 @@ class PushHub:
         )
         self._outbox: queue.Queue[tuple[str, dict[str, Any]] | None] = queue.Queue()
         self._idle = threading.Condition()
+        self._closing = threading.Event()
         self._in_flight = 0
         self._sender = threading.Thread(target=self._send_all, name="msgraph-push", daemon=True)
         self._sender.start()
@@ -413,6 +414,10 @@ class PushHub:
     def _send_all(self) -> None:
         while (item := self._outbox.get()) is not None:
             url, payload = item
+            if self._closing.is_set():
+                # Shutting down: what is still queued is dropped, not waited for.
+                self._done()
+                continue
             request = urllib.request.Request(  # noqa: S310 - http(s) checked on create
                 url,
                 data=json.dumps(payload).encode(),
@@ -429,10 +434,14 @@ class PushHub:
             except (OSError, ValueError) as failure:
                 error = str(failure)
             self.deliveries.append(Delivery(url, payload, status, error))
-            with self._idle:
-                self._in_flight -= 1
-                self._idle.notify_all()
+            self._done()
+
+    def _done(self) -> None:
+        with self._idle:
+            self._in_flight -= 1
+            self._idle.notify_all()
 
     def close(self) -> None:
+        self._closing.set()
         self._outbox.put(None)
         self._sender.join(timeout=DELIVERY_TIMEOUT + 1)

@@ -187,6 +187,44 @@ class TestEventWrites:
         assert (gone.status_code, error_of(gone)["code"]) == (404, "ErrorItemNotFound")
         assert graph.delete(url, timeout=5).status_code == 404
 
+    def test_attendees_and_calendar_scoped_paths(
+        self, microsoft_emulator: MicrosoftGraphEmulator, graph: requests.Session
+    ) -> None:
+        ms = microsoft_emulator
+        team = ms.add_calendar("Team")["id"]
+        created = graph.post(
+            f"{ms.graph_url}/me/calendars/{team}/events",
+            json=event_body(
+                attendees=[
+                    {"emailAddress": {"address": "ann@example.com", "name": "Ann"}},
+                    {"emailAddress": {"address": "room@example.com"}, "type": "resource"},
+                ]
+            ),
+            timeout=5,
+        ).json()
+
+        in_team = graph.get(f"{ms.graph_url}/me/calendars/{team}/events", timeout=5).json()
+        elsewhere = graph.get(
+            f"{ms.graph_url}/me/calendars/{ms.default_calendar_id}/events/{created['id']}",
+            timeout=5,
+        )
+
+        assert created["attendees"] == [
+            {
+                "type": "required",
+                "status": {"response": "none", "time": "0001-01-01T00:00:00Z"},
+                "emailAddress": {"name": "Ann", "address": "ann@example.com"},
+            },
+            {
+                "type": "resource",
+                "status": {"response": "none", "time": "0001-01-01T00:00:00Z"},
+                "emailAddress": {"name": "room@example.com", "address": "room@example.com"},
+            },
+        ]
+        assert created["organizer"]["emailAddress"]["address"] == ms.user_email
+        assert [e["id"] for e in in_team["value"]] == [created["id"]]
+        assert elsewhere.status_code == 404
+
     def test_a_stale_etag_is_412(
         self, microsoft_emulator: MicrosoftGraphEmulator, graph: requests.Session
     ) -> None:
