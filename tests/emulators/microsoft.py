@@ -851,6 +851,12 @@ class MicrosoftGraphEmulator:
                     lambda: self._list_events(calendar, query, prefer, path),
                 ),
             )
+        if low == ["events", "delta"]:
+            # v1.0 tracks changes on calendarView only (microsoftgraph/msgraph-metadata#608).
+            raise bad_request(
+                "Unsupported request: Change tracking is not supported against "
+                "'microsoft.graph.event'."
+            )
         if low[:1] == ["events"] and len(rest) in (2, 3):
             event_id = rest[1]
             instance = self._store.event(event_id)

@@ -384,7 +384,9 @@ class CalendarStore:
 
     def view(self, calendar: Calendar, start: datetime, end: datetime) -> list[Instance]:
         """calendarView: single instances, occurrences and exceptions overlapping the
-        window, never a series master; ordered by start."""
+        window, never a series master. Without $orderby Graph lists the single
+        instances first, then the occurrences and exceptions (Softeria/ms-365-mcp-server
+        #367 lost recurring events to that on page 2); each part by start here."""
         found: list[Instance] = []
         for record in self._live(calendar):
             if record.kind == "seriesMaster":
@@ -393,7 +395,7 @@ class CalendarStore:
                 instance = self._stored_instance(record)
                 if instance.overlaps(start, end):
                     found.append(instance)
-        found.sort(key=lambda i: (i.start, i.id))
+        found.sort(key=lambda i: (i.type != "singleInstance", i.start, i.id))
         return found
 
     def events(self, calendar: Calendar | None) -> list[Instance]:

@@ -452,6 +452,7 @@ class TestRefusedRequests:
             ),
             ("GET", "/me/events?$bogus=1", 400, "BadRequest"),
             ("PUT", "/me/calendars", 405, "BadRequest"),
+            ("GET", "/me/calendar/events/delta", 400, "BadRequest"),
             ("GET", "/users/someone@else.example/calendars", 404, "Request_ResourceNotFound"),
             ("GET", "/me/events/not-an-id", 400, "ErrorInvalidIdMalformed"),
         ],

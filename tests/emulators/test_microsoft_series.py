@@ -84,6 +84,23 @@ class TestExpansion:
         assert items[2]["originalStart"] == "2031-03-10T13:00:00Z"
         assert all(i["recurrence"] is None for i in items)
 
+    def test_single_instances_come_before_occurrences(
+        self, microsoft_emulator: MicrosoftGraphEmulator, graph: requests.Session
+    ) -> None:
+        ms = microsoft_emulator
+        weekly(ms)
+        late = ms.add_event(
+            start=datetime(2031, 3, 19, 20, tzinfo=UTC),
+            end=datetime(2031, 3, 19, 21, tzinfo=UTC),
+            subject="Late single",
+        )
+
+        items = view(graph, ms, "2031-03-03T00:00:00Z", "2031-03-20T00:00:00Z")
+
+        # Graph's default order: a client that reads only page one misses occurrences.
+        assert items[0]["id"] == late["id"]
+        assert [i["type"] for i in items[1:]] == ["occurrence"] * 6
+
     def test_events_lists_the_master_not_its_occurrences(
         self, microsoft_emulator: MicrosoftGraphEmulator, graph: requests.Session
     ) -> None:
