@@ -116,10 +116,28 @@ class RecordedRequest:
 class _Fault:
     remaining: int
     status: int
-    code: str
-    message: str
+    code: str | None  # None: the usual one for the status
+    message: str | None
     retry_after: int | None
     operation: str | None
+
+    def graph_error(self) -> GraphError:
+        code, message = DEFAULT_FAULT_CODES.get(self.status, ("UnknownError", ""))
+        headers = {"Retry-After": str(self.retry_after)} if self.retry_after is not None else {}
+        return GraphError(
+            self.status,
+            self.code or code,
+            message if self.message is None else self.message,
+            headers=headers,
+        )
+
+    def oauth_error(self) -> OAuthError:
+        return OAuthError(
+            self.status,
+            self.code or "temporarily_unavailable",
+            90033,
+            self.message or "A transient error has occurred. Please try again.",
+        )
 
 
 @dataclass
@@ -494,18 +512,8 @@ class MicrosoftGraphEmulator:
         of any Graph operation) fail with a Graph-shaped error; 429 and 503 say
         ``Retry-After`` when given. Identity endpoints fail only when named
         ("token", "authorize", "openid-configuration"), with Entra's error shape."""
-        default_code, default_message = DEFAULT_FAULT_CODES.get(status, ("UnknownError", ""))
         with self._lock:
-            self._faults.append(
-                _Fault(
-                    n,
-                    status,
-                    code or default_code,
-                    default_message if message is None else message,
-                    retry_after,
-                    operation,
-                )
-            )
+            self._faults.append(_Fault(n, status, code, message, retry_after, operation))
 
     def expire_delta_tokens(self, *, code: str = "SyncStateNotFound", status: int = 410) -> None:
         """Every issued nextLink and deltaLink now fails (410 SyncStateNotFound by
@@ -592,6 +600,13 @@ class MicrosoftGraphEmulator:
     def _serve(self, verb: str, target: str, headers: Any, body: bytes) -> Reply:
         if self.latency:
             time.sleep(self.latency)
+        try:
+            return self._answer(verb, target, headers, body)
+        except Exception as bug:  # an emulator bug must show as a 500, not a hang-up
+            detail = {"error": {"code": "EmulatorBug", "message": repr(bug)}}
+            return _json(500, detail)
+
+    def _answer(self, verb: str, target: str, headers: Any, body: bytes) -> Reply:
         url = urlsplit(target)
         query = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
         segments = [unquote(s) for s in url.path.split("/") if s]
@@ -640,7 +655,8 @@ class MicrosoftGraphEmulator:
         body: bytes,
     ) -> Reply:
         tenant, rest = (segments[0], segments[1:]) if segments else ("", [])
-        form = {k: v[-1] for k, v in parse_qs(body.decode(), keep_blank_values=True).items()}
+        text = body.decode("utf-8", "replace")
+        form = {k: v[-1] for k, v in parse_qs(text, keep_blank_values=True).items()}
         routes: dict[tuple[str, tuple[str, ...]], tuple[str, Callable[[], Reply]]] = {
             ("GET", ("v2.0", ".well-known", "openid-configuration")): (
                 "openid-configuration",
@@ -675,12 +691,7 @@ class MicrosoftGraphEmulator:
             fault = self._take_fault(operation, named_only=True)
             try:
                 if fault is not None:
-                    raise OAuthError(
-                        fault.status,
-                        fault.code if "_" in fault.code else "temporarily_unavailable",
-                        90033,
-                        fault.message or "A transient error has occurred. Please try again.",
-                    )
+                    raise fault.oauth_error()
                 reply = handler()
             except OAuthError as error:
                 extra = {}
@@ -722,8 +733,7 @@ class MicrosoftGraphEmulator:
                     routing_error = error
                 fault = self._take_fault(operation, named_only=False)
                 if fault is not None:
-                    extra = {"Retry-After": str(fault.retry_after)} if fault.retry_after else {}
-                    raise GraphError(fault.status, fault.code, fault.message, headers=extra)
+                    raise fault.graph_error()
                 # Graph authenticates before it looks anything up.
                 token = self._identity.check(_bearer(headers))
                 if routing_error is not None or route is None:
@@ -846,9 +856,10 @@ class MicrosoftGraphEmulator:
                 "GET",
                 _Route(
                     "events.list",
-                    calendar,
+                    view_calendar,
                     None,
-                    lambda: self._list_events(calendar, query, prefer, path),
+                    # /me/events is the default calendar's, like /me/calendar/events.
+                    lambda: self._list_events(view_calendar, query, prefer, path),
                 ),
             )
         if low == ["events", "delta"]:
@@ -1016,7 +1027,7 @@ class MicrosoftGraphEmulator:
         return 204, {}, b""
 
     def _list_events(
-        self, calendar: Calendar | None, query: dict[str, str], prefer: dict[str, str], path: str
+        self, calendar: Calendar, query: dict[str, str], prefer: dict[str, str], path: str
     ) -> Reply:
         _check_options(query, {"$top", "$skip", "$select"})
         zone_name = _zone_preference(prefer)

@@ -204,6 +204,8 @@ class TestEventWrites:
         ).json()
 
         in_team = graph.get(f"{ms.graph_url}/me/calendars/{team}/events", timeout=5).json()
+        in_default = graph.get(f"{ms.graph_url}/me/events", timeout=5).json()
+        by_id = graph.get(f"{ms.graph_url}/me/events/{created['id']}", timeout=5)
         elsewhere = graph.get(
             f"{ms.graph_url}/me/calendars/{ms.default_calendar_id}/events/{created['id']}",
             timeout=5,
@@ -223,6 +225,9 @@ class TestEventWrites:
         ]
         assert created["organizer"]["emailAddress"]["address"] == ms.user_email
         assert [e["id"] for e in in_team["value"]] == [created["id"]]
+        # /me/events lists the default calendar; an id reaches any calendar's event.
+        assert in_default["value"] == []
+        assert by_id.status_code == 200
         assert elsewhere.status_code == 404
 
     def test_a_stale_etag_is_412(
