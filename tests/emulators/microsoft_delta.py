@@ -136,6 +136,10 @@ class DeltaTracker:
         chain: Chain,
         previous: SyncState | None,
     ) -> tuple[list[dict[str, Any]], dict[str, str], int]:
+        if previous is not None and not store.changed_since(calendar, previous.seq):
+            # Nothing in the calendar changed: the view (which depends only on the
+            # stored events and the window) is what the client already knows.
+            return [], previous.snapshot, store.seq
         start, end = chain.window
         current = {i.id: i for i in store.view(calendar, start, end)}
         keys = {id_: store.change_key(i.version) for id_, i in current.items()}
