@@ -1,4 +1,4 @@
-"""Fixtures for the Google Calendar emulator."""
+"""Fixtures for the Google Calendar and Microsoft Graph emulators."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pytest
 from googleapiclient.discovery import Resource
 
 from tests.emulators.google import GoogleCalendarEmulator
+from tests.emulators.microsoft import MicrosoftGraphEmulator
 
 
 @pytest.fixture
@@ -20,3 +21,9 @@ def google_emulator() -> Iterator[GoogleCalendarEmulator]:
 def google_service(google_emulator: GoogleCalendarEmulator) -> Resource:
     """A real googleapiclient Calendar service talking to the emulator."""
     return google_emulator.build_service()
+
+
+@pytest.fixture
+def microsoft_emulator() -> Iterator[MicrosoftGraphEmulator]:
+    with MicrosoftGraphEmulator() as emulator:
+        yield emulator
