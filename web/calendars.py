@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from integrations.calendars.environment import CalendarEnvironment
-from integrations.calendars.google.oauth import GoogleApp, GoogleEndpoints
 from integrations.calendars.runner import CalendarSyncRunner
 from integrations.calendars.sync import CalendarSync
+from integrations.providers.google.oauth import GoogleApp, GoogleEndpoints
 from integrations.vault import TokenVault
 from web.settings import Settings
 

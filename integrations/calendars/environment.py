@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from integrations.calendars.errors import ProviderError
-from integrations.calendars.google.client import GoogleCalendarProvider
-from integrations.calendars.google.oauth import GoogleApp
 from integrations.calendars.provider import CalendarProvider, SyncWindow
 from integrations.calendars.retry import RetryPolicy
 from integrations.oauth.tokens import OAuthTokens
+from integrations.providers.google.client import GoogleCalendarProvider
+from integrations.providers.google.oauth import GoogleApp
 from integrations.vault import TokenVault
 
 __all__ = ["WEBHOOK_PATH", "CalendarEnvironment"]

@@ -17,7 +17,6 @@ from booking.event_types import service as event_types
 from integrations.calendars import push, repository
 from integrations.calendars.environment import CalendarEnvironment
 from integrations.calendars.errors import ProviderError
-from integrations.calendars.google.client import GoogleCalendarProvider
 from integrations.calendars.provider import CalendarProvider, RemoteCalendar
 from integrations.calendars.schemas import (
     Calendar,
@@ -27,6 +26,7 @@ from integrations.calendars.schemas import (
     EventTypeCalendarsUpdate,
 )
 from integrations.calendars.sync import CalendarSync
+from integrations.providers.google.client import GoogleCalendarProvider
 from integrations.vault import VaultError
 
 logger = logging.getLogger("rendezvous.calendars")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from booking.bookings.service import BookingEnvironment
+from integrations.providers.zoom import ZoomApp
 from integrations.vault import TokenVault
-from integrations.zoom import ZoomApp
 
 #: Below the public URL: the page that starts Zoom's consent, and Zoom's way back.
 ZOOM_CONNECT_PATH = "/dashboard/video/zoom/connect"

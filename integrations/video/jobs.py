@@ -25,15 +25,15 @@ from booking.bookings import service as bookings
 from booking.bookings.notify import VIDEO_CREATE_JOB, VIDEO_DELETE_JOB, VIDEO_UPDATE_JOB
 from booking.outbox import service as outbox
 from integrations.outbox import JobHandler
-from integrations.video import meetings, repository, service
-from integrations.video.environment import VideoEnvironment
-from integrations.zoom import (
+from integrations.providers.zoom import (
     ZoomAuthError,
     ZoomClient,
     ZoomError,
     ZoomRateLimited,
     ZoomUnavailable,
 )
+from integrations.video import meetings, repository, service
+from integrations.video.environment import VideoEnvironment
 
 __all__ = ["video_job_handlers"]
 

@@ -10,12 +10,12 @@ from typing import Any, cast
 
 from booking.errors import InvalidInput, NotFound
 from integrations.oauth.tokens import OAuthTokens
+from integrations.providers.zoom import ZoomApp, ZoomAuthError, ZoomClient, ZoomError, ZoomUser
 from integrations.vault import VaultError
 from integrations.video import repository
 from integrations.video.environment import VIDEO_TAB_PATH, VideoEnvironment
 from integrations.video.reconnect import queue_reconnect_email
 from integrations.video.schemas import AccountStatus, VideoAccount
-from integrations.zoom import ZoomApp, ZoomAuthError, ZoomClient, ZoomError, ZoomUser
 
 logger = logging.getLogger("rendezvous.video")
 

@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 
 from booking.hosts.schemas import Host
 from integrations.oauth.pkce import new_code_verifier, new_state, same_state
+from integrations.providers.zoom import ZoomError
 from integrations.video import service as video_service
 from integrations.video.environment import (
     VIDEO_TAB_PATH,
@@ -19,7 +20,6 @@ from integrations.video.environment import (
     ZOOM_CONNECT_PATH,
     VideoEnvironment,
 )
-from integrations.zoom import ZoomError
 from web.auth import provide_host, require_session
 
 #: Session key of a consent in progress: {"state", "verifier"}.

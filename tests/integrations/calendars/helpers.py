@@ -12,9 +12,9 @@ import httpx
 
 from integrations.calendars import service
 from integrations.calendars.environment import CalendarEnvironment
-from integrations.calendars.google.oauth import GoogleApp, GoogleEndpoints
 from integrations.calendars.retry import RetryPolicy
 from integrations.oauth.pkce import new_code_verifier, new_state
+from integrations.providers.google.oauth import GoogleApp, GoogleEndpoints
 from integrations.vault import TokenVault, generate_key
 from tests.emulators.google import GoogleCalendarEmulator
 from web.settings import OAuthClient, Settings

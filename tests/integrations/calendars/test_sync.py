@@ -13,10 +13,10 @@ from booking.hosts.schemas import Host
 from booking.outbox import service as outbox
 from integrations.calendars import repository
 from integrations.calendars.environment import CalendarEnvironment
-from integrations.calendars.google import client as google_client
 from integrations.calendars.retry import RetryPolicy
 from integrations.calendars.sync import CalendarSync
 from integrations.oauth.tokens import OAuthTokens
+from integrations.providers.google import client as google_client
 from tests.emulators.google import GoogleCalendarEmulator
 from tests.integrations.calendars.helpers import Sleeps, at, connect, environment, google_app
 

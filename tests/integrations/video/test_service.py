@@ -12,10 +12,10 @@ from booking.errors import NotFound
 from booking.hosts import service as hosts
 from booking.hosts.schemas import HostCreate
 from integrations.oauth.tokens import OAuthTokens
+from integrations.providers.zoom import ZoomAuthError
 from integrations.video import repository
 from integrations.video import service as video_service
 from integrations.video.environment import VideoEnvironment
-from integrations.zoom import ZoomAuthError
 from tests.conftest import SignedIn
 from tests.emulators.zoom import ZoomEmulator
 from tests.integrations.video.helpers import connect, later

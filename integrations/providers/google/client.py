@@ -24,8 +24,6 @@ from googleapiclient.discovery import build
 
 from availability import classify_google_event
 from integrations.calendars.errors import ProviderError
-from integrations.calendars.google.oauth import GoogleApp
-from integrations.calendars.google.responses import FAILURES, translate
 from integrations.calendars.provider import (
     ChangePage,
     EventFacts,
@@ -35,6 +33,8 @@ from integrations.calendars.provider import (
     SyncWindow,
 )
 from integrations.oauth.tokens import OAuthTokens
+from integrations.providers.google.oauth import GoogleApp
+from integrations.providers.google.responses import FAILURES, translate
 
 __all__ = ["DEFAULT_REFRESH_MARGIN", "GoogleCalendarProvider", "event_facts"]
 

@@ -34,9 +34,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import requests
 
 from integrations.oauth.tokens import OAuthTokens
-from integrations.zoom.errors import ZoomAuthError, ZoomError, ZoomNotFound, ZoomUnavailable
-from integrations.zoom.oauth import ZoomApp
-from integrations.zoom.responses import INVALID_ACCESS_TOKEN, error_from_response, zoom_code
+from integrations.providers.zoom.errors import (
+    ZoomAuthError,
+    ZoomError,
+    ZoomNotFound,
+    ZoomUnavailable,
+)
+from integrations.providers.zoom.oauth import ZoomApp
+from integrations.providers.zoom.responses import (
+    INVALID_ACCESS_TOKEN,
+    error_from_response,
+    zoom_code,
+)
 
 __all__ = ["DEFAULT_REFRESH_MARGIN", "ZoomClient", "ZoomMeeting", "ZoomUser"]
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import requests
 
-from integrations.zoom.errors import (
+from integrations.providers.zoom.errors import (
     ZoomAuthError,
     ZoomError,
     ZoomFieldError,

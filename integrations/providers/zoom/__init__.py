@@ -5,8 +5,13 @@ settings; ``ZoomClient`` works for one connected account; errors are typed so th
 outbox job can tell "retry later" from "reconnect needed" from "already gone".
 """
 
-from integrations.zoom.client import DEFAULT_REFRESH_MARGIN, ZoomClient, ZoomMeeting, ZoomUser
-from integrations.zoom.errors import (
+from integrations.providers.zoom.client import (
+    DEFAULT_REFRESH_MARGIN,
+    ZoomClient,
+    ZoomMeeting,
+    ZoomUser,
+)
+from integrations.providers.zoom.errors import (
     ZoomAuthError,
     ZoomError,
     ZoomFieldError,
@@ -14,7 +19,7 @@ from integrations.zoom.errors import (
     ZoomRateLimited,
     ZoomUnavailable,
 )
-from integrations.zoom.oauth import (
+from integrations.providers.zoom.oauth import (
     DEFAULT_TIMEOUT,
     Timeout,
     ZoomApp,

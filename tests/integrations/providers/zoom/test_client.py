@@ -18,8 +18,7 @@ from oauthlib.oauth2 import InsecureTransportError
 
 from integrations.oauth.pkce import new_code_verifier
 from integrations.oauth.tokens import OAuthTokens
-from integrations.vault import TokenVault, generate_key
-from integrations.zoom import (
+from integrations.providers.zoom import (
     ZoomApp,
     ZoomAuthError,
     ZoomClient,
@@ -30,6 +29,7 @@ from integrations.zoom import (
     ZoomRateLimited,
     ZoomUnavailable,
 )
+from integrations.vault import TokenVault, generate_key
 from tests.emulators.zoom import DAILY_LIMIT_MESSAGE, ZoomEmulator
 
 REDIRECT = ZoomEmulator.REDIRECT_URI

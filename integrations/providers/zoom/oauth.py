@@ -14,7 +14,7 @@ Zoom quirks handled here:
   workers refreshing with the same token: the second gets ``invalid_grant``).
 - requests-oauthlib only refreshes on its own stored expiry (never on a 401) and
   copies request kwargs into the refresh body, so its auto-refresh is not used;
-  :class:`~integrations.zoom.client.ZoomClient` refreshes explicitly.
+  :class:`~integrations.providers.zoom.client.ZoomClient` refreshes explicitly.
 - Error bodies are ``{"reason": ..., "error": ...}`` (``reason``, not the RFC's
   ``error_description``), sometimes with 401 rather than 400.
 """
@@ -31,13 +31,13 @@ from oauthlib.oauth2 import InsecureTransportError, OAuth2Error, WebApplicationC
 from requests_oauthlib import OAuth2Session
 
 from integrations.oauth.tokens import OAuthTokens
-from integrations.zoom.errors import (
+from integrations.providers.zoom.errors import (
     ZoomAuthError,
     ZoomError,
     ZoomRateLimited,
     ZoomUnavailable,
 )
-from integrations.zoom.responses import error_from_response
+from integrations.providers.zoom.responses import error_from_response
 
 __all__ = [
     "DEFAULT_TIMEOUT",
