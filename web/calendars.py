@@ -18,6 +18,8 @@ from web.settings import Settings
 
 #: Where Google sends the host back after consent, below the public URL.
 GOOGLE_CALLBACK_PATH = "/calendars/google/callback"
+#: The page that sends the host through Google's consent again, for write access.
+WRITE_ACCESS_PATH = "/calendars/accounts/{account_id:int}/write-access"
 
 
 @dataclass(frozen=True)

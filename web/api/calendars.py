@@ -19,7 +19,7 @@ from integrations.calendars.schemas import (
     EventTypeCalendarsUpdate,
 )
 from web.api.params import PathId
-from web.calendars import CalendarServices
+from web.calendars import WRITE_ACCESS_PATH, CalendarServices
 from web.openapi import problems
 
 #: The page that starts Google's consent screen (it needs the browser session).
@@ -48,6 +48,28 @@ class CalendarAccountController(Controller):
         if calendar_services.env.google is None:
             raise InvalidInput("provider", "Google is not configured on this server.")
         return ConnectLink(authorize_url=calendar_services.env.public_url + GOOGLE_CONNECT_PATH)
+
+    @post(
+        "/{account_id:int}/write-access",
+        operation_id="requestCalendarWriteAccess",
+        responses=problems(404, 422),
+        summary="Start asking for write access (one-way and two-way sync): returns the "
+        "address to open in a browser",
+        status_code=201,
+    )
+    async def request_write_access(
+        self,
+        host: NamedDependency[Host],
+        calendar_services: NamedDependency[CalendarServices],
+        account_id: PathId,
+    ) -> ConnectLink:
+        # Checked here so that the API answers 404 / 422 at once, not the browser later;
+        # the consent itself needs the browser session, like connecting.
+        await calendars.begin_write_access(
+            calendar_services.env, host.id, account_id, calendar_services.google_redirect_uri
+        )
+        path = WRITE_ACCESS_PATH.replace("{account_id:int}", str(account_id))
+        return ConnectLink(authorize_url=calendar_services.env.public_url + path)
 
     @delete(
         "/{account_id:int}",

@@ -13,13 +13,14 @@ from litestar.response import Redirect, Template
 
 from booking.errors import DomainError
 from booking.hosts.schemas import Host
+from integrations.accounts.oauth import Consent, same_state
 from integrations.calendars import service as calendars
 from integrations.calendars.schemas import CalendarUpdate
-from integrations.oauth.pkce import new_code_verifier, new_state, same_state
 from web.auth import provide_host, require_session
-from web.calendars import GOOGLE_CALLBACK_PATH, CalendarServices
+from web.calendars import GOOGLE_CALLBACK_PATH, WRITE_ACCESS_PATH, CalendarServices
+from web.pages.banner import reconnect_banner
 
-#: Session key of a consent in progress: {"state", "verifier"}.
+#: Session key of a consent in progress: ``Consent.pending`` (state, verifier, ...).
 OAUTH_SESSION_KEY = "google_oauth"
 
 
@@ -49,6 +50,7 @@ async def _page(
             "stale": [c for c in listed if c.stale],
             "google_configured": services.env.google is not None,
             "error": error,
+            "reconnect": await reconnect_banner(host.id),
         },
         status_code=status,
     )
@@ -61,21 +63,38 @@ async def calendars_page(
     return await _page(host, calendar_services)
 
 
+def _consent(request: Request[Any, Any, Any], consent: Consent) -> Redirect:
+    # Bound to this browser's server-side session: a callback carrying another
+    # session's state (login CSRF: an attacker's account slipped into the host's) is
+    # refused, and the PKCE verifier never reaches the browser.
+    request.set_session({**request.session, OAUTH_SESSION_KEY: consent.pending})
+    return Redirect(consent.url, status_code=302)
+
+
 @get("/calendars/google/connect", guards=[require_session], include_in_schema=False)
 async def connect_google(
     request: Request[Any, Any, Any], calendar_services: NamedDependency[CalendarServices]
 ) -> Redirect:
-    google = calendar_services.env.google
-    if google is None:
+    if calendar_services.env.google is None:
         raise ConsentFailed("Google is not configured on this server.")
-    state, verifier = new_state(), new_code_verifier()
-    # Bound to this browser's session: a callback carrying another session's state
-    # (login CSRF: an attacker's account slipped into the host's) is refused.
-    request.set_session(
-        {**request.session, OAUTH_SESSION_KEY: {"state": state, "verifier": verifier}}
+    consent = calendars.begin_google_consent(
+        calendar_services.env, calendar_services.google_redirect_uri
     )
-    url = google.authorization_url(calendar_services.google_redirect_uri, state, verifier)
-    return Redirect(url, status_code=302)
+    return _consent(request, consent)
+
+
+@get(WRITE_ACCESS_PATH, guards=[require_session], include_in_schema=False)
+async def write_access(
+    request: Request[Any, Any, Any],
+    host: NamedDependency[Host],
+    calendar_services: NamedDependency[CalendarServices],
+    account_id: FromPath[int],
+) -> Redirect:
+    """Consent again, for write access (one-way and two-way sync); same callback."""
+    consent = await calendars.begin_write_access(
+        calendar_services.env, host.id, account_id, calendar_services.google_redirect_uri
+    )
+    return _consent(request, consent)
 
 
 @get(GOOGLE_CALLBACK_PATH, guards=[require_session], include_in_schema=False)
@@ -98,13 +117,7 @@ async def google_callback(
         )
     if error or not code:
         raise ConsentFailed(f"Google did not grant access ({error or 'no code'}).")
-    account_id = await calendars.connect_google(
-        calendar_services.env,
-        host.id,
-        code,
-        calendar_services.google_redirect_uri,
-        pending["verifier"],
-    )
+    account_id = await calendars.connect_google(calendar_services.env, host.id, pending, code)
     await calendar_services.runner.schedule_account(account_id)
     return Redirect("/calendars", status_code=303)
 
@@ -148,6 +161,7 @@ router = Router(
     route_handlers=[
         calendars_page,
         connect_google,
+        write_access,
         google_callback,
         update_calendar,
         disconnect_account,

@@ -11,8 +11,8 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
 from booking.hosts.schemas import Host
-from integrations.oauth.pkce import new_code_verifier, new_state, same_state
-from integrations.providers.zoom import ZoomError
+from integrations.accounts.errors import ProviderError
+from integrations.accounts.oauth import same_state
 from integrations.video import service as video_service
 from integrations.video.environment import (
     VIDEO_TAB_PATH,
@@ -21,8 +21,9 @@ from integrations.video.environment import (
     VideoEnvironment,
 )
 from web.auth import provide_host, require_session
+from web.pages.banner import reconnect_banner
 
-#: Session key of a consent in progress: {"state", "verifier"}.
+#: Session key of a consent in progress: ``Consent.pending`` (state, verifier, ...).
 OAUTH_SESSION_KEY = "zoom_oauth"
 
 
@@ -38,6 +39,7 @@ async def _page(
             "zoom_configured": video.zoom is not None,
             "connect_path": ZOOM_CONNECT_PATH,
             "error": error,
+            "reconnect": await reconnect_banner(host.id),
         },
         status_code=status,
     )
@@ -58,15 +60,12 @@ async def connect_zoom(
 ) -> Redirect | Template:
     if video.zoom is None:
         return await _page(host, video, error="Zoom is not configured on this server.", status=400)
-    state, verifier = new_state(), new_code_verifier()
-    # Bound to this browser's session: a callback carrying another session's state
-    # (login CSRF: an attacker's Zoom slipped into the host's account) is refused.
-    request.set_session(
-        {**request.session, OAUTH_SESSION_KEY: {"state": state, "verifier": verifier}}
-    )
-    return Redirect(
-        video.zoom.authorization_url(video.zoom_redirect_uri, state, verifier), status_code=302
-    )
+    consent = video.zoom.begin(video.zoom_redirect_uri, ())
+    # Bound to this browser's server-side session: a callback carrying another
+    # session's state (login CSRF: an attacker's Zoom slipped into the host's account)
+    # is refused, and the PKCE verifier never reaches the browser.
+    request.set_session({**request.session, OAUTH_SESSION_KEY: consent.pending})
+    return Redirect(consent.url, status_code=302)
 
 
 @get(ZOOM_CALLBACK_PATH, guards=[require_session], include_in_schema=False)
@@ -95,10 +94,8 @@ async def zoom_callback(
             host, video, error=f"Zoom did not grant access ({error or 'no code'}).", status=400
         )
     try:
-        await video_service.connect_zoom(
-            video, host.id, code, pending["verifier"], video.bookings.clock()
-        )
-    except ZoomError as exc:
+        await video_service.connect_zoom(video, host.id, pending, code, video.bookings.clock())
+    except ProviderError as exc:
         return await _page(
             host, video, error=f"Zoom could not be connected: {exc.detail}", status=exc.status_code
         )

@@ -1,8 +1,9 @@
-"""Zoom: OAuth connection, tokens, and meetings for bookings.
+"""Zoom: its OAuth app and a client for one connected account's meetings.
 
 ``ZoomApp`` (client id/secret, endpoints, timeouts) is built by ``web`` from
-settings; ``ZoomClient`` works for one connected account; errors are typed so the
-outbox job can tell "retry later" from "reconnect needed" from "already gone".
+settings; ``ZoomClient`` works for one connected account. Failures are the shared
+provider errors (:mod:`integrations.accounts.errors`), so the outbox job can tell
+"retry later" from "reconnect needed" from "already gone".
 """
 
 from integrations.providers.zoom.client import (
@@ -11,16 +12,9 @@ from integrations.providers.zoom.client import (
     ZoomMeeting,
     ZoomUser,
 )
-from integrations.providers.zoom.errors import (
-    ZoomAuthError,
-    ZoomError,
-    ZoomFieldError,
-    ZoomNotFound,
-    ZoomRateLimited,
-    ZoomUnavailable,
-)
 from integrations.providers.zoom.oauth import (
     DEFAULT_TIMEOUT,
+    SCOPES,
     Timeout,
     ZoomApp,
     ZoomEndpoints,
@@ -29,16 +23,11 @@ from integrations.providers.zoom.oauth import (
 __all__ = [
     "DEFAULT_REFRESH_MARGIN",
     "DEFAULT_TIMEOUT",
+    "SCOPES",
     "Timeout",
     "ZoomApp",
-    "ZoomAuthError",
     "ZoomClient",
     "ZoomEndpoints",
-    "ZoomError",
-    "ZoomFieldError",
     "ZoomMeeting",
-    "ZoomNotFound",
-    "ZoomRateLimited",
-    "ZoomUnavailable",
     "ZoomUser",
 ]

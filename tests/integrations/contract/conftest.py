@@ -10,8 +10,8 @@ from typing import Literal, Protocol
 
 import pytest
 
+from integrations.accounts.tokens import OAuthTokens
 from integrations.calendars.provider import CalendarProvider
-from integrations.oauth.tokens import OAuthTokens
 from integrations.providers.google.client import GoogleCalendarProvider
 from tests.emulators.google import GoogleCalendarEmulator
 from tests.integrations.calendars.helpers import google_app

@@ -1,4 +1,7 @@
-"""An OAuth grant as every provider adapter keeps it (Google, Zoom, ...)."""
+"""An OAuth grant as the authorization-code providers keep it (Google, Zoom).
+
+The vault stores :meth:`OAuthTokens.to_dict`; rows written before connected accounts
+have the same shape, so they read back unchanged."""
 
 from __future__ import annotations
 
