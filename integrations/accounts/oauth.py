@@ -173,7 +173,7 @@ class OAuth2App:
     def exchange_code(self, code: str, redirect_uri: str, code_verifier: str) -> OAuthTokens:
         """Trade the callback's ``code`` for tokens (``redirect_uri`` must match)."""
         issued_at = self.now()
-        with self._session(redirect_uri) as session:
+        with self._session(f"{self.provider_name} refused the sign-in", redirect_uri) as session:
             token = self._call(
                 lambda: session.fetch_token(
                     self.urls()[1],
@@ -197,7 +197,7 @@ class OAuth2App:
         the answer and the next refresh fails ``invalid_grant``. Nothing on our side
         can recover that; the read timeout is kept generous."""
         issued_at = self.now()
-        with self._session() as session:
+        with self._session(f"{self.provider_name} refused to renew access") as session:
             token = self._call(
                 lambda: session.refresh_token(
                     self.urls()[1],
@@ -244,11 +244,10 @@ class OAuth2App:
             return {"client_id": self.client_id, "client_secret": self.client_secret}
         return {"client_secret": self.client_secret, "include_client_id": True}
 
-    def _session(self, redirect_uri: str | None = None) -> Any:
+    def _session(self, what: str, redirect_uri: str | None = None) -> Any:
         # No scope on this session: oauthlib would otherwise refuse an answer whose
         # scope differs from the request's, which incremental consent always gives.
         session = OAuth2Session(self.client_id, redirect_uri=redirect_uri)
-        what = f"{self.provider_name} refused the sign-in"
 
         def check(response: requests.Response) -> requests.Response:
             # oauthlib parses any body as a token and raises generic errors for the

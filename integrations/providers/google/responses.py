@@ -11,6 +11,7 @@ from googleapiclient.errors import HttpError
 
 from integrations.accounts.errors import (
     AuthExpired,
+    InsufficientScope,
     PreconditionFailed,
     ProviderError,
     RateLimited,
@@ -79,6 +80,9 @@ def _from_http(exc: HttpError, now: datetime) -> ProviderError:
         return SyncStateExpired(detail, http_status=status, reason=reason)
     if status in (404, 410):
         return RemoteNotFound(detail, http_status=status, reason=reason)
+    if status == 403 and reason == "insufficientPermissions":
+        # The grant lacks the scope (a read-only calendar grant asked to write).
+        return InsufficientScope(detail, http_status=status, reason=reason)
     if status == 412:
         return PreconditionFailed(detail, http_status=status, reason=reason)
     return ProviderError(detail, http_status=status, reason=reason)

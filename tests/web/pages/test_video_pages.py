@@ -125,9 +125,7 @@ async def test_reconnect_needed_is_shown_and_disconnect_forgets_the_account(
     assert f'href="{TAB}/zoom/connect">reconnect Zoom' in page.text
 
     token = await csrf_token(client, TAB)
-    gone = await client.post(
-        f"{TAB}/accounts/{account.id}/disconnect", data={"_csrf_token": token}
-    )
+    gone = await client.post(f"{TAB}/accounts/{account.id}/disconnect", data={"_csrf_token": token})
     assert gone.status_code == 303
     assert await repository.of_host(ada.host.id) is None
     assert "Connect Zoom" in (await client.get(TAB)).text
