@@ -79,7 +79,11 @@ def video_environment(settings: Settings, env: BookingEnvironment) -> VideoEnvir
             ),
         )
     return VideoEnvironment(
-        vault=token_vault(settings), bookings=env, public_url=settings.public_url, zoom=zoom
+        vault=token_vault(settings),
+        public_url=settings.public_url,
+        mail_from=settings.mail_from,
+        bookings=env,
+        zoom=zoom,
     )
 
 

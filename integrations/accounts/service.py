@@ -12,6 +12,7 @@ from datetime import datetime
 
 from booking.db import write_transaction
 from integrations.accounts import repository
+from integrations.accounts.environment import AccountsEnvironment
 from integrations.accounts.errors import ProviderError
 from integrations.accounts.reconnect import queue_reconnect_email
 from integrations.accounts.records import Account, Identity
@@ -93,14 +94,14 @@ async def needing_reconnect(host_id: int) -> list[Account]:
 
 
 async def reconnect_needed(
-    account: Account, message: str, now: datetime, *, mail_from: str, public_url: str
+    account: Account, message: str, now: datetime, env: AccountsEnvironment
 ) -> bool:
     """Flag the account "reconnect needed" and queue the host's e-mail, once per
     grant; True for the caller that flagged it (who may kick the outbox)."""
     async with write_transaction():
         first = await repository.mark_reconnect_needed(account.id, message, now)
         if first:
-            await queue_reconnect_email(account, mail_from=mail_from, public_url=public_url)
+            await queue_reconnect_email(account, mail_from=env.mail_from, public_url=env.public_url)
     return first
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from integrations.accounts.environment import AccountsEnvironment
 from integrations.accounts.errors import ProviderError
 from integrations.accounts.records import Account
 from integrations.accounts.refresh import thread_refresher
@@ -15,7 +16,6 @@ from integrations.calendars.provider import CalendarProvider, SyncWindow
 from integrations.calendars.retry import RetryPolicy
 from integrations.providers.google.client import GoogleCalendarProvider
 from integrations.providers.google.oauth import GoogleApp
-from integrations.vault import TokenVault
 
 __all__ = ["WEBHOOK_PATH", "CalendarEnvironment"]
 
@@ -28,10 +28,7 @@ def _utcnow() -> datetime:
 
 
 @dataclass(frozen=True)
-class CalendarEnvironment:
-    vault: TokenVault
-    public_url: str
-    mail_from: str
+class CalendarEnvironment(AccountsEnvironment):
     google: GoogleApp | None = None
     #: Watch conflict calendars for changes (needs a public URL Google can reach).
     push: bool = False

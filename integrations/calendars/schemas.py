@@ -38,12 +38,6 @@ class CalendarAccountConnect(msgspec.Struct, kw_only=True, forbid_unknown_fields
     provider: Provider
 
 
-class ConnectLink(msgspec.Struct, kw_only=True):
-    #: Open this in a browser where the host is signed in to Rendezvous: it starts
-    #: the provider's consent screen and comes back to the calendars page.
-    authorize_url: str
-
-
 class Calendar(msgspec.Struct, kw_only=True):
     id: int
     account_id: int

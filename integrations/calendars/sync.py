@@ -223,8 +223,7 @@ class CalendarSync:
             account,
             "Access was revoked or has expired: reconnect the account.",
             self.env.clock(),
-            mail_from=self.env.mail_from,
-            public_url=self.env.public_url,
+            self.env,
         )
         if first and self._on_queued is not None:
             self._on_queued()

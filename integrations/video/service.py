@@ -127,6 +127,5 @@ async def reconnect_needed(
         account,
         f"{reason} Reconnect Zoom on the video conferencing tab.",
         now,
-        mail_from=env.bookings.mail_from,
-        public_url=env.public_url,
+        env,
     )

@@ -3,22 +3,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar
+from typing import Any, ClassVar
 
 import msgspec
 from litestar import Request, Router, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, QueryParameter, URLEncodedBody
+from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from booking.errors import DomainError
 from booking.hosts.schemas import Host
-from integrations.accounts.oauth import Consent, same_state
 from integrations.calendars import service as calendars
 from integrations.calendars.schemas import CalendarUpdate
 from web.auth import provide_host, require_session
 from web.calendars import GOOGLE_CALLBACK_PATH, WRITE_ACCESS_PATH, CalendarServices
 from web.pages.banner import reconnect_banner
+from web.pages.consent import Callback, callback_route, redirect_to_consent
 
 #: Session key of a consent in progress: ``Consent.pending`` (state, verifier, ...).
 OAUTH_SESSION_KEY = "google_oauth"
@@ -63,14 +63,6 @@ async def calendars_page(
     return await _page(host, calendar_services)
 
 
-def _consent(request: Request[Any, Any, Any], consent: Consent) -> Redirect:
-    # Bound to this browser's server-side session: a callback carrying another
-    # session's state (login CSRF: an attacker's account slipped into the host's) is
-    # refused, and the PKCE verifier never reaches the browser.
-    request.set_session({**request.session, OAUTH_SESSION_KEY: consent.pending})
-    return Redirect(consent.url, status_code=302)
-
-
 @get("/calendars/google/connect", guards=[require_session], include_in_schema=False)
 async def connect_google(
     request: Request[Any, Any, Any], calendar_services: NamedDependency[CalendarServices]
@@ -80,7 +72,7 @@ async def connect_google(
     consent = calendars.begin_google_consent(
         calendar_services.env, calendar_services.google_redirect_uri
     )
-    return _consent(request, consent)
+    return redirect_to_consent(request, OAUTH_SESSION_KEY, consent)
 
 
 @get(WRITE_ACCESS_PATH, guards=[require_session], include_in_schema=False)
@@ -94,30 +86,25 @@ async def write_access(
     consent = await calendars.begin_write_access(
         calendar_services.env, host.id, account_id, calendar_services.google_redirect_uri
     )
-    return _consent(request, consent)
+    return redirect_to_consent(request, OAUTH_SESSION_KEY, consent)
 
 
-@get(GOOGLE_CALLBACK_PATH, guards=[require_session], include_in_schema=False)
+@callback_route(GOOGLE_CALLBACK_PATH, OAUTH_SESSION_KEY)
 async def google_callback(
-    request: Request[Any, Any, Any],
     host: NamedDependency[Host],
     calendar_services: NamedDependency[CalendarServices],
-    code: Annotated[str | None, QueryParameter()] = None,
-    # "state" is a reserved handler argument in litestar (the app state).
-    oauth_state: Annotated[str | None, QueryParameter(name="state")] = None,
-    error: Annotated[str | None, QueryParameter()] = None,
+    callback: NamedDependency[Callback],
 ) -> Redirect:
-    pending = request.session.get(OAUTH_SESSION_KEY) or {}
-    # One use only, whatever happens next.
-    request.set_session({k: v for k, v in request.session.items() if k != OAUTH_SESSION_KEY})
-    if not same_state(pending.get("state"), oauth_state):
+    if callback.pending is None:
         raise ConsentFailed(
             "This sign-in did not start here (or was already used). Start again from the "
             "calendars page."
         )
-    if error or not code:
-        raise ConsentFailed(f"Google did not grant access ({error or 'no code'}).")
-    account_id = await calendars.connect_google(calendar_services.env, host.id, pending, code)
+    if callback.error or not callback.code:
+        raise ConsentFailed(f"Google did not grant access ({callback.error or 'no code'}).")
+    account_id = await calendars.connect_google(
+        calendar_services.env, host.id, callback.pending, callback.code
+    )
     await calendar_services.runner.schedule_account(account_id)
     return Redirect("/calendars", status_code=303)
 

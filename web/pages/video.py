@@ -3,16 +3,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request, Router, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, QueryParameter
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from booking.hosts.schemas import Host
 from integrations.accounts.errors import ProviderError
-from integrations.accounts.oauth import same_state
 from integrations.video import service as video_service
 from integrations.video.environment import (
     VIDEO_TAB_PATH,
@@ -22,6 +21,7 @@ from integrations.video.environment import (
 )
 from web.auth import provide_host, require_session
 from web.pages.banner import reconnect_banner
+from web.pages.consent import Callback, callback_route, redirect_to_consent
 
 #: Session key of a consent in progress: ``Consent.pending`` (state, verifier, ...).
 OAUTH_SESSION_KEY = "zoom_oauth"
@@ -61,27 +61,16 @@ async def connect_zoom(
     if video.zoom is None:
         return await _page(host, video, error="Zoom is not configured on this server.", status=400)
     consent = video.zoom.begin(video.zoom_redirect_uri, ())
-    # Bound to this browser's server-side session: a callback carrying another
-    # session's state (login CSRF: an attacker's Zoom slipped into the host's account)
-    # is refused, and the PKCE verifier never reaches the browser.
-    request.set_session({**request.session, OAUTH_SESSION_KEY: consent.pending})
-    return Redirect(consent.url, status_code=302)
+    return redirect_to_consent(request, OAUTH_SESSION_KEY, consent)
 
 
-@get(ZOOM_CALLBACK_PATH, guards=[require_session], include_in_schema=False)
+@callback_route(ZOOM_CALLBACK_PATH, OAUTH_SESSION_KEY)
 async def zoom_callback(
-    request: Request[Any, Any, Any],
     host: NamedDependency[Host],
     video: NamedDependency[VideoEnvironment],
-    code: Annotated[str | None, QueryParameter()] = None,
-    # "state" is a reserved handler argument in litestar (the app state).
-    oauth_state: Annotated[str | None, QueryParameter(name="state")] = None,
-    error: Annotated[str | None, QueryParameter()] = None,
+    callback: NamedDependency[Callback],
 ) -> Redirect | Template:
-    pending = request.session.get(OAUTH_SESSION_KEY) or {}
-    # One use only, whatever happens next.
-    request.set_session({k: v for k, v in request.session.items() if k != OAUTH_SESSION_KEY})
-    if not same_state(pending.get("state"), oauth_state):
+    if callback.pending is None:
         return await _page(
             host,
             video,
@@ -89,12 +78,13 @@ async def zoom_callback(
             "Nothing was connected; start again with Connect Zoom.",
             status=400,
         )
-    if error or not code:
-        return await _page(
-            host, video, error=f"Zoom did not grant access ({error or 'no code'}).", status=400
-        )
+    if callback.error or not callback.code:
+        why = callback.error or "no code"
+        return await _page(host, video, error=f"Zoom did not grant access ({why}).", status=400)
     try:
-        await video_service.connect_zoom(video, host.id, pending, code, video.bookings.clock())
+        await video_service.connect_zoom(
+            video, host.id, callback.pending, callback.code, video.bookings.clock()
+        )
     except ProviderError as exc:
         return await _page(
             host, video, error=f"Zoom could not be connected: {exc.detail}", status=exc.status_code

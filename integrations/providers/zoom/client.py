@@ -43,8 +43,8 @@ from integrations.accounts.tokens import OAuthTokens
 from integrations.providers.zoom.oauth import ZoomApp
 from integrations.providers.zoom.responses import (
     INVALID_ACCESS_TOKEN,
-    error_from_response,
     api_code,
+    error_from_response,
 )
 
 __all__ = ["DEFAULT_REFRESH_MARGIN", "ZoomClient", "ZoomMeeting", "ZoomUser"]

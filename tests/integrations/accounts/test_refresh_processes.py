@@ -42,7 +42,7 @@ async def test_processes_refreshing_at_once_spend_the_refresh_token_once(
     key = generate_key()
     app = ZoomApp(zoom.client_id, zoom.client_secret, endpoints=zoom.endpoints)
     # Connecting needs no booking environment: that is for the meeting jobs' e-mails.
-    video = VideoEnvironment(TokenVault(key), None, "http://127.0.0.1:8000", app)  # type: ignore[arg-type]
+    video = VideoEnvironment(TokenVault(key), "http://127.0.0.1:8000", "", None, app)  # type: ignore[arg-type]
     await connect(video, ada.id)
     [account] = await repository.of_host(ada.id, "video")
     before = decrypt_tokens(video.vault, account.credentials)
