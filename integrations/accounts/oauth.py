@@ -73,14 +73,20 @@ class Consent:
 
 
 class ConsentFlow(Protocol):
-    """What services need of an authorization-code provider; credentials are the
-    vault's plaintext mapping, whatever the provider keeps in it."""
+    """What services and pages need of an authorization-code provider.
+
+    :class:`OAuth2App` is one; an msal ``ConfidentialClientApplication`` wraps into
+    another: ``begin`` returns ``initiate_auth_code_flow``'s dict as ``pending`` (it
+    has ``state``, and msal's own PKCE verifier and nonce), ``finish`` hands it and
+    the callback's query to ``acquire_token_by_auth_code_flow``, and ``refresh`` runs
+    ``acquire_token_silent`` on the cache kept in :attr:`OAuthTokens.cache`, under
+    the same cross-process lock (:mod:`.refresh`)."""
 
     def begin(
         self, redirect_uri: str, scopes: Sequence[str], *, include_granted: bool = False
     ) -> Consent: ...
 
-    def finish(self, pending: Mapping[str, str], code: str) -> OAuthTokens: ...
+    def finish(self, pending: Mapping[str, str], response: Mapping[str, str]) -> OAuthTokens: ...
 
     def refresh(self, tokens: OAuthTokens) -> OAuthTokens: ...
 
@@ -142,7 +148,12 @@ class OAuth2App:
             },
         )
 
-    def finish(self, pending: Mapping[str, str], code: str) -> OAuthTokens:
+    def finish(self, pending: Mapping[str, str], response: Mapping[str, str]) -> OAuthTokens:
+        """Redeem the callback's ``response`` (its query: ``code``, ``state``...) for
+        tokens; the caller compared ``state`` already."""
+        code = response.get("code")
+        if not code:
+            raise BadResponse(f"{self.provider_name} sent no code back.")
         return self.exchange_code(code, pending["redirect_uri"], pending["verifier"])
 
     def authorization_url(

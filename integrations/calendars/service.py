@@ -90,7 +90,10 @@ async def begin_write_access(
 
 
 async def connect_google(
-    env: CalendarEnvironment, host_id: int, pending: Mapping[str, str], code: str
+    env: CalendarEnvironment,
+    host_id: int,
+    pending: Mapping[str, str],
+    response: Mapping[str, str],
 ) -> int:
     """Finish the consent: store the grant (encrypted) and the account's calendars.
 
@@ -101,7 +104,7 @@ async def connect_google(
     google = env.google
     if google is None:
         raise InvalidInput("provider", "Google is not configured on this server.")
-    tokens = await asyncio.to_thread(google.finish, pending, code)
+    tokens = await asyncio.to_thread(google.finish, pending, response)
     provider = GoogleCalendarProvider(google, tokens)
     remote = await env.retry.run(lambda: asyncio.to_thread(provider.list_calendars))
     primary = next((c for c in remote if c.primary), None)

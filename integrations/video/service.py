@@ -50,7 +50,11 @@ async def list_accounts(host_id: int) -> list[VideoAccount]:
 
 
 async def connect_zoom(
-    env: VideoEnvironment, host_id: int, pending: Mapping[str, str], code: str, now: datetime
+    env: VideoEnvironment,
+    host_id: int,
+    pending: Mapping[str, str],
+    response: Mapping[str, str],
+    now: datetime,
 ) -> VideoAccount:
     """Finish the consent: redeem the code, ask Zoom who granted it, store both.
 
@@ -58,7 +62,7 @@ async def connect_zoom(
     clears the status.
     """
     app = zoom_app(env)
-    tokens = await asyncio.to_thread(app.finish, pending, code)
+    tokens = await asyncio.to_thread(app.finish, pending, response)
 
     def who() -> tuple[ZoomUser, OAuthTokens]:
         # Fresh tokens do not refresh here; client.tokens covers it if they ever did.

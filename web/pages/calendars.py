@@ -103,7 +103,7 @@ async def google_callback(
     if callback.error or not callback.code:
         raise ConsentFailed(f"Google did not grant access ({callback.error or 'no code'}).")
     account_id = await calendars.connect_google(
-        calendar_services.env, host.id, callback.pending, callback.code
+        calendar_services.env, host.id, callback.pending, callback.response
     )
     await calendar_services.runner.schedule_account(account_id)
     return Redirect("/calendars", status_code=303)

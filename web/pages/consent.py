@@ -48,6 +48,9 @@ class Callback:
     #: The consent this callback finishes; None when its state matches none started
     #: in this session (started elsewhere, or already used).
     pending: Mapping[str, str] | None
+    #: The provider's answer as it came: ``code``, ``state`` and whatever else it
+    #: sends (Microsoft adds ``client_info``, which msal reads).
+    response: Mapping[str, str]
     code: str | None
     #: The provider's refusal (``access_denied``).
     error: str | None
@@ -65,4 +68,5 @@ async def provide_callback(
     # One use only, whatever happens next.
     request.set_session({k: v for k, v in request.session.items() if k != key})
     matched = same_state(pending.get("state"), oauth_state)
-    return Callback(pending if matched else None, code, error)
+    response = {key: request.query_params[key] for key in request.query_params}
+    return Callback(pending if matched else None, response, code, error)

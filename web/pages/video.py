@@ -83,7 +83,7 @@ async def zoom_callback(
         return await _page(host, video, error=f"Zoom did not grant access ({why}).", status=400)
     try:
         await video_service.connect_zoom(
-            video, host.id, callback.pending, callback.code, video.bookings.clock()
+            video, host.id, callback.pending, callback.response, video.bookings.clock()
         )
     except ProviderError as exc:
         return await _page(

@@ -129,7 +129,7 @@ def _zoom_grant(zoom: ZoomEmulator) -> tuple[dict[str, Any], dict[str, Any]]:
     consent = app.begin(zoom.redirect_uris[0], ())
     answer = httpx.get(consent.url)
     code = parse_qs(urlsplit(answer.headers["location"]).query)["code"][0]
-    tokens = app.finish(consent.pending, code)
+    tokens = app.finish(consent.pending, {"code": code})
     with ZoomClient(app, tokens, lambda _fresh: None) as client:
         user = client.me()
     return (

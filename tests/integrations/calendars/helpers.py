@@ -66,7 +66,9 @@ def consent_code(consent: Consent) -> str:
 
 async def connect(env: CalendarEnvironment, host_id: int) -> int:
     consent = service.begin_google_consent(env, REDIRECT_URI)
-    return await service.connect_google(env, host_id, consent.pending, consent_code(consent))
+    return await service.connect_google(
+        env, host_id, consent.pending, {"code": consent_code(consent)}
+    )
 
 
 def at(day: int, hour: int, minute: int = 0) -> datetime:

@@ -71,9 +71,9 @@ async def test_write_access_is_added_by_a_second_consent_keeping_the_account(
     query = parse_qs(urlsplit(consent.url).query)
     assert query["include_granted_scopes"] == ["true"]
     assert CALENDAR_EVENTS_SCOPE in query["scope"][0].split()
-    assert await service.connect_google(env, host.id, consent.pending, consent_code(consent)) == (
-        account_id
-    )
+    assert await service.connect_google(
+        env, host.id, consent.pending, {"code": consent_code(consent)}
+    ) == (account_id)
 
     after = await accounts.get(account_id)
     assert after is not None

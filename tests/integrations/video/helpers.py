@@ -60,7 +60,7 @@ async def connect(video: VideoEnvironment, host_id: int) -> None:
     consent = video.zoom.begin(video.zoom_redirect_uri, ())
     answer = await follow(consent.url)
     code = parse_qs(urlsplit(answer.headers["location"]).query)["code"][0]
-    await video_service.connect_zoom(video, host_id, consent.pending, code, NOW)
+    await video_service.connect_zoom(video, host_id, consent.pending, {"code": code}, NOW)
 
 
 def booking_body(start: str, name: str = "Grace Hopper") -> dict[str, object]:

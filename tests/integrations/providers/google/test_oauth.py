@@ -41,7 +41,7 @@ def test_consent_asks_to_read_offline_with_pkce(app: GoogleApp) -> None:
 
 def test_finish_gives_a_read_only_offline_grant(app: GoogleApp) -> None:
     consent = app.begin(REDIRECT_URI, READ_SCOPES)
-    tokens = app.finish(consent.pending, consent_code(consent))
+    tokens = app.finish(consent.pending, {"code": consent_code(consent)})
     assert tokens.refresh_token
     assert sorted(tokens.scope.split()) == sorted(READ_SCOPES)
 
@@ -50,7 +50,7 @@ def test_a_code_redeemed_with_another_verifier_is_refused(app: GoogleApp) -> Non
     consent = app.begin(REDIRECT_URI, READ_SCOPES)
     forged = {**consent.pending, "verifier": app.begin(REDIRECT_URI, ()).pending["verifier"]}
     with pytest.raises(Revoked) as refused:
-        app.finish(forged, consent_code(consent))
+        app.finish(forged, {"code": consent_code(consent)})
     assert refused.value.reason == "invalid_grant"
 
 
@@ -58,7 +58,7 @@ def test_a_401_is_refreshed_through_our_refresher_only(
     app: GoogleApp, google: GoogleCalendarEmulator
 ) -> None:
     consent = app.begin(REDIRECT_URI, READ_SCOPES)
-    tokens = app.finish(consent.pending, consent_code(consent))
+    tokens = app.finish(consent.pending, {"code": consent_code(consent)})
     asked: list[OAuthTokens] = []
 
     def refresher(stale: OAuthTokens) -> OAuthTokens:
@@ -77,7 +77,7 @@ def test_a_revoked_grant_is_reconnect_needed(
     app: GoogleApp, google: GoogleCalendarEmulator
 ) -> None:
     consent = app.begin(REDIRECT_URI, READ_SCOPES)
-    tokens = app.finish(consent.pending, consent_code(consent))
+    tokens = app.finish(consent.pending, {"code": consent_code(consent)})
     google.revoke_refresh_token()
     with pytest.raises(AuthExpired) as refused:
         app.refresh(tokens)
