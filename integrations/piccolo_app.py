@@ -25,8 +25,6 @@ APP_CONFIG = AppConfig(
         PushChannel,
         EventTypeCalendar,
     ],
-    # integrations_0005 moves video_account's rows into connected_account, so the
-    # video app's migrations must have run first.
-    migration_dependencies=["booking.piccolo_app", "integrations.video.piccolo_app"],
+    migration_dependencies=["booking.piccolo_app"],
     commands=[],
 )

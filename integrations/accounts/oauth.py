@@ -83,7 +83,12 @@ class ConsentFlow(Protocol):
     the same cross-process lock (:mod:`.refresh`)."""
 
     def begin(
-        self, redirect_uri: str, scopes: Sequence[str], *, include_granted: bool = False
+        self,
+        redirect_uri: str,
+        scopes: Sequence[str],
+        *,
+        include_granted: bool = False,
+        login_hint: str | None = None,
     ) -> Consent: ...
 
     def finish(self, pending: Mapping[str, str], response: Mapping[str, str]) -> OAuthTokens: ...
@@ -127,16 +132,23 @@ class OAuth2App:
     # -- consent --------------------------------------------------------------------
 
     def begin(
-        self, redirect_uri: str, scopes: Sequence[str], *, include_granted: bool = False
+        self,
+        redirect_uri: str,
+        scopes: Sequence[str],
+        *,
+        include_granted: bool = False,
+        login_hint: str | None = None,
     ) -> Consent:
         """A new ``state`` and PKCE verifier, and the authorize URL carrying them.
 
         ``include_granted``: incremental consent; the provider adds ``scopes`` to what
         the user granted before instead of replacing it (Google's
-        ``include_granted_scopes``)."""
+        ``include_granted_scopes``). ``login_hint``: the account to preselect."""
         state = generate_token(43)
         verifier = WebApplicationClient(self.client_id).create_code_verifier(86)
         extra = {"include_granted_scopes": "true"} if include_granted else {}
+        if login_hint:
+            extra["login_hint"] = login_hint
         url = self.authorization_url(redirect_uri, state, verifier, scopes, **extra)
         return Consent(
             url,

@@ -86,7 +86,14 @@ async def begin_write_access(
     account = await _own_account(host_id, account_id)
     if account.provider != "google" or env.google is None:
         raise InvalidInput("provider", "Google is not configured on this server.")
-    return env.google.begin(redirect_uri, READ_SCOPES + WRITE_SCOPES, include_granted=True)
+    return env.google.begin(
+        redirect_uri,
+        READ_SCOPES + WRITE_SCOPES,
+        include_granted=True,
+        # Preselects this account in Google's chooser: more scopes for another one
+        # would connect that one instead.
+        login_hint=account.external_email,
+    )
 
 
 async def connect_google(

@@ -13,6 +13,7 @@ from typing import Any
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.base import OnDelete, OnUpdate
 from piccolo.columns.column_types import ForeignKey, Serial, Text, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table
 
@@ -83,7 +84,7 @@ async def forwards() -> MigrationManager:
         ),
         ("provider", Varchar, _params(length=16, default="")),
         ("external_id", Varchar, _params(length=1024, default="")),
-        ("first_connected_at", Timestamptz, _params(default=None)),
+        ("first_connected_at", Timestamptz, _params(default=TimestamptzNow())),
     ]
     for name, column_class, params in identity:
         manager.add_column(

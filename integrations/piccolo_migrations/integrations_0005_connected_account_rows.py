@@ -1,14 +1,12 @@
-"""Move every account into connected_account, so a database with connected Google
-and Zoom accounts works after the upgrade without anyone reconnecting.
+"""Fill connected_account's new columns for the Google accounts already there, so a
+database with connected accounts works after the upgrade without anyone reconnecting
+(Zoom accounts follow in video_0002, which runs after this app's migrations).
 
 - Google rows (already there, renamed by 0004): their identity is the e-mail they
   were keyed by, their grant dates from their connected_at, and their scopes are
   what the code of that time asked for (it always asked read and write; the tokens,
   encrypted, are out of a migration's reach). Their calendars, busy blocks and push
   channels keep pointing at the same ids.
-- Zoom rows are copied from video_account with purpose "video" and new ids (no row
-  pointed at them), then video_account is dropped. Their tokens, encrypted with the
-  same key, move as they are.
 - connected_at was overwritten by every reconnect before, so the first connection
   we can know of is the one stored: account_identity starts from it.
 """
@@ -19,25 +17,17 @@ from booking.migrations import raw_sql_migration
 
 ID = "2026-12-01T09:00:01:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "Google and Zoom accounts moved into connected_account"
+DESCRIPTION = "connected_account's new columns filled for existing accounts"
 
 OLD_GOOGLE_SCOPES = (
     "https://www.googleapis.com/auth/calendar.readonly"
     " https://www.googleapis.com/auth/calendar.events"
 )
-ZOOM_SCOPES = "meeting:read meeting:write user:read"
 
 FORWARDS = [
     "UPDATE connected_account SET purpose = 'calendar', external_id = external_email,"
     " authorized_at = connected_at,"
     f" scopes = CASE WHEN provider = 'google' THEN '{OLD_GOOGLE_SCOPES}' ELSE '' END",
-    "INSERT INTO connected_account (host, provider, purpose, external_id, external_email,"
-    " display_name, credentials, scopes, status, status_message, connected_at,"
-    " authorized_at, reconnect_notified_at, last_used_at)"
-    " SELECT host, provider, 'video', external_user_id, external_email, display_name,"
-    f" credentials, '{ZOOM_SCOPES}', status, status_message, connected_at, connected_at,"
-    " reconnect_notified_at, NULL FROM video_account ORDER BY id",
-    "DROP TABLE video_account",
     "INSERT INTO account_identity (host, provider, external_id, first_connected_at)"
     " SELECT host, provider, external_id, min(connected_at) FROM connected_account"
     " GROUP BY host, provider, external_id",

@@ -1,6 +1,7 @@
-"""Piccolo app for video conferencing. Its one migration made ``video_account``,
-whose rows integrations_0005 moved into ``connected_account`` before dropping it;
-it stays registered so databases of every age migrate in the same order."""
+"""Piccolo app for video conferencing. Its migrations made ``video_account`` and then
+moved its rows into ``connected_account`` (the integrations app's table, hence the
+dependency) and dropped it; it stays registered so that databases of every age
+migrate the same way."""
 
 from __future__ import annotations
 
@@ -12,6 +13,6 @@ APP_CONFIG = AppConfig(
     app_name="video",
     migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
     table_classes=[],
-    migration_dependencies=["booking.piccolo_app"],
+    migration_dependencies=["booking.piccolo_app", "integrations.piccolo_app"],
     commands=[],
 )

@@ -51,6 +51,7 @@ from web.settings import Settings
 BEFORE_ACCOUNTS = import_module(
     "integrations.piccolo_migrations.integrations_0003_calendar_blocks_version"
 ).ID
+VIDEO_BEFORE = import_module("integrations.video.piccolo_migrations.video_0001_video_account").ID
 OLD_GOOGLE_SCOPES = (
     "https://www.googleapis.com/auth/calendar.readonly",
     "https://www.googleapis.com/auth/calendar.events",
@@ -99,7 +100,11 @@ async def old_release(settings: Settings) -> AsyncIterator[None]:
     database.bind(engine)
     await database.start(engine)
     with contextlib.redirect_stdout(io.StringIO()):
-        for app, last in (("booking", None), ("video", None), ("integrations", BEFORE_ACCOUNTS)):
+        for app, last in (
+            ("booking", None),
+            ("integrations", BEFORE_ACCOUNTS),
+            ("video", VIDEO_BEFORE),
+        ):
             result = await run_forwards(app_name=app, migration_id=last or "all")
             assert result.success, result.message
     yield

@@ -70,6 +70,7 @@ async def test_write_access_is_added_by_a_second_consent_keeping_the_account(
     consent = await service.begin_write_access(env, host.id, account_id, REDIRECT_URI)
     query = parse_qs(urlsplit(consent.url).query)
     assert query["include_granted_scopes"] == ["true"]
+    assert query["login_hint"] == [PRIMARY], "the same Google account, preselected"
     assert CALENDAR_EVENTS_SCOPE in query["scope"][0].split()
     assert await service.connect_google(
         env, host.id, consent.pending, {"code": consent_code(consent)}
