@@ -334,20 +334,17 @@ def _tokens_from(
     # oauthlib turns ``scope`` into a list; we keep the space-separated form.
     scope = token.get("scope")
     scope_text = " ".join(scope) if isinstance(scope, list | tuple) else str(scope or "")
+    # Providers that do not rotate answer a refresh without one: keep ours.
+    refresh_token = str(token.get("refresh_token") or (previous.refresh_token if previous else ""))
+    if not refresh_token:
+        raise BadResponse(f"{provider_name}'s token response lacks a refresh token")
     try:
         return OAuthTokens(
             access_token=str(token["access_token"]),
-            # Providers that do not rotate answer a refresh without one: keep ours.
-            refresh_token=str(
-                token.get("refresh_token") or (previous.refresh_token if previous else "")
-            )
-            or _missing("refresh_token"),
+            refresh_token=refresh_token,
             expires_at=issued_at + timedelta(seconds=int(token["expires_in"])),
             scope=scope_text or (previous.scope if previous else ""),
+            cache=previous.cache if previous else "",
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise BadResponse(f"{provider_name}'s token response lacks {exc}") from exc
-
-
-def _missing(name: str) -> str:
-    raise KeyError(name)
