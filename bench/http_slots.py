@@ -35,7 +35,8 @@ from booking.event_types import service as event_types  # noqa: E402
 from booking.event_types.schemas import EventTypeCreate  # noqa: E402
 from booking.hosts import service as hosts  # noqa: E402
 from booking.hosts.schemas import HostCreate  # noqa: E402
-from integrations.calendars.tables import BusyBlock, Calendar, CalendarAccount  # noqa: E402
+from integrations.accounts.tables import ConnectedAccount  # noqa: E402
+from integrations.calendars.tables import BusyBlock, Calendar  # noqa: E402
 from integrations.vault import TokenVault, generate_key  # noqa: E402
 from web import database  # noqa: E402
 
@@ -55,7 +56,7 @@ async def seed(database_url: str, key: str) -> None:
         host.id, EventTypeCreate(title="Call", slug="call", duration_minutes=30, step_minutes=15)
     )
     vault = TokenVault(key)
-    account = CalendarAccount(
+    account = ConnectedAccount(
         host=host.id,
         provider="google",
         external_email="bench@example.com",

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 import tempfile
 import time
@@ -27,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# The emulator speaks http:// on loopback; oauthlib refuses that unless told.
+os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
 
 from booking.hosts import service as hosts
 from booking.hosts.schemas import HostCreate

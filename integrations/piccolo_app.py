@@ -1,4 +1,4 @@
-"""Piccolo app for integrations: calendar accounts, calendars, busy blocks, push."""
+"""Piccolo app for integrations: connected accounts, calendars, busy blocks, push."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
+from integrations.accounts.tables import AccountIdentity, ConnectedAccount
 from integrations.calendars.tables import (
     BusyBlock,
     Calendar,
-    CalendarAccount,
     EventTypeCalendar,
     PushChannel,
 )
@@ -17,7 +17,14 @@ from integrations.calendars.tables import (
 APP_CONFIG = AppConfig(
     app_name="integrations",
     migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
-    table_classes=[CalendarAccount, Calendar, BusyBlock, PushChannel, EventTypeCalendar],
+    table_classes=[
+        ConnectedAccount,
+        AccountIdentity,
+        Calendar,
+        BusyBlock,
+        PushChannel,
+        EventTypeCalendar,
+    ],
     migration_dependencies=["booking.piccolo_app"],
     commands=[],
 )

@@ -31,6 +31,11 @@ from web import database
 from web.app import create_app
 from web.settings import Settings
 
+# The provider emulators speak http:// on loopback; oauthlib refuses that unless told
+# (tests only: production endpoints are https). Set for the whole run, server
+# processes the tests start included.
+os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
+
 REQUIRE_SERVICES = os.environ.get("RENDEZVOUS_REQUIRE_SERVICES") == "1"
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"

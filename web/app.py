@@ -26,9 +26,9 @@ from booking.bookings.service import BookingEnvironment
 from integrations.calendars.conflicts import ConflictBlocks
 from integrations.mail import SmtpSender
 from integrations.outbox import OutboxRunner
+from integrations.providers.zoom import ZoomApp, ZoomEndpoints
 from integrations.video.environment import VideoEnvironment
 from integrations.video.jobs import video_job_handlers
-from integrations.zoom import ZoomApp, ZoomEndpoints
 from web import database
 from web.api.routes import HOST_API, PUBLIC_API, WEBHOOKS
 from web.auth import provide_host, require_token
@@ -79,7 +79,11 @@ def video_environment(settings: Settings, env: BookingEnvironment) -> VideoEnvir
             ),
         )
     return VideoEnvironment(
-        vault=token_vault(settings), bookings=env, public_url=settings.public_url, zoom=zoom
+        vault=token_vault(settings),
+        public_url=settings.public_url,
+        mail_from=settings.mail_from,
+        bookings=env,
+        zoom=zoom,
     )
 
 

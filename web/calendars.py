@@ -10,14 +10,16 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from integrations.calendars.environment import CalendarEnvironment
-from integrations.calendars.google.oauth import GoogleApp, GoogleEndpoints
 from integrations.calendars.runner import CalendarSyncRunner
 from integrations.calendars.sync import CalendarSync
+from integrations.providers.google.oauth import GoogleApp, GoogleEndpoints
 from integrations.vault import TokenVault
 from web.settings import Settings
 
 #: Where Google sends the host back after consent, below the public URL.
 GOOGLE_CALLBACK_PATH = "/calendars/google/callback"
+#: The page that sends the host through Google's consent again, for write access.
+WRITE_ACCESS_PATH = "/calendars/accounts/{account_id:int}/write-access"
 
 
 @dataclass(frozen=True)

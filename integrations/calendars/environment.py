@@ -6,15 +6,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from integrations.calendars.errors import ProviderError
-from integrations.calendars.google.client import GoogleCalendarProvider
-from integrations.calendars.google.oauth import GoogleApp
+from integrations.accounts.environment import AccountsEnvironment
+from integrations.accounts.errors import ProviderError
+from integrations.accounts.records import Account
+from integrations.accounts.refresh import thread_refresher
+from integrations.accounts.tokens import OAuthTokens
 from integrations.calendars.provider import CalendarProvider, SyncWindow
 from integrations.calendars.retry import RetryPolicy
-from integrations.oauth.tokens import OAuthTokens
-from integrations.vault import TokenVault
+from integrations.providers.google.client import GoogleCalendarProvider
+from integrations.providers.google.oauth import GoogleApp
 
 __all__ = ["WEBHOOK_PATH", "CalendarEnvironment"]
 
@@ -27,10 +28,7 @@ def _utcnow() -> datetime:
 
 
 @dataclass(frozen=True)
-class CalendarEnvironment:
-    vault: TokenVault
-    public_url: str
-    mail_from: str
+class CalendarEnvironment(AccountsEnvironment):
     google: GoogleApp | None = None
     #: Watch conflict calendars for changes (needs a public URL Google can reach).
     push: bool = False
@@ -53,28 +51,26 @@ class CalendarEnvironment:
     def webhook_address(self) -> str:
         return self.public_url.rstrip("/") + WEBHOOK_PATH
 
-    def provider(
-        self, account: dict[str, Any], on_credentials: Callable[[str], None]
-    ) -> CalendarProvider:
-        """The adapter for a stored account; ``on_credentials`` gets re-encrypted
-        credentials whenever the adapter refreshed them."""
-        if account["provider"] != "google":
-            raise ProviderError(f"unsupported calendar provider {account['provider']!r}")
+    def google_app(self) -> GoogleApp:
         if self.google is None:
             raise ProviderError("Google is not configured (GOOGLE_CLIENT_ID).")
-        tokens = OAuthTokens.from_dict(self.vault.decrypt(account["credentials"]))
+        return self.google
 
-        def store(new: OAuthTokens) -> None:
-            on_credentials(self.vault.encrypt(new.to_dict()))
+    def provider(self, account: Account) -> CalendarProvider:
+        """The adapter for a stored account. Call on the event loop: the adapter
+        refreshes through the shared refresh (the account's cross-process lock), which
+        stores the new tokens before the adapter sends its next request."""
+        if account.provider != "google":
+            raise ProviderError(f"unsupported calendar provider {account.provider!r}")
+        app = self.google_app()
+        tokens = OAuthTokens.from_dict(self.vault.decrypt(account.credentials))
+        refresher = thread_refresher(self.vault, account.id, app.refresh, app.now)
+        return GoogleCalendarProvider(app, tokens, refresher=refresher)
 
-        return GoogleCalendarProvider(self.google, tokens, on_tokens=store)
-
-    def revoke_grant(self, account: dict[str, Any]) -> None:
+    def revoke_grant(self, account: Account) -> None:
         """Revoke the account's stored grant at the provider. Blocking (run it in a
         thread); raises :class:`ProviderError` or :class:`VaultError`."""
-        if account["provider"] != "google":
-            raise ProviderError(f"unsupported calendar provider {account['provider']!r}")
-        if self.google is None:
-            raise ProviderError("Google is not configured (GOOGLE_CLIENT_ID).")
-        tokens = OAuthTokens.from_dict(self.vault.decrypt(account["credentials"]))
-        self.google.revoke(tokens.refresh_token)
+        if account.provider != "google":
+            raise ProviderError(f"unsupported calendar provider {account.provider!r}")
+        tokens = OAuthTokens.from_dict(self.vault.decrypt(account.credentials))
+        self.google_app().revoke(tokens.refresh_token)

@@ -12,9 +12,9 @@ from datetime import datetime
 from typing import Any
 
 from booking.errors import Forbidden, NotFound
+from integrations.accounts.errors import ProviderError, RemoteNotFound
 from integrations.calendars import repository
 from integrations.calendars.environment import CalendarEnvironment
-from integrations.calendars.errors import ProviderError, RemoteNotFound
 from integrations.calendars.provider import CalendarProvider, PushChannel
 
 __all__ = ["ensure_channel", "stop_channels", "verify_notification"]

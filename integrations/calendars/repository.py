@@ -1,18 +1,15 @@
-"""All queries on calendar accounts, calendars, busy blocks, push channels and the
+"""All queries on calendars, busy blocks, push channels and the
 calendars each event type checks."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from booking.db import unique_as
 from integrations.calendars.tables import (
     BusyBlock,
     Calendar,
-    CalendarAccount,
     EventTypeCalendar,
     PushChannel,
 )
@@ -20,88 +17,6 @@ from integrations.calendars.tables import (
 #: Rows per INSERT: 14 columns x 500 stays far below SQLite's and PostgreSQL's
 #: bound-parameter limits (32766 / 32767).
 _CHUNK = 500
-
-# ---------------------------------------------------------------------------- accounts
-
-
-def _account_select() -> Any:
-    return CalendarAccount.select(
-        *CalendarAccount.all_columns(),
-        CalendarAccount.host.email.as_alias("host_email"),
-        CalendarAccount.host.name.as_alias("host_name"),
-        CalendarAccount.host.time_zone.as_alias("host_time_zone"),
-    )
-
-
-async def accounts_of(host_id: int) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = (
-        await _account_select().where(CalendarAccount.host == host_id).order_by(CalendarAccount.id)
-    )
-    return rows
-
-
-async def account(account_id: int) -> dict[str, Any] | None:
-    row: dict[str, Any] | None = (
-        await _account_select().where(CalendarAccount.id == account_id).first()
-    )
-    return row
-
-
-async def account_by_email(host_id: int, provider: str, email: str) -> dict[str, Any] | None:
-    row: dict[str, Any] | None = await (
-        CalendarAccount.select()
-        .where(
-            (CalendarAccount.host == host_id)
-            & (CalendarAccount.provider == provider)
-            & (CalendarAccount.external_email == email)
-        )
-        .first()
-    )
-    return row
-
-
-async def insert_account(values: dict[str, Any]) -> int:
-    with unique_as({"calendar_account": ("provider", "This account is already connected.")}):
-        created = await CalendarAccount.insert(CalendarAccount(**values)).returning(
-            CalendarAccount.id
-        )
-    return int(created[0]["id"])
-
-
-async def update_account(account_id: int, values: dict[str, Any]) -> None:
-    await CalendarAccount.update(**values).where(CalendarAccount.id == account_id)
-
-
-async def mark_reconnect_needed(account_id: int, message: str, now: datetime) -> bool:
-    """Flag the account; True only for the caller that flagged it first (who e-mails)."""
-    await CalendarAccount.update(
-        {CalendarAccount.status: "reconnect_needed", CalendarAccount.status_message: message}
-    ).where(CalendarAccount.id == account_id)
-    # Compare-and-set on reconnect_notified_at: two processes hitting the same dead
-    # grant must not both e-mail the host.
-    rows = (
-        await CalendarAccount.update({CalendarAccount.reconnect_notified_at: now})
-        .where((CalendarAccount.id == account_id) & CalendarAccount.reconnect_notified_at.is_null())
-        .returning(CalendarAccount.id)
-    )
-    return bool(rows)
-
-
-async def grant_shared(account: dict[str, Any]) -> bool:
-    """Whether another stored account is the same provider account (another host
-    connected it too): they then hold grants of one user to our one OAuth client."""
-    return bool(
-        await CalendarAccount.exists().where(
-            (CalendarAccount.provider == account["provider"])
-            & (CalendarAccount.external_email == account["external_email"])
-            & (CalendarAccount.id != account["id"])
-        )
-    )
-
-
-async def delete_account(account_id: int) -> None:
-    await CalendarAccount.delete().where(CalendarAccount.id == account_id)
-
 
 # ---------------------------------------------------------------------------- calendars
 
@@ -288,10 +203,10 @@ async def delete_channel(row_id: int) -> None:
 # to assemble it (the join through the account) than SQLite takes to run it.
 _CHECKED_CALENDARS = """
 SELECT calendar.id, calendar.name, calendar.remote_id, calendar.tentative_blocks,
-       calendar.blocks_version, calendar.last_synced_at, calendar_account.provider
+       calendar.blocks_version, calendar.last_synced_at, connected_account.provider
 FROM calendar
-JOIN calendar_account ON calendar_account.id = calendar.account
-WHERE calendar_account.host = {} AND calendar.is_conflict = {}
+JOIN connected_account ON connected_account.id = calendar.account
+WHERE connected_account.host = {} AND calendar.is_conflict = {}
   AND (NOT EXISTS (SELECT 1 FROM event_type_calendar WHERE event_type = {})
        OR calendar.id IN (SELECT calendar FROM event_type_calendar WHERE event_type = {}))
 """

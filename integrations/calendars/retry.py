@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from integrations.calendars.errors import RateLimited, Unavailable
+from integrations.accounts.errors import RateLimited, Unavailable
 
 __all__ = ["RetryPolicy"]
 

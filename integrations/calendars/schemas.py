@@ -25,17 +25,17 @@ class CalendarAccount(msgspec.Struct, kw_only=True):
     #: status_message).
     status: AccountStatus
     status_message: str
+    #: The first time the host connected this account, kept across reconnects.
     connected_at: datetime
+    #: What the account granted us (Google's scope URLs).
+    scopes: list[str]
+    #: Events can be written: one-way and two-way sync need it. Connecting asks only
+    #: to read; ``POST /calendar-accounts/{id}/write-access`` asks for more.
+    can_write: bool
 
 
 class CalendarAccountConnect(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     provider: Provider
-
-
-class ConnectLink(msgspec.Struct, kw_only=True):
-    #: Open this in a browser where the host is signed in to Rendezvous: it starts
-    #: the provider's consent screen and comes back to the calendars page.
-    authorize_url: str
 
 
 class Calendar(msgspec.Struct, kw_only=True):

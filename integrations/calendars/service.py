@@ -5,21 +5,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 
 from booking.db import write_transaction
 from booking.errors import InvalidInput, NotFound
 from booking.event_types import service as event_types
+from integrations.accounts import repository as accounts_repository
+from integrations.accounts import service as accounts
+from integrations.accounts.errors import ProviderError
+from integrations.accounts.oauth import Consent
+from integrations.accounts.records import Account, Identity
 from integrations.calendars import push, repository
 from integrations.calendars.environment import CalendarEnvironment
-from integrations.calendars.errors import ProviderError
-from integrations.calendars.google.client import GoogleCalendarProvider
 from integrations.calendars.provider import CalendarProvider, RemoteCalendar
 from integrations.calendars.schemas import (
+    AccountStatus,
     Calendar,
     CalendarAccount,
     CalendarUpdate,
@@ -27,79 +31,102 @@ from integrations.calendars.schemas import (
     EventTypeCalendarsUpdate,
 )
 from integrations.calendars.sync import CalendarSync
+from integrations.providers.google.client import GoogleCalendarProvider
+from integrations.providers.google.oauth import READ_SCOPES, WRITE_SCOPES
 from integrations.vault import VaultError
 
 logger = logging.getLogger("rendezvous.calendars")
 
+PURPOSE = "calendar"
+
 # ---------------------------------------------------------------------------- accounts
 
 
-def _to_account(row: dict[str, Any]) -> CalendarAccount:
+def _to_account(account: Account) -> CalendarAccount:
     return CalendarAccount(
-        id=row["id"],
-        provider=row["provider"],
-        email=row["external_email"],
-        status=row["status"],
-        status_message=row["status_message"],
-        connected_at=row["connected_at"],
+        id=account.id,
+        provider=account.provider,
+        email=account.external_email,
+        status=cast(AccountStatus, account.status),
+        status_message=account.status_message,
+        connected_at=account.connected_at,
+        scopes=account.scopes.split(),
+        can_write=account.granted(WRITE_SCOPES),
     )
 
 
 async def list_accounts(host_id: int) -> list[CalendarAccount]:
-    return [_to_account(row) for row in await repository.accounts_of(host_id)]
+    return [_to_account(a) for a in await accounts_repository.of_host(host_id, PURPOSE)]
 
 
-async def _own_account(host_id: int, account_id: int) -> dict[str, Any]:
-    row = await repository.account(account_id)
-    if row is None or row["host"] != host_id:
+async def _own_account(host_id: int, account_id: int) -> Account:
+    account = await accounts_repository.get(account_id)
+    if account is None or account.host != host_id or account.purpose != PURPOSE:
         raise NotFound("No such calendar account.")
-    return row
+    return account
+
+
+def begin_google_consent(env: CalendarEnvironment, redirect_uri: str) -> Consent:
+    """Connecting a calendar for conflicts asks to read, nothing more."""
+    google = env.google
+    if google is None:
+        raise InvalidInput("provider", "Google is not configured on this server.")
+    return google.begin(redirect_uri, READ_SCOPES)
+
+
+async def begin_write_access(
+    env: CalendarEnvironment, host_id: int, account_id: int, redirect_uri: str
+) -> Consent:
+    """Send the host through Google's consent again to add write access, which
+    one-way and two-way sync need (issue 13 turns them on through this).
+
+    Incremental consent: Google adds the scope to the grant the host gave, and the
+    callback (:func:`connect_google`) updates the same account, keeping its calendars,
+    choices and busy blocks, and records the scopes granted."""
+    account = await _own_account(host_id, account_id)
+    if account.provider != "google" or env.google is None:
+        raise InvalidInput("provider", "Google is not configured on this server.")
+    return env.google.begin(
+        redirect_uri,
+        READ_SCOPES + WRITE_SCOPES,
+        include_granted=True,
+        # Preselects this account in Google's chooser: more scopes for another one
+        # would connect that one instead.
+        login_hint=account.external_email,
+    )
 
 
 async def connect_google(
-    env: CalendarEnvironment, host_id: int, code: str, redirect_uri: str, verifier: str
+    env: CalendarEnvironment,
+    host_id: int,
+    pending: Mapping[str, str],
+    response: Mapping[str, str],
 ) -> int:
     """Finish the consent: store the grant (encrypted) and the account's calendars.
 
-    Connecting an account that is already connected (a reconnect) replaces its grant
-    and clears its status; its calendars and their choices are kept. A new primary
-    calendar starts as a conflict calendar, other calendars do not.
+    Connecting an account that is already connected (a reconnect, or more scopes)
+    replaces its grant and clears its status; its calendars and their choices are
+    kept. A new primary calendar starts as a conflict calendar, other calendars do not.
     """
     google = env.google
     if google is None:
         raise InvalidInput("provider", "Google is not configured on this server.")
-    tokens = await asyncio.to_thread(google.exchange_code, code, redirect_uri, verifier)
+    tokens = await asyncio.to_thread(google.finish, pending, response)
     provider = GoogleCalendarProvider(google, tokens)
     remote = await env.retry.run(lambda: asyncio.to_thread(provider.list_calendars))
     primary = next((c for c in remote if c.primary), None)
     if primary is None:
         raise ProviderError("Google listed no primary calendar for this account.")
-    now = env.clock()
-    credentials = env.vault.encrypt(provider.tokens.to_dict())
     async with write_transaction():
-        existing = await repository.account_by_email(host_id, "google", primary.remote_id)
-        if existing is None:
-            account_id = await repository.insert_account(
-                {
-                    "host": host_id,
-                    "provider": "google",
-                    "external_email": primary.remote_id,
-                    "credentials": credentials,
-                    "connected_at": now,
-                }
-            )
-        else:
-            account_id = existing["id"]
-            await repository.update_account(
-                account_id,
-                {
-                    "credentials": credentials,
-                    "status": "ok",
-                    "status_message": "",
-                    "connected_at": now,
-                    "reconnect_notified_at": None,
-                },
-            )
+        account_id = await accounts.connect(
+            host_id,
+            "google",
+            PURPOSE,
+            Identity(external_id=primary.remote_id, external_email=primary.remote_id),
+            credentials=env.vault.encrypt(provider.tokens.to_dict()),
+            scopes=provider.tokens.scope,
+            now=env.clock(),
+        )
         await _store_calendars(account_id, remote)
     return account_id
 
@@ -125,15 +152,9 @@ async def _store_calendars(account_id: int, remote: list[RemoteCalendar]) -> Non
 async def disconnect(
     env: CalendarEnvironment, sync: CalendarSync, host_id: int, account_id: int
 ) -> bool:
-    """Stop the account's push channels, revoke its grant, and forget it with its
-    calendars and blocks. Returns whether the grant was revoked.
-
-    The account is forgotten whatever the provider says. The grant is kept when
-    another host has connected the same provider account: a Google grant belongs to
-    the user and our OAuth client, not to a host, so revoking it could cut that host
-    off too. When the provider cannot be reached it stays as well (logged); the user
-    can remove the access in their account's third-party access settings.
-    """
+    """Stop the account's push channels, revoke its grant (unless another host holds
+    it too: :func:`integrations.accounts.service.forget`), and forget it with its
+    calendars and blocks. Returns whether the grant was revoked."""
     account = await _own_account(host_id, account_id)
     async with sync.lock(account_id):
         provider: CalendarProvider | None
@@ -143,17 +164,7 @@ async def disconnect(
             provider = None  # channels then expire on their own
         for calendar in await repository.calendars_of_account(account_id):
             await push.stop_channels(env, provider, calendar["id"])
-        revoked = False
-        if await repository.grant_shared(account):
-            logger.info("calendar account %s: grant shared with another host, kept", account_id)
-        else:
-            try:
-                await asyncio.to_thread(env.revoke_grant, account)
-                revoked = True
-            except (ProviderError, VaultError) as exc:
-                logger.warning("calendar account %s: grant not revoked: %s", account_id, exc)
-        await repository.delete_account(account_id)
-    return revoked
+        return await accounts.forget(account, lambda: env.revoke_grant(account))
 
 
 # ---------------------------------------------------------------------------- calendars

@@ -26,18 +26,20 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from booking.db import write_transaction
-from integrations.calendars import push, repository
-from integrations.calendars.environment import CalendarEnvironment
-from integrations.calendars.errors import (
+from integrations.accounts import repository as accounts_repository
+from integrations.accounts import service as accounts
+from integrations.accounts.errors import (
     AuthExpired,
     ProviderError,
     RateLimited,
     SyncStateExpired,
     Unavailable,
 )
+from integrations.accounts.records import Account
+from integrations.calendars import push, repository
+from integrations.calendars.environment import CalendarEnvironment
 from integrations.calendars.planner import Plan, plan
 from integrations.calendars.provider import CalendarProvider, RemoteEvent, SyncWindow
-from integrations.calendars.reconnect import queue_reconnect_email
 from integrations.vault import VaultError
 
 __all__ = ["CalendarSync", "SyncOutcome"]
@@ -86,12 +88,12 @@ class CalendarSync:
         if calendar is None:
             return SyncOutcome(calendar_id, ok=False, error="calendar deleted")
         async with self.lock(calendar["account"]):
-            account = await repository.account(calendar["account"])
+            account = await accounts_repository.get(calendar["account"])
             # Re-read under the lock: a sync that held it may have changed both.
             calendar = await repository.calendar(calendar_id)
             if account is None or calendar is None:
                 return SyncOutcome(calendar_id, ok=False, error="calendar deleted")
-            if account["status"] == "reconnect_needed" or not calendar["is_conflict"]:
+            if account.status == "reconnect_needed" or not calendar["is_conflict"]:
                 return SyncOutcome(calendar_id, ok=False, error="not synced")
             try:
                 provider = self.provider(account)
@@ -103,32 +105,18 @@ class CalendarSync:
                 return SyncOutcome(calendar_id, ok=False, error=exc.detail)
             except (ProviderError, VaultError) as exc:
                 return await self._failed(account, calendar, exc)
-            if account["status"] == "error":
-                await repository.update_account(
-                    account["id"], {"status": "ok", "status_message": ""}
-                )
+            await accounts.record_success(account, self.env.clock())
             return outcome
 
-    def provider(self, account: dict[str, Any]) -> CalendarProvider:
+    def provider(self, account: Account) -> CalendarProvider:
         """The account's adapter; refreshed credentials are stored encrypted at once,
-        before the adapter sends its next request."""
-        loop = asyncio.get_running_loop()
-        account_id = account["id"]
-
-        def store(ciphertext: str) -> None:
-            # Called in the worker thread that runs the adapter: hop onto the loop,
-            # and wait, so the new token is saved before the adapter goes on.
-            saved = asyncio.run_coroutine_threadsafe(
-                repository.update_account(account_id, {"credentials": ciphertext}), loop
-            )
-            saved.result(timeout=60)
-
-        return self.env.provider(account, store)
+        under the account's lock, before the adapter sends its next request."""
+        return self.env.provider(account)
 
     # -- one calendar -----------------------------------------------------------------
 
     async def _sync(
-        self, provider: CalendarProvider, account: dict[str, Any], calendar: dict[str, Any]
+        self, provider: CalendarProvider, account: Account, calendar: dict[str, Any]
     ) -> SyncOutcome:
         now = self.env.clock()
         window = self.env.window(now)
@@ -144,7 +132,7 @@ class CalendarSync:
             token = None
             events, next_token = await self._fetch(provider, calendar["remote_id"], None, window)
         full = token is None
-        host_zone = account["host_time_zone"]
+        host_zone = account.host_time_zone
         changes = plan(events, lambda e: provider.facts(e, host_zone=host_zone), window, full=full)
         if changes.unreadable:
             logger.warning(
@@ -229,28 +217,24 @@ class CalendarSync:
 
     # -- failures -----------------------------------------------------------------------
 
-    async def _reconnect_needed(self, account: dict[str, Any], exc: AuthExpired) -> None:
-        logger.warning("calendar account %s needs reconnecting: %s", account["id"], exc)
-        message = "Access was revoked or has expired: reconnect the account."
-        async with write_transaction():
-            first = await repository.mark_reconnect_needed(account["id"], message, self.env.clock())
-            if first:
-                await queue_reconnect_email(
-                    account, mail_from=self.env.mail_from, public_url=self.env.public_url
-                )
+    async def _reconnect_needed(self, account: Account, exc: AuthExpired) -> None:
+        logger.warning("calendar account %s needs reconnecting: %s", account.id, exc)
+        first = await accounts.reconnect_needed(
+            account,
+            "Access was revoked or has expired: reconnect the account.",
+            self.env.clock(),
+            self.env,
+        )
         if first and self._on_queued is not None:
             self._on_queued()
 
     async def _failed(
-        self, account: dict[str, Any], calendar: dict[str, Any], exc: Exception
+        self, account: Account, calendar: dict[str, Any], exc: Exception
     ) -> SyncOutcome:
         detail = getattr(exc, "detail", str(exc))
         logger.warning("calendar %s sync failed: %s", calendar["id"], detail)
         await repository.update_calendar(calendar["id"], {"last_error": detail[:2000]})
         if not isinstance(exc, RateLimited | Unavailable):
-            # Not a passing outage: the account as a whole needs the host's eyes
-            # (a deleted calendar, missing permission, a lost vault key).
-            await repository.update_account(
-                account["id"], {"status": "error", "status_message": detail[:2000]}
-            )
+            # Not a passing outage: the account as a whole needs the host's eyes.
+            await accounts.record_error(account, detail)
         return SyncOutcome(calendar["id"], ok=False, error=detail)

@@ -10,32 +10,15 @@ from piccolo.columns import (
     Timestamptz,
     Varchar,
 )
-from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from booking.event_types.tables import EventType
-from booking.hosts.tables import Host
-
-
-class CalendarAccount(Table):
-    id = Serial(primary_key=True)
-    host = ForeignKey(references=Host, null=False, on_delete=OnDelete.cascade)
-    provider = Varchar(length=16, null=False)  # "google"
-    # The account's e-mail at the provider; one account per (host, provider, e-mail):
-    # see migration 0002. Reconnecting the same account updates this row.
-    external_email = Varchar(length=320, null=False)
-    # TokenVault ciphertext of the provider's tokens; never stored in the clear.
-    credentials = Text(null=False)
-    status = Varchar(length=24, null=False, default="ok")  # ok | reconnect_needed | error
-    status_message = Text(null=False, default="")
-    connected_at = Timestamptz(default=TimestamptzNow())
-    # Set when the host was told to reconnect: they are e-mailed once per broken grant.
-    reconnect_notified_at = Timestamptz(null=True, default=None)
+from integrations.accounts.tables import ConnectedAccount
 
 
 class Calendar(Table):
     id = Serial(primary_key=True)
-    account = ForeignKey(references=CalendarAccount, null=False, on_delete=OnDelete.cascade)
+    account = ForeignKey(references=ConnectedAccount, null=False, on_delete=OnDelete.cascade)
     remote_id = Varchar(length=1024, null=False)  # unique per account: migration 0002
     name = Varchar(length=500, null=False, default="")
     primary = Boolean(null=False, default=False)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from booking.bookings.service import BookingEnvironment
-from integrations.vault import TokenVault
-from integrations.zoom import ZoomApp
+from integrations.accounts.environment import AccountsEnvironment
+from integrations.providers.zoom import ZoomApp
 
 #: Below the public URL: the page that starts Zoom's consent, and Zoom's way back.
 ZOOM_CONNECT_PATH = "/dashboard/video/zoom/connect"
@@ -15,11 +15,9 @@ VIDEO_TAB_PATH = "/dashboard/video"
 
 
 @dataclass(frozen=True)
-class VideoEnvironment:
-    vault: TokenVault
+class VideoEnvironment(AccountsEnvironment):
     #: Links and sender for the booking e-mails the meeting jobs queue.
     bookings: BookingEnvironment
-    public_url: str
     #: None when the server has no Zoom app (ZOOM_CLIENT_ID unset).
     zoom: ZoomApp | None = None
 

@@ -6,7 +6,7 @@ A failure here never touches the booking: it was confirmed when it was made.
   gave one, else with the outbox's backoff). For a create, the first failure also
   sends the confirmation without a link, so the invitee is not left waiting; the
   meeting made by a later attempt is sent as a new version of the invite.
-- Grant revoked or expired (:class:`ZoomAuthError`): the account is flagged
+- Grant revoked or expired (:class:`AuthExpired`): the account is flagged
   "reconnect needed", the host is e-mailed once, and the job ends failed.
 - Anything else Zoom refuses, or no Zoom account at all: the job ends failed, with
   the reason in ``last_error``; when Zoom refused fields of the meeting, the reason
@@ -24,16 +24,12 @@ from typing import Any, TypeVar
 from booking.bookings import service as bookings
 from booking.bookings.notify import VIDEO_CREATE_JOB, VIDEO_DELETE_JOB, VIDEO_UPDATE_JOB
 from booking.outbox import service as outbox
+from integrations.accounts import service as accounts
+from integrations.accounts.errors import AuthExpired, ProviderError, RateLimited, Unavailable
 from integrations.outbox import JobHandler
+from integrations.providers.zoom import ZoomClient
 from integrations.video import meetings, repository, service
 from integrations.video.environment import VideoEnvironment
-from integrations.zoom import (
-    ZoomAuthError,
-    ZoomClient,
-    ZoomError,
-    ZoomRateLimited,
-    ZoomUnavailable,
-)
 
 __all__ = ["video_job_handlers"]
 
@@ -83,7 +79,7 @@ async def create_meeting(env: VideoEnvironment, job: dict[str, Any], now: dateti
     except Exception as exc:
         # Whatever went wrong, the invitee hears now; the link follows with a retry.
         await bookings.confirm_without_video(uid, env.bookings)
-        if not isinstance(exc, ZoomError):
+        if not isinstance(exc, ProviderError):
             raise  # the runner records it and retries with backoff
         await _failed(job, now, "creating the Zoom meeting", exc)
         return
@@ -101,7 +97,7 @@ async def create_meeting(env: VideoEnvironment, job: dict[str, Any], now: dateti
             # Rescheduled meanwhile (by another process); its update found no meeting.
             moved = meetings.plan(stored)
             await _on_zoom(env, row["host"], now, lambda c: meetings.move(c, meeting.id, moved))
-    except ZoomError as exc:
+    except ProviderError as exc:
         await _failed(job, now, f"following a change to the booking of meeting {meeting.id}", exc)
         return
     await outbox.succeed(job, now)
@@ -116,7 +112,7 @@ async def update_meeting(env: VideoEnvironment, job: dict[str, Any], now: dateti
     meeting_id, wanted = int(row["video_meeting_id"]), meetings.plan(row)
     try:
         await _on_zoom(env, row["host"], now, lambda c: meetings.move(c, meeting_id, wanted))
-    except ZoomError as exc:
+    except ProviderError as exc:
         await _failed(job, now, f"moving Zoom meeting {meeting_id}", exc)
         return
     await outbox.succeed(job, now)
@@ -135,7 +131,7 @@ async def delete_meeting(env: VideoEnvironment, job: dict[str, Any], now: dateti
         await _on_zoom(
             env, row["host"], now, lambda c: meetings.delete(c, meeting_id, meetings.marker(uid))
         )
-    except ZoomError as exc:
+    except ProviderError as exc:
         await _failed(job, now, f"deleting Zoom meeting {meeting_id or meetings.marker(uid)}", exc)
         return
     await outbox.succeed(job, now)
@@ -150,33 +146,35 @@ async def _on_zoom(
     """
     account = await repository.of_host(host_id)
     if account is None:
-        raise ZoomError("Zoom is not connected for this host (video conferencing tab).")
-    if account["status"] != "ok":
-        raise ZoomAuthError(account["status_message"] or "Zoom needs reconnecting.")
+        raise ProviderError("Zoom is not connected for this host (video conferencing tab).")
+    if account.status != "ok":
+        raise AuthExpired(account.status_message or "Zoom needs reconnecting.")
     try:
         with service.zoom_client(env, account) as client:
-            return await asyncio.to_thread(work, client)
-    except ZoomAuthError as exc:
+            done = await asyncio.to_thread(work, client)
+    except AuthExpired as exc:
         await service.reconnect_needed(env, account, f"Zoom refused our access: {exc.detail}.", now)
         raise
+    await accounts.record_success(account, now)
+    return done
 
 
-async def _failed(job: dict[str, Any], now: datetime, doing: str, exc: ZoomError) -> None:
-    if isinstance(exc, ZoomRateLimited | ZoomUnavailable):
+async def _failed(job: dict[str, Any], now: datetime, doing: str, exc: ProviderError) -> None:
+    if isinstance(exc, RateLimited | Unavailable):
         retry_at = None
-        if isinstance(exc, ZoomRateLimited) and exc.retry_after is not None:
+        if isinstance(exc, RateLimited) and exc.retry_after is not None:
             retry_at = now + timedelta(seconds=exc.retry_after)
         logger.warning("%s for job %s, will retry: %s", doing, job["id"], exc.detail)
         await outbox.fail(job, now, f"{doing}: {exc.detail}", temporary=True, retry_at=retry_at)
         return
     reason = _reason(exc)
-    if isinstance(exc, ZoomAuthError):
+    if isinstance(exc, AuthExpired):
         reason = f"Zoom needs reconnecting: {reason}"
     logger.warning("%s for job %s failed: %s", doing, job["id"], reason)
     await outbox.fail(job, now, f"{doing}: {reason}", temporary=False)
 
 
-def _reason(exc: ZoomError) -> str:
+def _reason(exc: ProviderError) -> str:
     """What went wrong, for the host: Zoom's own message for a validation failure is
     just "Validation Failed.", so the refused fields lead."""
     if not exc.field_errors:

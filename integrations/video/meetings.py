@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from integrations.zoom import ZoomClient, ZoomMeeting
+from integrations.providers.zoom import ZoomClient, ZoomMeeting
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,9 +27,3 @@ class VideoAccount(msgspec.Struct, kw_only=True):
 
 class VideoAccountConnect(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     provider: Provider = "zoom"
-
-
-class VideoConnectLink(msgspec.Struct, kw_only=True):
-    #: Open this in a browser where the host is signed in to Rendezvous: it starts
-    #: Zoom's consent screen and comes back to the video conferencing tab.
-    authorize_url: str

@@ -1,38 +1,35 @@
 """Rules for video accounts: connecting Zoom, its status, disconnecting, and the Zoom
-client the meeting jobs use. No HTTP handling here."""
+client the meeting jobs use. No HTTP handling here; what every connected account
+shares (storage, refresh, reconnect flow) is in :mod:`integrations.accounts`."""
 
 from __future__ import annotations
 
 import asyncio
-import logging
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, cast
 
 from booking.errors import InvalidInput, NotFound
-from integrations.oauth.tokens import OAuthTokens
-from integrations.vault import VaultError
+from integrations.accounts import service as accounts
+from integrations.accounts.errors import ProviderError
+from integrations.accounts.records import Account, Identity
+from integrations.accounts.refresh import decrypt_tokens, thread_refresher
+from integrations.accounts.tokens import OAuthTokens
+from integrations.providers.zoom import SCOPES, ZoomApp, ZoomClient, ZoomUser
 from integrations.video import repository
-from integrations.video.environment import VIDEO_TAB_PATH, VideoEnvironment
-from integrations.video.reconnect import queue_reconnect_email
-from integrations.video.schemas import AccountStatus, VideoAccount
-from integrations.zoom import ZoomApp, ZoomAuthError, ZoomClient, ZoomError, ZoomUser
-
-logger = logging.getLogger("rendezvous.video")
-
-#: A token refresh saved from a worker thread waits this long for the database.
-_SAVE_TIMEOUT = 60.0
+from integrations.video.environment import VideoEnvironment
+from integrations.video.schemas import VideoAccount
 
 
-def _to_account(row: dict[str, Any]) -> VideoAccount:
+def _to_account(account: Account) -> VideoAccount:
     return VideoAccount(
-        id=row["id"],
-        provider=row["provider"],
-        user_id=row["external_user_id"],
-        email=row["external_email"],
-        display_name=row["display_name"],
-        status=cast(AccountStatus, row["status"]),
-        status_message=row["status_message"],
-        connected_at=row["connected_at"],
+        id=account.id,
+        provider=account.provider,
+        user_id=account.external_id,
+        email=account.external_email,
+        display_name=account.display_name,
+        status="reconnect_needed" if account.status == "reconnect_needed" else "ok",
+        status_message=account.status_message,
+        connected_at=account.connected_at,
     )
 
 
@@ -48,12 +45,16 @@ async def zoom_connected(host_id: int) -> bool:
 
 
 async def list_accounts(host_id: int) -> list[VideoAccount]:
-    row = await repository.of_host(host_id)
-    return [] if row is None else [_to_account(row)]
+    account = await repository.of_host(host_id)
+    return [] if account is None else [_to_account(account)]
 
 
 async def connect_zoom(
-    env: VideoEnvironment, host_id: int, code: str, verifier: str, now: datetime
+    env: VideoEnvironment,
+    host_id: int,
+    pending: Mapping[str, str],
+    response: Mapping[str, str],
+    now: datetime,
 ) -> VideoAccount:
     """Finish the consent: redeem the code, ask Zoom who granted it, store both.
 
@@ -61,7 +62,7 @@ async def connect_zoom(
     clears the status.
     """
     app = zoom_app(env)
-    tokens = await asyncio.to_thread(app.exchange_code, code, env.zoom_redirect_uri, verifier)
+    tokens = await asyncio.to_thread(app.finish, pending, response)
 
     def who() -> tuple[ZoomUser, OAuthTokens]:
         # Fresh tokens do not refresh here; client.tokens covers it if they ever did.
@@ -69,114 +70,66 @@ async def connect_zoom(
             return client.me(), client.tokens
 
     user, tokens = await asyncio.to_thread(who)
-    await repository.save(
+    await accounts.connect(
         host_id,
-        {
-            "provider": "zoom",
-            "credentials": env.vault.encrypt(tokens.to_dict()),
-            "external_user_id": user.id,
-            "external_email": user.email,
-            "display_name": user.display_name,
-            "status": "ok",
-            "status_message": "",
-            "connected_at": now,
-            "reconnect_notified_at": None,
-        },
+        "zoom",
+        repository.PURPOSE,
+        Identity(external_id=user.id, external_email=user.email, display_name=user.display_name),
+        credentials=env.vault.encrypt(tokens.to_dict()),
+        scopes=tokens.scope or " ".join(SCOPES),
+        now=now,
+        one_per_host=True,
     )
-    row = await repository.of_host(host_id)
-    if row is None:  # deleted between the two statements: a concurrent disconnect
+    account = await repository.of_host(host_id)
+    if account is None:  # deleted meanwhile: a concurrent disconnect
         raise NotFound("The Zoom account was disconnected meanwhile.")
-    return _to_account(row)
+    return _to_account(account)
 
 
 async def disconnect(env: VideoEnvironment, host_id: int, account_id: int) -> bool:
-    """Revoke the grant at Zoom and forget the account and its tokens; returns whether
-    the grant was revoked. Meetings already made stay in Zoom.
-
-    As for calendars, the grant stays when another host connected the same Zoom user
-    (it is that user's one grant to our app), and when Zoom refuses or cannot be
-    reached (logged): the account is forgotten either way, and the user can still
-    remove the app in Zoom.
-    """
+    """Revoke the grant at Zoom (unless another host holds it too) and forget the
+    account and its tokens; returns whether the grant was revoked. Meetings already
+    made stay in Zoom."""
     account = await repository.of_host(host_id)
-    if account is None or account["id"] != account_id:
+    if account is None or account.id != account_id:
         raise NotFound("No such video account.")
-    revoked = False
-    if await repository.grant_shared(account):
-        logger.info("video account %s: grant shared with another host, kept", account_id)
+
+    try:
+        client = zoom_client(env, account)
+    except (ProviderError, InvalidInput) as exc:
+        unusable = ProviderError(exc.detail)
+
+        def revoke() -> None:
+            raise unusable
+
     else:
-        try:
-            client = zoom_client(env, account)
+
+        def revoke() -> None:
             with client:
-                await asyncio.to_thread(client.revoke)
-            revoked = True
-        except (ZoomError, InvalidInput) as exc:
-            logger.warning("video account %s: grant not revoked: %s", account_id, exc)
-    if not await repository.delete(host_id, account_id):
-        raise NotFound("No such video account.")
-    return revoked
+                client.revoke()
+
+    return await accounts.forget(account, revoke)
 
 
-def zoom_client(env: VideoEnvironment, account: dict[str, Any]) -> ZoomClient:
+def zoom_client(env: VideoEnvironment, account: Account) -> ZoomClient:
     """A client for the account, to be used in a worker thread (``asyncio.to_thread``).
 
-    Call on the event loop. Stored tokens that cannot be decrypted (the key changed)
-    need a reconnect like a revoked grant. Refreshes go through
-    :func:`_refresh_shared`, so clients in other jobs and processes never spend the
-    same refresh token twice.
-    """
-    loop = asyncio.get_running_loop()
+    Call on the event loop. Refreshes go through the shared refresh under the
+    account's lock, so clients in other jobs and processes never spend the same
+    refresh token twice."""
     app = zoom_app(env)
-    tokens = _decrypted(env, account["credentials"])
-
-    def refresher(stale: OAuthTokens) -> OAuthTokens:
-        # Runs in the client's worker thread: hop onto the loop and wait.
-        shared = _refresh_shared(env, app, account["id"], stale)
-        return asyncio.run_coroutine_threadsafe(shared, loop).result(timeout=_SAVE_TIMEOUT)
-
+    tokens = decrypt_tokens(env.vault, account.credentials)
+    refresher = thread_refresher(env.vault, account.id, app.refresh, app.now)
     return ZoomClient(app, tokens, lambda _fresh: None, refresher=refresher)
 
 
-def _decrypted(env: VideoEnvironment, ciphertext: str) -> OAuthTokens:
-    try:
-        return OAuthTokens.from_dict(env.vault.decrypt(ciphertext))
-    except VaultError as exc:
-        raise ZoomAuthError(f"the stored Zoom tokens cannot be read: {exc}") from exc
-
-
-async def _refresh_shared(
-    env: VideoEnvironment, app: ZoomApp, account_id: int, stale: OAuthTokens
-) -> OAuthTokens:
-    """Fresh tokens for the account, refreshed at most once however many ask.
-
-    Zoom spends a refresh token on first use, so concurrent refreshes (two jobs, two
-    processes) must be one: under the account row's write lock, a caller whose stale
-    pair is no longer the stored one takes the stored pair, which another caller
-    refreshed meanwhile; otherwise it refreshes and stores the new pair before the
-    lock is released. On SQLite the lock holds off other writers for the length of one
-    token request, about once an hour per account.
-    """
-    async with repository.credentials_lock(account_id):
-        ciphertext = await repository.credentials_of(account_id)
-        if ciphertext is None:
-            raise ZoomAuthError("the Zoom account was disconnected meanwhile")
-        current = _decrypted(env, ciphertext)
-        if current.refresh_token != stale.refresh_token:
-            return current
-        fresh = await asyncio.to_thread(app.refresh, stale)
-        await repository.save_credentials(account_id, env.vault.encrypt(fresh.to_dict()))
-        return fresh
-
-
 async def reconnect_needed(
-    env: VideoEnvironment, account: dict[str, Any], reason: str, now: datetime
+    env: VideoEnvironment, account: Account, reason: str, now: datetime
 ) -> None:
     """Flag the account "reconnect needed" and e-mail the host (once per grant)."""
-    message = f"{reason} Reconnect Zoom on the video conferencing tab."
-    async with repository.transaction():
-        if await repository.mark_reconnect_needed(account["id"], message, now):
-            await queue_reconnect_email(
-                account,
-                mail_from=env.bookings.mail_from,
-                tab_url=env.public_url.rstrip("/") + VIDEO_TAB_PATH,
-            )
+    await accounts.reconnect_needed(
+        account,
+        f"{reason} Reconnect Zoom on the video conferencing tab.",
+        now,
+        env,
+    )

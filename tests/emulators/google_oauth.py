@@ -78,6 +78,9 @@ class OAuthServer:
         self.access_tokens: dict[str, AccessToken] = {}
         self.refresh_tokens: dict[str, RefreshToken] = {}
         self.consent_granted = True
+        # What the one user of the emulator granted each client so far: Google adds a
+        # new consent's scopes to it when the request says include_granted_scopes.
+        self.granted_scopes: dict[str, set[str]] = {}
 
     def add_client(
         self, client_id: str, client_secret: str, redirect_uris: frozenset[str] | None
@@ -115,6 +118,11 @@ class OAuthServer:
             answer["error"] = "access_denied"
         else:
             code = "4/0A" + secrets.token_urlsafe(32)
+            earlier = self.granted_scopes.setdefault(client.client_id, set())
+            if query.get("include_granted_scopes") == "true":
+                # Incremental authorization: the token carries every scope granted.
+                scopes = [*scopes, *sorted(earlier - set(scopes))]
+            earlier.update(scopes)
             self.grants[code] = Grant(
                 client.client_id,
                 redirect_uri,

@@ -27,7 +27,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from integrations.zoom import ZoomEndpoints
+from integrations.providers.zoom import ZoomEndpoints
 
 __all__ = ["ZoomEmulator"]
 

@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-from litestar import Controller, delete, get, patch, post, put
+from litestar import Controller, get, patch, put
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from booking.errors import InvalidInput
 from booking.hosts.schemas import Host
+from integrations.accounts.schemas import ConnectLink
 from integrations.calendars import service as calendars
 from integrations.calendars.schemas import (
     Calendar,
     CalendarAccount,
     CalendarAccountConnect,
     CalendarUpdate,
-    ConnectLink,
     EventTypeCalendars,
     EventTypeCalendarsUpdate,
 )
+from web.api.account_routes import consent_route, disconnect_route, list_route
 from web.api.params import PathId
-from web.calendars import CalendarServices
+from web.calendars import WRITE_ACCESS_PATH, CalendarServices
 from web.openapi import problems
 
 #: The page that starts Google's consent screen (it needs the browser session).
@@ -30,15 +31,13 @@ class CalendarAccountController(Controller):
     path = "/calendar-accounts"
     tags = ["Calendars"]
 
-    @get(operation_id="listCalendarAccounts", summary="Connected calendar accounts")
+    @list_route("listCalendarAccounts", "Connected calendar accounts")
     async def list_accounts(self, host: NamedDependency[Host]) -> list[CalendarAccount]:
         return await calendars.list_accounts(host.id)
 
-    @post(
-        operation_id="connectCalendarAccount",
-        responses=problems(422),
-        summary="Start connecting an account: returns the address to open in a browser",
-        status_code=201,
+    @consent_route(
+        "connectCalendarAccount",
+        "Start connecting an account: returns the address to open in a browser",
     )
     async def connect_account(
         self,
@@ -47,12 +46,31 @@ class CalendarAccountController(Controller):
     ) -> ConnectLink:
         if calendar_services.env.google is None:
             raise InvalidInput("provider", "Google is not configured on this server.")
-        return ConnectLink(authorize_url=calendar_services.env.public_url + GOOGLE_CONNECT_PATH)
+        return ConnectLink.to_page(calendar_services.env.public_url, GOOGLE_CONNECT_PATH)
 
-    @delete(
-        "/{account_id:int}",
-        operation_id="disconnectCalendarAccount",
-        summary="Disconnect an account: stops push, revokes the grant, forgets its events",
+    @consent_route(
+        "requestCalendarWriteAccess",
+        "Start asking for write access (one-way and two-way sync): returns the "
+        "address to open in a browser",
+        "/{account_id:int}/write-access",
+    )
+    async def request_write_access(
+        self,
+        host: NamedDependency[Host],
+        calendar_services: NamedDependency[CalendarServices],
+        account_id: PathId,
+    ) -> ConnectLink:
+        # Checked here so that the API answers 404 / 422 at once, not the browser later;
+        # the consent itself needs the browser session, like connecting.
+        await calendars.begin_write_access(
+            calendar_services.env, host.id, account_id, calendar_services.google_redirect_uri
+        )
+        path = WRITE_ACCESS_PATH.replace("{account_id:int}", str(account_id))
+        return ConnectLink.to_page(calendar_services.env.public_url, path)
+
+    @disconnect_route(
+        "disconnectCalendarAccount",
+        "Disconnect an account: stops push, revokes the grant, forgets its events",
     )
     async def disconnect_account(
         self,

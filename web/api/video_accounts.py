@@ -2,47 +2,42 @@
 
 from __future__ import annotations
 
-from litestar import Controller, delete, get, post
+from litestar import Controller
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from booking.hosts.schemas import Host
+from integrations.accounts.schemas import ConnectLink
 from integrations.video import service as video_service
 from integrations.video.environment import ZOOM_CONNECT_PATH, VideoEnvironment
-from integrations.video.schemas import VideoAccount, VideoAccountConnect, VideoConnectLink
+from integrations.video.schemas import VideoAccount, VideoAccountConnect
+from web.api.account_routes import consent_route, disconnect_route, list_route
 from web.api.params import PathId
-from web.openapi import problems
 
 
 class VideoAccountController(Controller):
     path = "/video-accounts"
     tags = ["Video conferencing"]
 
-    @get(
-        operation_id="listVideoAccounts",
-        summary="The connected Zoom account (at most one), its Zoom user and status",
+    @list_route(
+        "listVideoAccounts", "The connected Zoom account (at most one), its Zoom user and status"
     )
     async def list_accounts(self, host: NamedDependency[Host]) -> list[VideoAccount]:
         return await video_service.list_accounts(host.id)
 
-    @post(
-        operation_id="connectVideoAccount",
-        responses=problems(422),
-        summary="Start connecting Zoom: returns the address to open in a signed-in browser",
-        status_code=201,
+    @consent_route(
+        "connectVideoAccount",
+        "Start connecting Zoom: returns the address to open in a signed-in browser",
     )
     async def connect_account(
         self, video: NamedDependency[VideoEnvironment], data: JSONBody[VideoAccountConnect]
-    ) -> VideoConnectLink:
-        # Zoom's consent must come back to the browser session that asked for it
-        # (state and PKCE verifier live there), so the API can only hand out the page.
-        video_service.zoom_app(video)
-        return VideoConnectLink(authorize_url=video.public_url.rstrip("/") + ZOOM_CONNECT_PATH)
+    ) -> ConnectLink:
+        video_service.zoom_app(video)  # 422 when Zoom is not configured
+        return ConnectLink.to_page(video.public_url, ZOOM_CONNECT_PATH)
 
-    @delete(
-        "/{account_id:int}",
-        operation_id="disconnectVideoAccount",
-        summary="Disconnect Zoom: revokes the grant, forgets the tokens (meetings stay in Zoom)",
+    @disconnect_route(
+        "disconnectVideoAccount",
+        "Disconnect Zoom: revokes the grant, forgets the tokens (meetings stay in Zoom)",
     )
     async def disconnect_account(
         self,

@@ -15,6 +15,7 @@ from booking.errors import DomainError, Unauthorized
 from booking.hosts import service as hosts
 from booking.hosts.schemas import Host, HostUpdate
 from web.auth import provide_host, require_session
+from web.pages.banner import reconnect_banner
 from web.sessions import sign_in, sign_out
 from web.throttle import SignInThrottle
 
@@ -98,7 +99,7 @@ async def logout(request: Request[Any, Any, Any]) -> Redirect:
     return Redirect("/login", status_code=303)
 
 
-def _dashboard(
+async def _dashboard(
     host: Host,
     *,
     error: str | None = None,
@@ -115,6 +116,7 @@ def _dashboard(
             "saved": saved,
             "password_error": password_error,
             "password_saved": password_saved,
+            "reconnect": await reconnect_banner(host.id),
         },
         status_code=status_code,
     )
@@ -122,7 +124,7 @@ def _dashboard(
 
 @get("/dashboard", guards=[require_session], include_in_schema=False)
 async def dashboard(host: NamedDependency[Host]) -> Template:
-    return _dashboard(host)
+    return await _dashboard(host)
 
 
 @post("/dashboard/password", guards=[require_session], include_in_schema=False, status_code=200)
@@ -131,14 +133,14 @@ async def change_password(
 ) -> Template:
     if data.new_password != data.confirm_password:
         differ = "The two new passwords differ."
-        return _dashboard(host, password_error=differ, status_code=422)
+        return await _dashboard(host, password_error=differ, status_code=422)
     try:
         signed_in = await hosts.change_password(host.id, data.current_password, data.new_password)
     except DomainError as exc:
-        return _dashboard(host, password_error=exc.detail, status_code=exc.status_code)
+        return await _dashboard(host, password_error=exc.detail, status_code=exc.status_code)
     # Every other session ends with the old password; this one goes on under a new id.
     sign_in(request, signed_in.host.id, signed_in.stamp)
-    return _dashboard(signed_in.host, password_saved=True)
+    return await _dashboard(signed_in.host, password_saved=True)
 
 
 @post("/dashboard/profile", guards=[require_session], include_in_schema=False, status_code=200)
@@ -154,8 +156,8 @@ async def update_profile(
         shown = msgspec.structs.replace(
             host, name=data.name, slug=data.slug, time_zone=data.time_zone
         )
-        return _dashboard(shown, error=exc.detail, status_code=exc.status_code)
-    return _dashboard(host, saved=True)
+        return await _dashboard(shown, error=exc.detail, status_code=exc.status_code)
+    return await _dashboard(host, saved=True)
 
 
 router = Router(

@@ -3,23 +3,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar
+from typing import Any, ClassVar
 
 import msgspec
 from litestar import Request, Router, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, QueryParameter, URLEncodedBody
+from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from booking.errors import DomainError
 from booking.hosts.schemas import Host
 from integrations.calendars import service as calendars
 from integrations.calendars.schemas import CalendarUpdate
-from integrations.oauth.pkce import new_code_verifier, new_state, same_state
 from web.auth import provide_host, require_session
-from web.calendars import GOOGLE_CALLBACK_PATH, CalendarServices
+from web.calendars import GOOGLE_CALLBACK_PATH, WRITE_ACCESS_PATH, CalendarServices
+from web.pages.banner import reconnect_banner
+from web.pages.consent import Callback, callback_route, redirect_to_consent
 
-#: Session key of a consent in progress: {"state", "verifier"}.
+#: Session key of a consent in progress: ``Consent.pending`` (state, verifier, ...).
 OAUTH_SESSION_KEY = "google_oauth"
 
 
@@ -49,6 +50,7 @@ async def _page(
             "stale": [c for c in listed if c.stale],
             "google_configured": services.env.google is not None,
             "error": error,
+            "reconnect": await reconnect_banner(host.id),
         },
         status_code=status,
     )
@@ -65,45 +67,43 @@ async def calendars_page(
 async def connect_google(
     request: Request[Any, Any, Any], calendar_services: NamedDependency[CalendarServices]
 ) -> Redirect:
-    google = calendar_services.env.google
-    if google is None:
+    if calendar_services.env.google is None:
         raise ConsentFailed("Google is not configured on this server.")
-    state, verifier = new_state(), new_code_verifier()
-    # Bound to this browser's session: a callback carrying another session's state
-    # (login CSRF: an attacker's account slipped into the host's) is refused.
-    request.set_session(
-        {**request.session, OAUTH_SESSION_KEY: {"state": state, "verifier": verifier}}
+    consent = calendars.begin_google_consent(
+        calendar_services.env, calendar_services.google_redirect_uri
     )
-    url = google.authorization_url(calendar_services.google_redirect_uri, state, verifier)
-    return Redirect(url, status_code=302)
+    return redirect_to_consent(request, OAUTH_SESSION_KEY, consent)
 
 
-@get(GOOGLE_CALLBACK_PATH, guards=[require_session], include_in_schema=False)
-async def google_callback(
+@get(WRITE_ACCESS_PATH, guards=[require_session], include_in_schema=False)
+async def write_access(
     request: Request[Any, Any, Any],
     host: NamedDependency[Host],
     calendar_services: NamedDependency[CalendarServices],
-    code: Annotated[str | None, QueryParameter()] = None,
-    # "state" is a reserved handler argument in litestar (the app state).
-    oauth_state: Annotated[str | None, QueryParameter(name="state")] = None,
-    error: Annotated[str | None, QueryParameter()] = None,
+    account_id: FromPath[int],
 ) -> Redirect:
-    pending = request.session.get(OAUTH_SESSION_KEY) or {}
-    # One use only, whatever happens next.
-    request.set_session({k: v for k, v in request.session.items() if k != OAUTH_SESSION_KEY})
-    if not same_state(pending.get("state"), oauth_state):
+    """Consent again, for write access (one-way and two-way sync); same callback."""
+    consent = await calendars.begin_write_access(
+        calendar_services.env, host.id, account_id, calendar_services.google_redirect_uri
+    )
+    return redirect_to_consent(request, OAUTH_SESSION_KEY, consent)
+
+
+@callback_route(GOOGLE_CALLBACK_PATH, OAUTH_SESSION_KEY)
+async def google_callback(
+    host: NamedDependency[Host],
+    calendar_services: NamedDependency[CalendarServices],
+    callback: NamedDependency[Callback],
+) -> Redirect:
+    if callback.pending is None:
         raise ConsentFailed(
             "This sign-in did not start here (or was already used). Start again from the "
             "calendars page."
         )
-    if error or not code:
-        raise ConsentFailed(f"Google did not grant access ({error or 'no code'}).")
+    if callback.error or not callback.code:
+        raise ConsentFailed(f"Google did not grant access ({callback.error or 'no code'}).")
     account_id = await calendars.connect_google(
-        calendar_services.env,
-        host.id,
-        code,
-        calendar_services.google_redirect_uri,
-        pending["verifier"],
+        calendar_services.env, host.id, callback.pending, callback.response
     )
     await calendar_services.runner.schedule_account(account_id)
     return Redirect("/calendars", status_code=303)
@@ -148,6 +148,7 @@ router = Router(
     route_handlers=[
         calendars_page,
         connect_google,
+        write_access,
         google_callback,
         update_calendar,
         disconnect_account,

@@ -3,15 +3,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request, Router, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, QueryParameter
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from booking.hosts.schemas import Host
-from integrations.oauth.pkce import new_code_verifier, new_state, same_state
+from integrations.accounts.errors import ProviderError
 from integrations.video import service as video_service
 from integrations.video.environment import (
     VIDEO_TAB_PATH,
@@ -19,10 +19,11 @@ from integrations.video.environment import (
     ZOOM_CONNECT_PATH,
     VideoEnvironment,
 )
-from integrations.zoom import ZoomError
 from web.auth import provide_host, require_session
+from web.pages.banner import reconnect_banner
+from web.pages.consent import Callback, callback_route, redirect_to_consent
 
-#: Session key of a consent in progress: {"state", "verifier"}.
+#: Session key of a consent in progress: ``Consent.pending`` (state, verifier, ...).
 OAUTH_SESSION_KEY = "zoom_oauth"
 
 
@@ -38,6 +39,7 @@ async def _page(
             "zoom_configured": video.zoom is not None,
             "connect_path": ZOOM_CONNECT_PATH,
             "error": error,
+            "reconnect": await reconnect_banner(host.id),
         },
         status_code=status,
     )
@@ -58,31 +60,17 @@ async def connect_zoom(
 ) -> Redirect | Template:
     if video.zoom is None:
         return await _page(host, video, error="Zoom is not configured on this server.", status=400)
-    state, verifier = new_state(), new_code_verifier()
-    # Bound to this browser's session: a callback carrying another session's state
-    # (login CSRF: an attacker's Zoom slipped into the host's account) is refused.
-    request.set_session(
-        {**request.session, OAUTH_SESSION_KEY: {"state": state, "verifier": verifier}}
-    )
-    return Redirect(
-        video.zoom.authorization_url(video.zoom_redirect_uri, state, verifier), status_code=302
-    )
+    consent = video.zoom.begin(video.zoom_redirect_uri, ())
+    return redirect_to_consent(request, OAUTH_SESSION_KEY, consent)
 
 
-@get(ZOOM_CALLBACK_PATH, guards=[require_session], include_in_schema=False)
+@callback_route(ZOOM_CALLBACK_PATH, OAUTH_SESSION_KEY)
 async def zoom_callback(
-    request: Request[Any, Any, Any],
     host: NamedDependency[Host],
     video: NamedDependency[VideoEnvironment],
-    code: Annotated[str | None, QueryParameter()] = None,
-    # "state" is a reserved handler argument in litestar (the app state).
-    oauth_state: Annotated[str | None, QueryParameter(name="state")] = None,
-    error: Annotated[str | None, QueryParameter()] = None,
+    callback: NamedDependency[Callback],
 ) -> Redirect | Template:
-    pending = request.session.get(OAUTH_SESSION_KEY) or {}
-    # One use only, whatever happens next.
-    request.set_session({k: v for k, v in request.session.items() if k != OAUTH_SESSION_KEY})
-    if not same_state(pending.get("state"), oauth_state):
+    if callback.pending is None:
         return await _page(
             host,
             video,
@@ -90,15 +78,14 @@ async def zoom_callback(
             "Nothing was connected; start again with Connect Zoom.",
             status=400,
         )
-    if error or not code:
-        return await _page(
-            host, video, error=f"Zoom did not grant access ({error or 'no code'}).", status=400
-        )
+    if callback.error or not callback.code:
+        why = callback.error or "no code"
+        return await _page(host, video, error=f"Zoom did not grant access ({why}).", status=400)
     try:
         await video_service.connect_zoom(
-            video, host.id, code, pending["verifier"], video.bookings.clock()
+            video, host.id, callback.pending, callback.response, video.bookings.clock()
         )
-    except ZoomError as exc:
+    except ProviderError as exc:
         return await _page(
             host, video, error=f"Zoom could not be connected: {exc.detail}", status=exc.status_code
         )

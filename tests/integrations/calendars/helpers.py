@@ -10,11 +10,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from integrations.accounts.oauth import Consent
 from integrations.calendars import service
 from integrations.calendars.environment import CalendarEnvironment
-from integrations.calendars.google.oauth import GoogleApp, GoogleEndpoints
 from integrations.calendars.retry import RetryPolicy
-from integrations.oauth.pkce import new_code_verifier, new_state
+from integrations.providers.google.oauth import GoogleApp, GoogleEndpoints
 from integrations.vault import TokenVault, generate_key
 from tests.emulators.google import GoogleCalendarEmulator
 from web.settings import OAuthClient, Settings
@@ -57,18 +57,18 @@ def environment(
     return CalendarEnvironment(**values)  # type: ignore[arg-type]
 
 
-def consent_code(app: GoogleApp, verifier: str, redirect_uri: str = REDIRECT_URI) -> str:
+def consent_code(consent: Consent) -> str:
     """Click "Allow" on the emulator's consent screen; the code our callback receives."""
-    answer = httpx.get(app.authorization_url(redirect_uri, new_state(), verifier))
+    answer = httpx.get(consent.url)
     assert answer.status_code == 302, answer.text
     return parse_qs(urlsplit(answer.headers["location"]).query)["code"][0]
 
 
 async def connect(env: CalendarEnvironment, host_id: int) -> int:
-    assert env.google is not None
-    verifier = new_code_verifier()
-    code = consent_code(env.google, verifier)
-    return await service.connect_google(env, host_id, code, REDIRECT_URI, verifier)
+    consent = service.begin_google_consent(env, REDIRECT_URI)
+    return await service.connect_google(
+        env, host_id, consent.pending, {"code": consent_code(consent)}
+    )
 
 
 def at(day: int, hour: int, minute: int = 0) -> datetime:

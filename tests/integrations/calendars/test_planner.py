@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from integrations.calendars.errors import ProviderError, RateLimited, Unavailable
+from integrations.accounts.errors import ProviderError, RateLimited, Unavailable
 from integrations.calendars.planner import plan
 from integrations.calendars.provider import EventFacts, RemoteEvent, SyncWindow
 from integrations.calendars.retry import RetryPolicy

@@ -10,6 +10,7 @@ import time_machine
 
 from booking.errors import Forbidden, NotFound
 from booking.hosts.schemas import Host
+from integrations.accounts import repository as accounts
 from integrations.calendars import push, repository, service
 from integrations.calendars.sync import CalendarSync
 from tests.emulators.google import GoogleCalendarEmulator
@@ -47,5 +48,5 @@ async def test_channels_are_opened_renewed_and_stopped(
 
     await service.disconnect(env, sync, host.id, account_id)
     assert google.channels == []
-    assert await repository.account(account_id) is None
+    assert await accounts.get(account_id) is None
     assert await repository.blocks_of(calendar_id) == []

@@ -6,13 +6,14 @@ from datetime import timedelta
 from typing import Any
 
 from booking.hosts.schemas import Host
+from integrations.accounts.tables import ConnectedAccount
 from integrations.calendars import repository
-from integrations.calendars.tables import BusyBlock, Calendar, CalendarAccount
+from integrations.calendars.tables import BusyBlock, Calendar
 from tests.integrations.calendars.helpers import at
 
 
 async def _calendar(host: Host) -> int:
-    account = CalendarAccount(
+    account = ConnectedAccount(
         host=host.id, provider="google", external_email="ada@example.com", credentials="x"
     )
     await account.save()

@@ -11,18 +11,19 @@ import requests
 
 from booking.hosts import service as hosts
 from booking.hosts.schemas import Host, HostCreate
-from integrations.calendars import repository, service
+from integrations.accounts import repository as accounts
+from integrations.accounts.tokens import OAuthTokens
+from integrations.calendars import service
 from integrations.calendars.environment import CalendarEnvironment
 from integrations.calendars.sync import CalendarSync
-from integrations.oauth.tokens import OAuthTokens
 from tests.emulators.google import GoogleCalendarEmulator
 from tests.integrations.calendars.helpers import connect
 
 
 async def _refresh_token(env: CalendarEnvironment, account_id: int) -> str:
-    account = await repository.account(account_id)
+    account = await accounts.get(account_id)
     assert account is not None
-    return OAuthTokens.from_dict(env.vault.decrypt(account["credentials"])).refresh_token
+    return OAuthTokens.from_dict(env.vault.decrypt(account.credentials)).refresh_token
 
 
 def _refreshes(google: GoogleCalendarEmulator, refresh_token: str) -> bool:
@@ -48,7 +49,7 @@ async def test_disconnect_revokes_the_grant_and_forgets_the_account(
     assert _refreshes(google, token)
     assert await service.disconnect(env, sync, host.id, account_id) is True
     assert not _refreshes(google, token)
-    assert await repository.account(account_id) is None
+    assert await accounts.get(account_id) is None
 
 
 async def test_a_grant_the_user_already_revoked_counts_as_revoked(
@@ -57,7 +58,7 @@ async def test_a_grant_the_user_already_revoked_counts_as_revoked(
     account_id = await connect(env, host.id)
     google.revoke_refresh_token()  # removed under the Google account's third-party access
     assert await service.disconnect(env, sync, host.id, account_id) is True
-    assert await repository.account(account_id) is None
+    assert await accounts.get(account_id) is None
 
 
 async def test_a_grant_another_host_holds_too_is_kept(
@@ -70,7 +71,7 @@ async def test_a_grant_another_host_holds_too_is_kept(
     token = await _refresh_token(env, mine)
     assert await service.disconnect(env, sync, host.id, mine) is False
     assert _refreshes(google, token), "the shared grant was not revoked"
-    assert await repository.account(mine) is None
+    assert await accounts.get(mine) is None
     outcome = await sync.sync_account(theirs)
     assert all(result.ok for result in outcome)
 
@@ -89,7 +90,7 @@ async def test_a_refusal_keeps_the_grant_but_still_forgets_the_account(
     google.fail_next(1, status, "backendError", "oauth2.revoke")
     with caplog.at_level(logging.WARNING, "rendezvous.calendars"):
         assert await service.disconnect(env, sync, host.id, account_id) is False
-    assert await repository.account(account_id) is None
+    assert await accounts.get(account_id) is None
     assert _refreshes(google, token), "the emulator refused, so nothing was revoked"
     assert f"calendar account {account_id}: grant not revoked" in caplog.text
 
@@ -103,5 +104,5 @@ async def test_an_unreachable_google_still_forgets_the_account(
     unreachable = replace(env, google=replace(env.google, endpoints=closed))
     with caplog.at_level(logging.WARNING, "rendezvous.calendars"):
         assert await service.disconnect(unreachable, sync, host.id, account_id) is False
-    assert await repository.account(account_id) is None
+    assert await accounts.get(account_id) is None
     assert "unreachable" in caplog.text

@@ -11,12 +11,13 @@ import time_machine
 
 from booking.hosts.schemas import Host
 from booking.outbox import service as outbox
+from integrations.accounts import repository as accounts
+from integrations.accounts.tokens import OAuthTokens
 from integrations.calendars import repository
 from integrations.calendars.environment import CalendarEnvironment
-from integrations.calendars.google import client as google_client
 from integrations.calendars.retry import RetryPolicy
 from integrations.calendars.sync import CalendarSync
-from integrations.oauth.tokens import OAuthTokens
+from integrations.providers.google import client as google_client
 from tests.emulators.google import GoogleCalendarEmulator
 from tests.integrations.calendars.helpers import Sleeps, at, connect, environment, google_app
 
@@ -43,12 +44,12 @@ async def test_connect_stores_the_grant_encrypted_and_the_primary_as_conflict_ca
 ) -> None:
     google.add_calendar("team@group.calendar.google.com", "Team")
     account_id = await connect(env, host.id)
-    account = await repository.account(account_id)
+    account = await accounts.get(account_id)
     assert account is not None
-    assert (account["external_email"], account["status"]) == (PRIMARY, "ok")
-    tokens = OAuthTokens.from_dict(env.vault.decrypt(account["credentials"]))
-    assert tokens.access_token not in account["credentials"]
-    assert tokens.refresh_token not in account["credentials"]
+    assert (account.external_email, account.status) == (PRIMARY, "ok")
+    tokens = OAuthTokens.from_dict(env.vault.decrypt(account.credentials))
+    assert tokens.access_token not in account.credentials
+    assert tokens.refresh_token not in account.credentials
     calendars = {r["remote_id"]: r for r in await repository.calendars_of_account(account_id)}
     assert calendars[PRIMARY]["is_conflict"]
     assert calendars[PRIMARY]["primary"]
@@ -222,9 +223,9 @@ async def test_exhausted_retries_keep_the_old_sync_token_and_report_the_error(
     assert before is not None
     assert after["sync_token"] == before["sync_token"]
     assert "500" in after["last_error"]
-    account = await repository.account(calendar["account"])
+    account = await accounts.get(calendar["account"])
     assert account is not None
-    assert account["status"] == "ok"
+    assert account.status == "ok"
     assert (await sync.sync_calendar(calendar["id"])).ok
     assert len(await _blocks(calendar["id"])) == 1
 
@@ -273,9 +274,9 @@ async def test_a_dead_grant_marks_the_account_and_e_mails_the_host_once(
     outcome = await sync.sync_calendar(calendar["id"])
 
     assert not outcome.ok
-    account = await repository.account(calendar["account"])
+    account = await accounts.get(calendar["account"])
     assert account is not None
-    assert account["status"] == "reconnect_needed"
+    assert account.status == "reconnect_needed"
     calls = google.count(LIST)
     again = await sync.sync_calendar(calendar["id"])
     assert not again.ok
@@ -296,9 +297,9 @@ async def test_reconnecting_clears_the_status_and_a_later_break_e_mails_again(
     await sync.sync_calendar(calendar["id"])
     with time_machine.travel(at(1, 13), tick=False):
         await connect(env, host.id)
-        account = await repository.account(calendar["account"])
+        account = await accounts.get(calendar["account"])
         assert account is not None
-        assert (account["status"], account["reconnect_notified_at"]) == ("ok", None)
+        assert (account.status, account.reconnect_notified_at) == ("ok", None)
         assert (await sync.sync_calendar(calendar["id"])).ok
         google.revoke_refresh_token()
         google.expire_access_tokens()
@@ -319,14 +320,14 @@ async def test_a_refusal_marks_the_account_in_error(
     google.fail_next(1, status, reason, LIST)
     outcome = await sync.sync_calendar(calendar["id"])
     assert not outcome.ok
-    account = await repository.account(calendar["account"])
+    account = await accounts.get(calendar["account"])
     assert account is not None
-    assert account["status"] == "error"
-    assert str(status) in account["status_message"]
+    assert account.status == "error"
+    assert str(status) in account.status_message
     assert (await sync.sync_calendar(calendar["id"])).ok
-    account = await repository.account(calendar["account"])
+    account = await accounts.get(calendar["account"])
     assert account is not None
-    assert account["status"] == "ok"
+    assert account.status == "ok"
 
 
 async def test_a_hung_google_times_out(
@@ -356,14 +357,14 @@ async def test_tokens_are_refreshed_before_expiry_and_stored_at_once(
     calendar: dict[str, Any],
     frozen: time_machine.Traveller,
 ) -> None:
-    account = await repository.account(calendar["account"])
+    account = await accounts.get(calendar["account"])
     assert account is not None
-    old = OAuthTokens.from_dict(env.vault.decrypt(account["credentials"]))
+    old = OAuthTokens.from_dict(env.vault.decrypt(account.credentials))
     frozen.shift(old.expires_at - at(1, 12) - (google_client.DEFAULT_REFRESH_MARGIN / 2))
     assert (await sync.sync_calendar(calendar["id"])).ok
-    account = await repository.account(calendar["account"])
+    account = await accounts.get(calendar["account"])
     assert account is not None
-    new = OAuthTokens.from_dict(env.vault.decrypt(account["credentials"]))
+    new = OAuthTokens.from_dict(env.vault.decrypt(account.credentials))
     assert new.access_token != old.access_token
     assert new.refresh_token == old.refresh_token
     assert new.expires_at > old.expires_at

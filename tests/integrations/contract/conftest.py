@@ -10,9 +10,9 @@ from typing import Literal, Protocol
 
 import pytest
 
-from integrations.calendars.google.client import GoogleCalendarProvider
+from integrations.accounts.tokens import OAuthTokens
 from integrations.calendars.provider import CalendarProvider
-from integrations.oauth.tokens import OAuthTokens
+from integrations.providers.google.client import GoogleCalendarProvider
 from tests.emulators.google import GoogleCalendarEmulator
 from tests.integrations.calendars.helpers import google_app
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from integrations.calendars.errors import (
+from integrations.accounts.errors import (
     AuthExpired,
     PreconditionFailed,
     RateLimited,

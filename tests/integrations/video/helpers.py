@@ -18,7 +18,6 @@ from icalendar import Calendar
 
 from booking.bookings import service as bookings
 from booking.outbox import service as outbox
-from integrations.oauth.pkce import new_code_verifier
 from integrations.video import service as video_service
 from integrations.video.environment import ZOOM_CALLBACK_PATH, VideoEnvironment
 from tests.emulators.zoom import ZoomEmulator
@@ -58,10 +57,10 @@ async def follow(url: str) -> httpx.Response:
 async def connect(video: VideoEnvironment, host_id: int) -> None:
     """Connect the host's Zoom through the real consent flow, minus the pages."""
     assert video.zoom is not None
-    verifier = new_code_verifier()
-    answer = await follow(video.zoom.authorization_url(video.zoom_redirect_uri, "st", verifier))
+    consent = video.zoom.begin(video.zoom_redirect_uri, ())
+    answer = await follow(consent.url)
     code = parse_qs(urlsplit(answer.headers["location"]).query)["code"][0]
-    await video_service.connect_zoom(video, host_id, code, verifier, NOW)
+    await video_service.connect_zoom(video, host_id, consent.pending, {"code": code}, NOW)
 
 
 def booking_body(start: str, name: str = "Grace Hopper") -> dict[str, object]:

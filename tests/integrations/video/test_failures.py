@@ -11,7 +11,7 @@ import pytest
 import time_machine
 
 from booking.outbox import service as outbox
-from integrations.oauth.tokens import OAuthTokens
+from integrations.accounts.tokens import OAuthTokens
 from integrations.outbox import OutboxRunner
 from integrations.video import repository
 from integrations.video.environment import VideoEnvironment
@@ -151,8 +151,8 @@ async def test_a_revoked_grant_flags_the_account_tells_the_host_once_and_confirm
 
     account = await repository.of_host(ada.host.id)
     assert account is not None
-    assert account["status"] == "reconnect_needed"
-    assert "Invalid Token" in account["status_message"]
+    assert account.status == "reconnect_needed"
+    assert "Invalid Token" in account.status_message
     reconnect = [
         j
         for j in await outbox.jobs_of_kind("email")
@@ -195,8 +195,8 @@ async def test_rotated_refresh_tokens_are_stored_at_once(
 async def _stored_tokens(video: VideoEnvironment, host_id: int) -> OAuthTokens:
     account = await repository.of_host(host_id)
     assert account is not None
-    assert "refresh_token" not in account["credentials"], "encrypted at rest"
-    return OAuthTokens.from_dict(video.vault.decrypt(account["credentials"]))
+    assert "refresh_token" not in account.credentials, "encrypted at rest"
+    return OAuthTokens.from_dict(video.vault.decrypt(account.credentials))
 
 
 async def test_a_refused_field_is_named_in_the_create_jobs_last_error(

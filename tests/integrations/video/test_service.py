@@ -11,11 +11,11 @@ import pytest
 from booking.errors import NotFound
 from booking.hosts import service as hosts
 from booking.hosts.schemas import HostCreate
-from integrations.oauth.tokens import OAuthTokens
+from integrations.accounts.errors import AuthExpired
+from integrations.accounts.tokens import OAuthTokens
 from integrations.video import repository
 from integrations.video import service as video_service
 from integrations.video.environment import VideoEnvironment
-from integrations.zoom import ZoomAuthError
 from tests.conftest import SignedIn
 from tests.emulators.zoom import ZoomEmulator
 from tests.integrations.video.helpers import connect, later
@@ -24,7 +24,7 @@ from tests.integrations.video.helpers import connect, later
 async def _tokens(video: VideoEnvironment, host_id: int) -> tuple[int, OAuthTokens]:
     account = await repository.of_host(host_id)
     assert account is not None
-    return account["id"], OAuthTokens.from_dict(video.vault.decrypt(account["credentials"]))
+    return account.id, OAuthTokens.from_dict(video.vault.decrypt(account.credentials))
 
 
 async def test_disconnect_revokes_the_grant_and_forgets_the_account(
@@ -35,7 +35,7 @@ async def test_disconnect_revokes_the_grant_and_forgets_the_account(
     assert await video_service.disconnect(video, ada.host.id, account_id) is True
     assert await repository.of_host(ada.host.id) is None
     assert video.zoom is not None
-    with pytest.raises(ZoomAuthError):
+    with pytest.raises(AuthExpired):
         video.zoom.refresh(tokens)
 
 
@@ -104,6 +104,6 @@ async def test_two_processes_refreshing_at_once_both_carry_on(
         assert zoom.requests.count(("POST", "/oauth/token")) == refreshes + 1
         stored = await repository.of_host(ada.host.id)
         assert stored is not None
-        assert stored["status"] == "ok"
-        saved = OAuthTokens.from_dict(video.vault.decrypt(stored["credentials"]))
+        assert stored.status == "ok"
+        saved = OAuthTokens.from_dict(video.vault.decrypt(stored.credentials))
         assert saved == first.tokens == second.tokens

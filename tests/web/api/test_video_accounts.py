@@ -10,6 +10,7 @@ import pytest
 from litestar import Litestar
 
 from booking.event_types import service as event_types
+from integrations.accounts import repository as accounts
 from integrations.video import repository
 from integrations.video.environment import VideoEnvironment
 from tests.conftest import SignedIn
@@ -111,7 +112,7 @@ async def test_zoom_location_needs_zoom_connected(
 
     account = await repository.of_host(ada.host.id)
     assert account is not None
-    await repository.mark_reconnect_needed(account["id"], "Revoked.", NOW)
+    await accounts.mark_reconnect_needed(account.id, "Revoked.", NOW)
     phone = await client.post(
         "/api/v1/event-types",
         json={"title": "Call", "duration_minutes": 30, "location_kind": "none"},

@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from litestar import Litestar
 
+from integrations.accounts import repository as account_rows
 from integrations.calendars import repository
 from tests.conftest import SignedIn
 from tests.emulators.google import GoogleCalendarEmulator
@@ -57,7 +58,7 @@ async def test_connect_switch_and_disconnect_from_the_page(
         f"/calendars/accounts/{account_id}/disconnect", data={"_csrf_token": token}
     )
     assert gone.status_code == 303
-    assert await repository.account(account_id) is None
+    assert await account_rows.get(account_id) is None
 
 
 async def test_a_callback_from_another_session_is_refused(
@@ -78,7 +79,7 @@ async def test_refused_consent_is_explained(
     google.deny_consent()
     response = await connect_in_browser(client)
     assert response.status_code == 400
-    assert await repository.accounts_of(ada.host.id) == []
+    assert await account_rows.of_host(ada.host.id) == []
 
 
 async def test_reconnect_needed_and_stale_calendars_are_shown(
@@ -88,7 +89,7 @@ async def test_reconnect_needed_and_stale_calendars_are_shown(
     await connect_in_browser(client)
     (calendar_id,) = await repository.conflict_calendar_ids()
     account_id = (await repository.calendar(calendar_id) or {})["account"]
-    await repository.mark_reconnect_needed(account_id, "Access was revoked.", _now())
+    await account_rows.mark_reconnect_needed(account_id, "Access was revoked.", _now())
     with time_machine.travel(_now() + timedelta(days=1), tick=False):
         page = await client.get("/calendars")
         listed = (await client.get("/api/v1/calendars", headers=ada.headers)).json()

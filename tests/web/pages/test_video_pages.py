@@ -10,6 +10,7 @@ import httpx
 import pytest
 from litestar import Litestar
 
+from integrations.accounts import repository as accounts
 from integrations.video import repository
 from integrations.video.environment import VideoEnvironment
 from tests.conftest import SignedIn
@@ -77,9 +78,9 @@ async def test_connect_in_the_browser_shows_the_zoom_user_and_stores_tokens_encr
     account = await repository.of_host(ada.host.id)
     assert account is not None
     video: VideoEnvironment = app.state.video
-    tokens = video.vault.decrypt(account["credentials"])
-    assert tokens["access_token"] not in account["credentials"]
-    assert tokens["refresh_token"] not in account["credentials"]
+    tokens = video.vault.decrypt(account.credentials)
+    assert tokens["access_token"] not in account.credentials
+    assert tokens["refresh_token"] not in account.credentials
 
     replayed = await client.get(callback_path(back), headers=HTML)
     assert replayed.status_code == 400, "a callback works once"
@@ -117,16 +118,14 @@ async def test_reconnect_needed_is_shown_and_disconnect_forgets_the_account(
     await connect(app.state.video, ada.host.id)
     account = await repository.of_host(ada.host.id)
     assert account is not None
-    await repository.mark_reconnect_needed(account["id"], "Zoom refused our access.", NOW)
+    await accounts.mark_reconnect_needed(account.id, "Zoom refused our access.", NOW)
     await sign_in(client, "ada@example.com", PASSWORD)
     page = await client.get(TAB)
     assert "Status: reconnect needed. Zoom refused our access." in page.text
     assert f'href="{TAB}/zoom/connect">reconnect Zoom' in page.text
 
     token = await csrf_token(client, TAB)
-    gone = await client.post(
-        f"{TAB}/accounts/{account['id']}/disconnect", data={"_csrf_token": token}
-    )
+    gone = await client.post(f"{TAB}/accounts/{account.id}/disconnect", data={"_csrf_token": token})
     assert gone.status_code == 303
     assert await repository.of_host(ada.host.id) is None
     assert "Connect Zoom" in (await client.get(TAB)).text

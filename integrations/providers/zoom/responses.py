@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
 
-from integrations.zoom.errors import (
-    ZoomAuthError,
-    ZoomError,
-    ZoomFieldError,
-    ZoomNotFound,
-    ZoomRateLimited,
-    ZoomUnavailable,
+from integrations.accounts.errors import (
+    AuthExpired,
+    FieldError,
+    ProviderError,
+    RateLimited,
+    RemoteNotFound,
+    Unavailable,
 )
+from integrations.accounts.retry_after import retry_after_seconds
 
-__all__ = ["INVALID_ACCESS_TOKEN", "error_from_response", "field_errors", "zoom_code"]
+__all__ = ["INVALID_ACCESS_TOKEN", "api_code", "error_from_response", "field_errors"]
 
 #: Zoom's code for an access token it does not accept (expired, revoked, garbage).
 INVALID_ACCESS_TOKEN = 124
@@ -26,31 +26,31 @@ INVALID_ACCESS_TOKEN = 124
 _MISSING_SCOPES = 4711
 
 
-def zoom_code(response: requests.Response) -> int | None:
+def api_code(response: requests.Response) -> int | None:
     body = _json(response)
     code = body.get("code")
     return code if isinstance(code, int) else None
 
 
-def field_errors(body: dict[str, Any]) -> tuple[ZoomFieldError, ...]:
+def field_errors(body: dict[str, Any]) -> tuple[FieldError, ...]:
     """The ``errors`` of a validation failure (``{"code": 300, "message": "Validation
     Failed.", "errors": [{"field", "message"}]}``); entries without a field are skipped."""
     listed = body.get("errors")
     if not isinstance(listed, list):
         return ()
     return tuple(
-        ZoomFieldError(str(item["field"]), str(item.get("message") or "Invalid field."))
+        FieldError(str(item["field"]), str(item.get("message") or "Invalid field."))
         for item in listed
         if isinstance(item, dict) and item.get("field")
     )
 
 
-def _describe(errors: tuple[ZoomFieldError, ...]) -> str:
+def _describe(errors: tuple[FieldError, ...]) -> str:
     named = "; ".join(f"{e.field} ({e.message.rstrip('.')})" for e in errors)
     return f" Refused field{'s' if len(errors) > 1 else ''}: {named}."
 
 
-def error_from_response(response: requests.Response, now: datetime) -> ZoomError:
+def error_from_response(response: requests.Response, now: datetime) -> ProviderError:
     """The typed error for a non-2xx API response (``{"code", "message"}`` bodies, with
     ``errors`` naming the fields for a validation failure)."""
     body = _json(response)
@@ -69,17 +69,19 @@ def error_from_response(response: requests.Response, now: datetime) -> ZoomError
             response.headers.get("X-RateLimit-Type", "").lower() == "daily-limit"
             or "daily" in message.lower()
         )
-        retry_after = _retry_after(response.headers.get("Retry-After"), now)
+        retry_after = retry_after_seconds(response.headers.get("Retry-After"), now)
         if retry_after is None and daily:
             retry_after = (_next_utc_midnight(now) - now).total_seconds()
-        return ZoomRateLimited(detail, retry_after=retry_after, daily_limit=daily, zoom_code=code)
+        return RateLimited(detail, retry_after=retry_after, daily_limit=daily, reason=code)
     if status >= 500:
-        return ZoomUnavailable(detail, http_status=status, zoom_code=code)
+        return Unavailable(detail, http_status=status, reason=code)
     if status == 404:
-        return ZoomNotFound(detail, http_status=status, zoom_code=code)
+        return RemoteNotFound(detail, http_status=status, reason=code)
     if status == 401 or code == _MISSING_SCOPES:
-        return ZoomAuthError(detail, http_status=status, zoom_code=code)
-    return ZoomError(detail, http_status=status, zoom_code=code, field_errors=refused)
+        return AuthExpired(detail, http_status=status, reason=code)
+    return ProviderError(
+        detail, http_status=status, reason=code, field_errors=refused, errors_key="zoom_errors"
+    )
 
 
 def _json(response: requests.Response) -> dict[str, Any]:
@@ -88,26 +90,6 @@ def _json(response: requests.Response) -> dict[str, Any]:
     except ValueError:
         return {}
     return body if isinstance(body, dict) else {}
-
-
-def _retry_after(value: str | None, now: datetime) -> float | None:
-    """Seconds from ``now``; Zoom sends delta-seconds, an HTTP-date or ISO 8601."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        try:
-            when = datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - now).total_seconds())
 
 
 def _next_utc_midnight(now: datetime) -> datetime:

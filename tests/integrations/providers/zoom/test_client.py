@@ -14,25 +14,28 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
-from oauthlib.oauth2 import InsecureTransportError
+from oauthlib.oauth2 import InsecureTransportError, WebApplicationClient
 
-from integrations.oauth.pkce import new_code_verifier
-from integrations.oauth.tokens import OAuthTokens
-from integrations.vault import TokenVault, generate_key
-from integrations.zoom import (
-    ZoomApp,
-    ZoomAuthError,
-    ZoomClient,
-    ZoomEndpoints,
-    ZoomError,
-    ZoomFieldError,
-    ZoomNotFound,
-    ZoomRateLimited,
-    ZoomUnavailable,
+from integrations.accounts.errors import (
+    AuthExpired,
+    FieldError,
+    ProviderError,
+    RateLimited,
+    RemoteNotFound,
+    Unavailable,
 )
+from integrations.accounts.tokens import OAuthTokens
+from integrations.providers.zoom import ZoomApp, ZoomClient, ZoomEndpoints
+from integrations.vault import TokenVault, generate_key
 from tests.emulators.zoom import DAILY_LIMIT_MESSAGE, ZoomEmulator
 
 REDIRECT = ZoomEmulator.REDIRECT_URI
+
+
+def new_code_verifier() -> str:
+    return str(WebApplicationClient("any").create_code_verifier(86))
+
+
 START = datetime(2030, 3, 4, 9, 30, tzinfo=UTC)
 
 
@@ -136,18 +139,18 @@ class TestExchangeCode:
 
     def test_wrong_pkce_verifier_is_an_auth_error(self, app: ZoomApp) -> None:
         code = consent(app, new_code_verifier())
-        with pytest.raises(ZoomAuthError) as caught:
+        with pytest.raises(AuthExpired) as caught:
             app.exchange_code(code, REDIRECT, new_code_verifier())
-        assert caught.value.zoom_code == "invalid_grant"
+        assert caught.value.reason == "invalid_grant"
 
     def test_bad_client_secret_is_not_a_reconnect(self, app: ZoomApp) -> None:
         verifier = new_code_verifier()
         code = consent(app, verifier)
         wrong = replace(app, client_secret="wrong")
-        with pytest.raises(ZoomError) as caught:
+        with pytest.raises(ProviderError) as caught:
             wrong.exchange_code(code, REDIRECT, verifier)
-        assert not isinstance(caught.value, ZoomAuthError)
-        assert caught.value.zoom_code == "invalid_client"
+        assert not isinstance(caught.value, AuthExpired)
+        assert caught.value.reason == "invalid_client"
         assert caught.value.http_status == 401
 
     def test_http_is_refused_outside_tests(
@@ -166,17 +169,17 @@ class TestRefresh:
         fresh = app.refresh(tokens)
         assert fresh.refresh_token != tokens.refresh_token
         assert fresh.expires_at == clock() + timedelta(hours=1)
-        with pytest.raises(ZoomAuthError, match="Invalid Token!"):
+        with pytest.raises(AuthExpired, match="Invalid Token!"):
             app.refresh(tokens)
 
-    @pytest.mark.parametrize(("status", "error"), [(503, ZoomUnavailable), (429, ZoomRateLimited)])
+    @pytest.mark.parametrize(("status", "error"), [(503, Unavailable), (429, RateLimited)])
     def test_token_endpoint_trouble_is_retryable(
         self,
         app: ZoomApp,
         tokens: OAuthTokens,
         zoom: ZoomEmulator,
         status: int,
-        error: type[ZoomError],
+        error: type[ProviderError],
     ) -> None:
         zoom.fail_next(1, status, path_contains="/oauth/token")
         with pytest.raises(error):
@@ -228,10 +231,10 @@ class TestMeetings:
         client.delete_meeting(meeting.id)
         assert zoom.meetings == {}
         client.delete_meeting(meeting.id)
-        with pytest.raises(ZoomNotFound) as caught:
+        with pytest.raises(RemoteNotFound) as caught:
             client.delete_meeting(meeting.id, missing_ok=False)
-        assert caught.value.zoom_code == 3001
-        with pytest.raises(ZoomNotFound):
+        assert caught.value.reason == 3001
+        with pytest.raises(RemoteNotFound):
             client.get_meeting(meeting.id)
 
     def test_long_fields_are_cut_to_zoom_limits(self, client: ZoomClient) -> None:
@@ -283,7 +286,7 @@ class TestTokenRefresh:
         assert saved[0] == client.tokens
         assert saved[0].refresh_token != tokens.refresh_token
         assert saved[0].expires_at == clock() + timedelta(hours=1)
-        with pytest.raises(ZoomAuthError):
+        with pytest.raises(AuthExpired):
             app.refresh(tokens)
 
     def test_expired_access_token_is_refreshed_and_the_request_retried(
@@ -298,7 +301,7 @@ class TestTokenRefresh:
         self, client: ZoomClient, zoom: ZoomEmulator, saved: list[OAuthTokens]
     ) -> None:
         zoom.fail_next(2, 401, code=124, message="Invalid access token.", path_contains="/v2/")
-        with pytest.raises(ZoomAuthError):
+        with pytest.raises(AuthExpired):
             client.me()
         assert len(saved) == 1
 
@@ -306,14 +309,14 @@ class TestTokenRefresh:
         self, client: ZoomClient, zoom: ZoomEmulator, saved: list[OAuthTokens]
     ) -> None:
         zoom.revoke_grant()
-        with pytest.raises(ZoomAuthError) as caught:
+        with pytest.raises(AuthExpired) as caught:
             client.me()
         assert caught.value.status_code == 409
         assert saved == []
 
     def test_missing_scope_needs_reconnect(self, client: ZoomClient, zoom: ZoomEmulator) -> None:
         zoom.fail_next(1, 400, code=4711, message="Invalid access token, does not contain scopes")
-        with pytest.raises(ZoomAuthError):
+        with pytest.raises(AuthExpired):
             client.me()
 
     def test_concurrent_calls_refresh_once(
@@ -332,9 +335,9 @@ class TestRevoke:
     ) -> None:
         client.revoke()
         assert zoom.requests.count(("POST", "/oauth/revoke")) == 1
-        with pytest.raises(ZoomAuthError):
+        with pytest.raises(AuthExpired):
             client.me()
-        with pytest.raises(ZoomAuthError):
+        with pytest.raises(AuthExpired):
             app.refresh(tokens)
 
     def test_an_expiring_access_token_is_refreshed_first(
@@ -343,7 +346,7 @@ class TestRevoke:
         clock.advance(timedelta(minutes=56))
         client.revoke()
         assert len(saved) == 1, "the rotated pair is handed over even on the way out"
-        with pytest.raises(ZoomAuthError):
+        with pytest.raises(AuthExpired):
             client.me()
 
     def test_a_grant_the_user_already_removed_needs_nothing(
@@ -356,10 +359,10 @@ class TestRevoke:
 
     @pytest.mark.parametrize(
         ("status", "error"),
-        [(500, ZoomUnavailable), (503, ZoomUnavailable), (429, ZoomRateLimited), (400, ZoomError)],
+        [(500, Unavailable), (503, Unavailable), (429, RateLimited), (400, ProviderError)],
     )
     def test_refusals_are_typed(
-        self, client: ZoomClient, zoom: ZoomEmulator, status: int, error: type[ZoomError]
+        self, client: ZoomClient, zoom: ZoomEmulator, status: int, error: type[ProviderError]
     ) -> None:
         zoom.fail_next(1, status, path_contains="/oauth/revoke")
         with pytest.raises(error):
@@ -367,19 +370,19 @@ class TestRevoke:
         assert client.me().id, "the grant survived the refusal"
 
     def test_an_unknown_token_is_refused(self, app: ZoomApp) -> None:
-        with pytest.raises(ZoomError, match="Invalid Token"):
+        with pytest.raises(ProviderError, match="Invalid Token"):
             app.revoke("not-a-token")
 
     def test_unreachable_is_unavailable(self, app: ZoomApp, tokens: OAuthTokens) -> None:
         closed = replace(app, endpoints=replace(app.endpoints, revoke_url="http://127.0.0.1:9/"))
-        with pytest.raises(ZoomUnavailable):
+        with pytest.raises(Unavailable):
             closed.revoke(tokens.access_token)
 
 
 class TestFailures:
     def test_429_honours_retry_after(self, client: ZoomClient, zoom: ZoomEmulator) -> None:
         zoom.fail_next(1, 429, retry_after=7)
-        with pytest.raises(ZoomRateLimited) as caught:
+        with pytest.raises(RateLimited) as caught:
             client.create_meeting("t", START, 30, "UTC")
         assert caught.value.retry_after == 7.0
         assert not caught.value.daily_limit
@@ -392,7 +395,7 @@ class TestFailures:
             tokens = app.exchange_code(consent(app, verifier), REDIRECT, verifier)
             with ZoomClient(app, tokens, lambda _: None) as client:
                 client.create_meeting("first", START, 30, "UTC")
-                with pytest.raises(ZoomRateLimited) as caught:
+                with pytest.raises(RateLimited) as caught:
                     client.create_meeting("second", START, 30, "UTC")
         assert caught.value.daily_limit
         assert caught.value.retry_after == 12 * 3600
@@ -401,7 +404,7 @@ class TestFailures:
         self, client: ZoomClient, zoom: ZoomEmulator
     ) -> None:
         zoom.fail_next(1, 429, code=429, message=DAILY_LIMIT_MESSAGE.format(limit=100))
-        with pytest.raises(ZoomRateLimited) as caught:
+        with pytest.raises(RateLimited) as caught:
             client.create_meeting("t", START, 30, "UTC")
         assert caught.value.daily_limit
         assert caught.value.retry_after == 12 * 3600
@@ -411,23 +414,23 @@ class TestFailures:
         self, client: ZoomClient, zoom: ZoomEmulator, status: int
     ) -> None:
         zoom.fail_next(1, status)
-        with pytest.raises(ZoomUnavailable) as caught:
+        with pytest.raises(Unavailable) as caught:
             client.get_meeting(1)
         assert caught.value.http_status == status
-        assert caught.value.zoom_code == status
+        assert caught.value.reason == status
 
     def test_validation_error_names_the_refused_fields(
         self, client: ZoomClient, zoom: ZoomEmulator
     ) -> None:
         zoom.fail_next(1, 400, errors={"duration": "Invalid field.", "timezone": "Missing field."})
-        with pytest.raises(ZoomError) as caught:
+        with pytest.raises(ProviderError) as caught:
             client.create_meeting("t", START, 30, "UTC")
         error = caught.value
-        assert type(error) is ZoomError, "retrying the same request will not help"
-        assert (error.http_status, error.zoom_code) == (400, 300)
+        assert type(error) is ProviderError, "retrying the same request will not help"
+        assert (error.http_status, error.reason) == (400, 300)
         assert error.field_errors == (
-            ZoomFieldError("duration", "Invalid field."),
-            ZoomFieldError("timezone", "Missing field."),
+            FieldError("duration", "Invalid field."),
+            FieldError("timezone", "Missing field."),
         )
         assert error.detail == (
             "Zoom answered 400: Validation Failed."
@@ -439,16 +442,16 @@ class TestFailures:
         ]
 
     def test_a_field_the_emulator_refuses_for_real(self, client: ZoomClient) -> None:
-        with pytest.raises(ZoomError) as caught:
+        with pytest.raises(ProviderError) as caught:
             client.find_meeting_by_marker("[rdv:x]", page_size=0)
-        assert caught.value.field_errors == (ZoomFieldError("page_size", "Invalid field."),)
+        assert caught.value.field_errors == (FieldError("page_size", "Invalid field."),)
         assert "page_size" in caught.value.detail
 
     def test_an_error_without_fields_keeps_zoom_s_message(
         self, client: ZoomClient, zoom: ZoomEmulator
     ) -> None:
         zoom.fail_next(1, 400, code=300, message="Request Body should be a valid JSON object.")
-        with pytest.raises(ZoomError) as caught:
+        with pytest.raises(ProviderError) as caught:
             client.create_meeting("t", START, 30, "UTC")
         assert caught.value.field_errors == ()
         assert caught.value.detail == (
@@ -460,7 +463,7 @@ class TestFailures:
             sock.bind(("127.0.0.1", 0))
             closed = f"http://127.0.0.1:{sock.getsockname()[1]}/v2"
         dead = replace(app, endpoints=replace(app.endpoints, api_base=closed))
-        with ZoomClient(dead, tokens, lambda _: None) as client, pytest.raises(ZoomUnavailable):
+        with ZoomClient(dead, tokens, lambda _: None) as client, pytest.raises(Unavailable):
             client.me()
 
     def test_timeout_is_unavailable_and_the_marker_finds_what_zoom_did(
@@ -469,7 +472,7 @@ class TestFailures:
         impatient = replace(app, timeout=(1, 0.1))
         with ZoomClient(impatient, tokens, lambda _: None) as client:
             zoom.set_latency(0.3)
-            with pytest.raises(ZoomUnavailable):
+            with pytest.raises(Unavailable):
                 client.create_meeting("t", START, 30, "UTC", "Agenda", marker="[rdv:b7]")
             zoom.set_latency(0)
             found = client.find_meeting_by_marker("[rdv:b7]")

@@ -33,10 +33,19 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import requests
 
-from integrations.oauth.tokens import OAuthTokens
-from integrations.zoom.errors import ZoomAuthError, ZoomError, ZoomNotFound, ZoomUnavailable
-from integrations.zoom.oauth import ZoomApp
-from integrations.zoom.responses import INVALID_ACCESS_TOKEN, error_from_response, zoom_code
+from integrations.accounts.errors import (
+    AuthExpired,
+    ProviderError,
+    RemoteNotFound,
+    Unavailable,
+)
+from integrations.accounts.tokens import OAuthTokens
+from integrations.providers.zoom.oauth import ZoomApp
+from integrations.providers.zoom.responses import (
+    INVALID_ACCESS_TOKEN,
+    api_code,
+    error_from_response,
+)
 
 __all__ = ["DEFAULT_REFRESH_MARGIN", "ZoomClient", "ZoomMeeting", "ZoomUser"]
 
@@ -127,7 +136,7 @@ class ZoomClient:
                 display_name=str(data.get("display_name") or f"{first} {last}".strip()),
             )
         except (KeyError, AttributeError) as exc:
-            raise ZoomError(f"unexpected Zoom user: missing {exc}") from exc
+            raise ProviderError(f"unexpected Zoom user: missing {exc}") from exc
 
     def create_meeting(
         self,
@@ -184,7 +193,7 @@ class ZoomClient:
         """Delete; with ``missing_ok`` a meeting that is already gone counts as done."""
         try:
             self._request("DELETE", f"/meetings/{int(meeting_id)}")
-        except ZoomNotFound:
+        except RemoteNotFound:
             if not missing_ok:
                 raise
 
@@ -200,7 +209,7 @@ class ZoomClient:
         while True:
             page = self._json("GET", "/users/me/meetings", params=params)
             if not isinstance(page, dict):
-                raise ZoomError("unexpected Zoom meeting list")
+                raise ProviderError("unexpected Zoom meeting list")
             for item in page.get("meetings") or []:
                 if marker in str(item.get("agenda", "")) or marker in str(item.get("topic", "")):
                     # The list truncates agendas and lacks start_url and password.
@@ -218,7 +227,7 @@ class ZoomClient:
         if current.expires_within(self._refresh_margin, self._app.now()):
             try:
                 current = self._refresh(current)
-            except ZoomAuthError:
+            except AuthExpired:
                 return
         self._app.revoke(current.access_token)
 
@@ -234,7 +243,7 @@ class ZoomClient:
         try:
             return response.json()
         except ValueError as exc:
-            raise ZoomError(f"Zoom answered {method} {path} with invalid JSON") from exc
+            raise ProviderError(f"Zoom answered {method} {path} with invalid JSON") from exc
 
     def _request(
         self,
@@ -248,7 +257,7 @@ class ZoomClient:
         if current.expires_within(self._refresh_margin, self._app.now()):
             current = self._refresh(current)
         response = self._send(method, path, current, params, json)
-        if response.status_code == 401 and zoom_code(response) == INVALID_ACCESS_TOKEN:
+        if response.status_code == 401 and api_code(response) == INVALID_ACCESS_TOKEN:
             # A 401 is safe to retry even for POST: Zoom did nothing with the request.
             current = self._refresh(current)
             response = self._send(method, path, current, params, json)
@@ -292,7 +301,7 @@ class ZoomClient:
             )
         except requests.RequestException as exc:
             # After a read timeout Zoom may still have acted (a create included).
-            raise ZoomUnavailable(f"Zoom did not answer {method} {path}: {exc}") from exc
+            raise Unavailable(f"Zoom did not answer {method} {path}: {exc}") from exc
 
 
 def _meeting_fields(
@@ -344,4 +353,4 @@ def _meeting_from(data: Any) -> ZoomMeeting:
             password=str(data.get("password", "")),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise ZoomError(f"unexpected Zoom meeting: {exc!r}") from exc
+        raise ProviderError(f"unexpected Zoom meeting: {exc!r}") from exc

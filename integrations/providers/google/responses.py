@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import socket
 from datetime import datetime
-from email.utils import parsedate_to_datetime
 
 import httplib2
 from google.auth.exceptions import RefreshError, TransportError
 from googleapiclient.errors import HttpError
 
-from integrations.calendars.errors import (
+from integrations.accounts.errors import (
     AuthExpired,
+    InsufficientScope,
     PreconditionFailed,
     ProviderError,
     RateLimited,
@@ -19,8 +19,9 @@ from integrations.calendars.errors import (
     SyncStateExpired,
     Unavailable,
 )
+from integrations.accounts.retry_after import retry_after_seconds
 
-__all__ = ["FAILURES", "retry_after_seconds", "translate"]
+__all__ = ["FAILURES", "translate"]
 
 #: Everything the Google client stack raises for a failed request.
 FAILURES = (HttpError, RefreshError, TransportError, OSError, httplib2.HttpLib2Error)
@@ -37,20 +38,6 @@ def _reason(exc: HttpError) -> str | None:
         reason = details[0].get("reason")
         return reason if isinstance(reason, str) else None
     return None
-
-
-def retry_after_seconds(value: str | None, now: datetime) -> float | None:
-    """``Retry-After`` as seconds: delta-seconds or an HTTP date (RFC 9110 10.2.3)."""
-    if not value:
-        return None
-    text = value.strip()
-    if text.isdigit():
-        return float(text)
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
-    return max((when - now).total_seconds(), 0.0)
 
 
 def translate(exc: BaseException, now: datetime) -> ProviderError:
@@ -93,6 +80,9 @@ def _from_http(exc: HttpError, now: datetime) -> ProviderError:
         return SyncStateExpired(detail, http_status=status, reason=reason)
     if status in (404, 410):
         return RemoteNotFound(detail, http_status=status, reason=reason)
+    if status == 403 and reason == "insufficientPermissions":
+        # The grant lacks the scope (a read-only calendar grant asked to write).
+        return InsufficientScope(detail, http_status=status, reason=reason)
     if status == 412:
         return PreconditionFailed(detail, http_status=status, reason=reason)
     return ProviderError(detail, http_status=status, reason=reason)

@@ -1,11 +1,13 @@
 """The Google Calendar adapter: :class:`~integrations.calendars.provider.CalendarProvider`
 over googleapiclient, for one connected account.
 
-Tokens: the adapter starts from the account's stored :class:`OAuthTokens`, refreshes
-the access token ``refresh_margin`` before it expires (google-auth also refreshes on a
-401 and retries once), and calls ``on_tokens`` with every new access token at once, so
-the caller stores it encrypted before the next request. Every request carries a socket
-timeout (httplib2 has none by default, and a hung Google would hang the sync).
+Tokens: the adapter starts from the account's stored :class:`OAuthTokens` and
+refreshes the access token ``refresh_margin`` before it expires, and after a 401
+(google-auth's retry), always through ``refresher``: the shared OAuth client under
+the account's cross-process lock, which stores the new pair before it returns. The
+Google client library holds only an access token and never refreshes by itself.
+Every request carries a socket timeout (httplib2 has none by default, and a hung
+Google would hang the sync).
 
 Not thread-safe (httplib2 connections are not): one instance per sync job, used by one
 thread at a time.
@@ -17,15 +19,14 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import google.auth.credentials
 import google_auth_httplib2
 import httplib2
-from google.oauth2.credentials import Credentials
 from googleapiclient.discovery import build
 
 from availability import classify_google_event
-from integrations.calendars.errors import ProviderError
-from integrations.calendars.google.oauth import GoogleApp
-from integrations.calendars.google.responses import FAILURES, translate
+from integrations.accounts.errors import ProviderError
+from integrations.accounts.tokens import OAuthTokens
 from integrations.calendars.provider import (
     ChangePage,
     EventFacts,
@@ -34,7 +35,8 @@ from integrations.calendars.provider import (
     RemoteEvent,
     SyncWindow,
 )
-from integrations.oauth.tokens import OAuthTokens
+from integrations.providers.google.oauth import GoogleApp
+from integrations.providers.google.responses import FAILURES, translate
 
 __all__ = ["DEFAULT_REFRESH_MARGIN", "GoogleCalendarProvider", "event_facts"]
 
@@ -87,6 +89,27 @@ def event_facts(event: Mapping[str, Any], *, host_zone: str) -> EventFacts | Non
     return EventFacts(span.start, span.end, all_day, False, False, private, span.title)
 
 
+class _RefreshedByUs(google.auth.credentials.Credentials):
+    """An access token for googleapiclient that google-auth cannot refresh itself.
+
+    google-auth refreshes when the token is about to expire and after a 401; both go
+    through :meth:`refresh`, which hands over to the adapter's refresher (our OAuth
+    client, under the account's lock), never to google-auth's own token request."""
+
+    def __init__(self, provider: GoogleCalendarProvider) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._provider = provider
+        self._show(provider.tokens)
+
+    def _show(self, tokens: OAuthTokens) -> None:
+        self.token = tokens.access_token
+        # google-auth compares naive UTC.
+        self.expiry = tokens.expires_at.astimezone(UTC).replace(tzinfo=None)
+
+    def refresh(self, request: object) -> None:
+        self._show(self._provider.refresh(self._provider.tokens))
+
+
 class GoogleCalendarProvider:
     name = "google"
 
@@ -95,23 +118,17 @@ class GoogleCalendarProvider:
         app: GoogleApp,
         tokens: OAuthTokens,
         *,
-        on_tokens: Callable[[OAuthTokens], None] | None = None,
+        refresher: Callable[[OAuthTokens], OAuthTokens] | None = None,
         refresh_margin: timedelta = DEFAULT_REFRESH_MARGIN,
     ) -> None:
+        """``refresher`` turns a stale pair into a fresh one that is already stored
+        (``integrations.accounts.refresh``); without one (tests, the consent itself)
+        the app refreshes directly."""
         self.app = app
         self.tokens = tokens
-        self._on_tokens = on_tokens
+        self._refresher = refresher or app.refresh
         self._refresh_margin = refresh_margin
-        self._credentials = Credentials(  # type: ignore[no-untyped-call]
-            tokens.access_token,
-            refresh_token=tokens.refresh_token,
-            token_uri=app.endpoints.token_uri,
-            client_id=app.client_id,
-            client_secret=app.client_secret,
-            scopes=tokens.scope.split() or None,
-            # google-auth compares naive UTC.
-            expiry=tokens.expires_at.astimezone(UTC).replace(tzinfo=None),
-        )
+        self._credentials = _RefreshedByUs(self)
         self._http = google_auth_httplib2.AuthorizedHttp(
             self._credentials, http=httplib2.Http(timeout=app.timeout)
         )
@@ -126,42 +143,21 @@ class GoogleCalendarProvider:
 
     # -- plumbing -------------------------------------------------------------------
 
-    def _refresh_if_due(self) -> None:
-        if self.tokens.expires_at - self.app.now() >= self._refresh_margin:
-            return
-        request = google_auth_httplib2.Request(httplib2.Http(timeout=self.app.timeout))
-        try:
-            self._credentials.refresh(request)  # type: ignore[no-untyped-call]
-        except FAILURES as exc:
-            raise translate(exc, self.app.now()) from exc
-        self._note_tokens()
-
-    def _note_tokens(self) -> None:
-        credentials = self._credentials
-        if credentials.token == self.tokens.access_token:
-            return
-        expiry = credentials.expiry
-        self.tokens = OAuthTokens(
-            access_token=str(credentials.token),
-            # Google does not rotate refresh tokens; keep ours if none came back.
-            refresh_token=credentials.refresh_token or self.tokens.refresh_token,
-            expires_at=expiry.replace(tzinfo=UTC) if expiry else self.app.now(),
-            scope=self.tokens.scope,
-        )
-        if self._on_tokens is not None:
-            self._on_tokens(self.tokens)
+    def refresh(self, stale: OAuthTokens) -> OAuthTokens:
+        """Fresh tokens, unless someone refreshed since ``stale`` was read."""
+        if self.tokens is stale:
+            self.tokens = self._refresher(stale)
+        return self.tokens
 
     def _execute(self, request: Any, *, if_match: str | None = None) -> Any:
-        self._refresh_if_due()
+        if self.tokens.expires_within(self._refresh_margin, self.app.now()):
+            self._credentials.refresh(None)
         if if_match is not None:
             request.headers["If-Match"] = if_match
         try:
             return request.execute(num_retries=0)
         except FAILURES as exc:
             raise translate(exc, self.app.now()) from exc
-        finally:
-            # A 401 makes google-auth refresh behind our back: store what it got.
-            self._note_tokens()
 
     # -- reading --------------------------------------------------------------------
 

@@ -1,1 +1,0 @@
-"""OAuth 2.0 helpers shared by every provider (state and PKCE)."""
