@@ -107,6 +107,22 @@ def database_url(
     asyncio.run(_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
 
 
+@pytest.fixture(params=BACKENDS)
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database with no tables at all, for upgrade tests that migrate it to an old
+    release themselves (``tests.migrations``)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'old.sqlite3'}"
+        return
+    name = f"rdv_old_{uuid.uuid4().hex[:12]}"
+    try:
+        asyncio.run(_admin(f"CREATE DATABASE {name}"))
+    except (OSError, TimeoutError):
+        unavailable(f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}")
+    yield _postgres_url(name)
+    asyncio.run(_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     return Settings(database_url=database_url, secret_key="t" * 48, var_dir=tmp_path / "var")

@@ -7,53 +7,27 @@ Run on a database migrated only up to the release before leases, on both engines
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import io
-import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from importlib import import_module
-from pathlib import Path
 from typing import Any
 
 import pytest
-from piccolo.apps.migrations.commands.forwards import run_forwards
 from piccolo.engine.base import Engine
 
 from booking.outbox import service as outbox
 from booking.outbox.tables import OutboxJob
-from tests.conftest import BACKENDS, _admin, _postgres_url, unavailable
+from tests.migrations import migration_id, old_release
 from web import database
 
-BEFORE_LEASES = import_module("booking.piccolo_migrations.booking_0005_booking_video_meeting").ID
+BEFORE_LEASES = migration_id("booking.piccolo_migrations.booking_0005_booking_video_meeting")
 NOW = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=BACKENDS)
-def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'old.sqlite3'}"
-        return
-    name = f"rdv_upgrade_{uuid.uuid4().hex[:12]}"
-    try:
-        asyncio.run(_admin(f"CREATE DATABASE {name}"))
-    except OSError as exc:
-        unavailable(f"PostgreSQL is not reachable: {exc}")
-    yield _postgres_url(name)
-    asyncio.run(_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
 
 
 @pytest.fixture
 async def old_version(empty_database_url: str) -> AsyncIterator[Engine[Any]]:
     """A database as the release before leases left it."""
-    engine = database.build_engine(empty_database_url)
-    database.bind(engine)
-    with contextlib.redirect_stdout(io.StringIO()):
-        result = await run_forwards(app_name="booking", migration_id=BEFORE_LEASES)
-    assert result.success, result.message
-    yield engine
-    await database.stop(engine)
+    async with old_release(empty_database_url, [("booking", BEFORE_LEASES)]) as engine:
+        yield engine
 
 
 async def test_jobs_left_running_before_the_upgrade_are_taken_over(
@@ -74,7 +48,6 @@ async def test_jobs_left_running_before_the_upgrade_are_taken_over(
         )
 
     await database.migrate(old_version)
-    await database.start(old_version)
 
     due = await outbox.due(["email"], NOW)
     assert [(job["status"], job["lease_until"]) for job in due] == [

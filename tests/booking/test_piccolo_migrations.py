@@ -6,16 +6,12 @@ before the change, write data the way the code of that time did, then migrate.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import io
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from piccolo.apps.migrations.commands.forwards import run_forwards
 
 from booking.event_types import service as event_types
 from booking.event_types.schemas import EventTypeCreate
@@ -23,14 +19,8 @@ from booking.hosts import credentials
 from booking.hosts import service as hosts
 from booking.hosts.schemas import HostCreate
 from booking.hosts.tables import Host
-from tests.conftest import (
-    BACKENDS,
-    POSTGRES_ADMIN_URL,
-    _admin,
-    _postgres_url,
-    serve_in_loop,
-    unavailable,
-)
+from tests.conftest import serve_in_loop
+from tests.migrations import insert, old_release
 from web import database
 from web.app import create_app
 from web.settings import Settings
@@ -40,46 +30,21 @@ LEGACY_TOKEN = credentials.TOKEN_PREFIX + "made-before-tokens-could-expire"
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
-@pytest.fixture(params=BACKENDS)
-def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'old.sqlite3'}"
-        return
-    name = f"rdv_old_{uuid.uuid4().hex[:12]}"
-    try:
-        asyncio.run(_admin(f"CREATE DATABASE {name}"))
-    except (OSError, TimeoutError):
-        unavailable(f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}")
-    yield _postgres_url(name)
-    asyncio.run(_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-
-
 @pytest.fixture
 async def old_database(empty_database_url: str) -> AsyncIterator[str]:
     """A database at booking_0005, bound for raw writes."""
-    engine = database.build_engine(empty_database_url)
-    database.bind(engine)
-    await database.start(engine)
-    with contextlib.redirect_stdout(io.StringIO()):
-        result = await run_forwards(app_name="booking", migration_id=BEFORE_OWNERS_AND_EXPIRY)
-    assert result.success, result.message
-    yield empty_database_url
-    await database.stop(engine)
-
-
-async def _one(sql: str, *args: object) -> int:
-    rows = await Host.raw(sql + " RETURNING id", *args)
-    return int(rows[0]["id"])
+    async with old_release(empty_database_url, [("booking", BEFORE_OWNERS_AND_EXPIRY)]):
+        yield empty_database_url
 
 
 async def _contact(email: str) -> int:
-    return await _one(
+    return await insert(
         "INSERT INTO contact (email, email_key, name) VALUES ({}, {}, '')", email, email.casefold()
     )
 
 
 async def _booking(host_id: int, event_type_id: int, contact_id: int, at: datetime) -> None:
-    await _one(
+    await insert(
         "INSERT INTO booking (uid, host, event_type, start_at, end_at, invitee_name,"
         " invitee_email, invitee_time_zone, contact, created_at)"
         " VALUES ({}, {}, {}, {}, {}, 'Invitee', 'x@example.com', 'UTC', {}, {})",
@@ -89,13 +54,13 @@ async def _booking(host_id: int, event_type_id: int, contact_id: int, at: dateti
 
 
 async def _activity_with_guest(owner_id: int, contact_id: int, at: datetime) -> None:
-    activity_id = await _one(
+    activity_id = await insert(
         "INSERT INTO activity (owner, activity_type, title, start_at, end_at, created_at)"
         " VALUES ({}, (SELECT id FROM activity_type WHERE name = 'Meeting'), 'Met',"
         " {}, {}, {})",
         owner_id, at, at + timedelta(hours=1), at,
     )  # fmt: skip
-    await _one(
+    await insert(
         "INSERT INTO activity_guest (activity, contact) VALUES ({}, {})", activity_id, contact_id
     )
 

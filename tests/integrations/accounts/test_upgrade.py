@@ -12,24 +12,18 @@ token, Zoom makes a meeting and rotates its tokens, on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import io
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from importlib import import_module
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from piccolo.apps.migrations.commands.forwards import run_forwards
 
 from booking.hosts import service as hosts
 from booking.hosts.schemas import HostCreate
-from booking.hosts.tables import Host
 from integrations.accounts import repository as accounts
 from integrations.accounts.tokens import OAuthTokens
 from integrations.calendars import repository as calendars
@@ -38,39 +32,26 @@ from integrations.providers.google.client import GoogleCalendarProvider
 from integrations.providers.zoom import ZoomApp, ZoomClient
 from integrations.vault import TokenVault
 from integrations.video import service as video_service
-from tests.conftest import BACKENDS, _admin, _postgres_url, serve_in_loop, unavailable
+from tests.conftest import serve_in_loop
 from tests.emulators.google import GoogleCalendarEmulator
 from tests.emulators.zoom import ZoomEmulator
 from tests.integrations.calendars.helpers import app_settings, google_app
 from tests.integrations.video.helpers import emulator, zoom_settings
+from tests.migrations import insert, migration_id, old_release
 from web import database
 from web.app import create_app
 from web.calendars import token_vault
 from web.settings import Settings
 
-BEFORE_ACCOUNTS = import_module(
+BEFORE_ACCOUNTS = migration_id(
     "integrations.piccolo_migrations.integrations_0003_calendar_blocks_version"
-).ID
-VIDEO_BEFORE = import_module("integrations.video.piccolo_migrations.video_0001_video_account").ID
+)
+VIDEO_BEFORE = migration_id("integrations.video.piccolo_migrations.video_0001_video_account")
 OLD_GOOGLE_SCOPES = (
     "https://www.googleapis.com/auth/calendar.readonly",
     "https://www.googleapis.com/auth/calendar.events",
 )
 PRIMARY = "ada@example.com"
-
-
-@pytest.fixture(params=BACKENDS)
-def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'old.sqlite3'}"
-        return
-    name = f"rdv_accounts_{uuid.uuid4().hex[:12]}"
-    try:
-        asyncio.run(_admin(f"CREATE DATABASE {name}"))
-    except (OSError, TimeoutError) as exc:
-        unavailable(f"PostgreSQL is not reachable: {exc}")
-    yield _postgres_url(name)
-    asyncio.run(_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
 
 
 @pytest.fixture
@@ -94,26 +75,11 @@ def settings(
 
 
 @pytest.fixture
-async def old_release(settings: Settings) -> AsyncIterator[None]:
+async def before_accounts(settings: Settings) -> AsyncIterator[None]:
     """The database as the release before connected accounts left it, bound."""
-    engine = database.build_engine(settings.database_url)
-    database.bind(engine)
-    await database.start(engine)
-    with contextlib.redirect_stdout(io.StringIO()):
-        for app, last in (
-            ("booking", None),
-            ("integrations", BEFORE_ACCOUNTS),
-            ("video", VIDEO_BEFORE),
-        ):
-            result = await run_forwards(app_name=app, migration_id=last or "all")
-            assert result.success, result.message
-    yield
-    await database.stop(engine)
-
-
-async def _insert(sql: str, *args: object) -> int:
-    rows = await Host.raw(sql + " RETURNING id", *args)
-    return int(rows[0]["id"])
+    steps = [("booking", "all"), ("integrations", BEFORE_ACCOUNTS), ("video", VIDEO_BEFORE)]
+    async with old_release(settings.database_url, steps):
+        yield
 
 
 def _old_credentials(vault: TokenVault, tokens: dict[str, Any], now: datetime) -> str:
@@ -144,7 +110,7 @@ def _zoom_grant(zoom: ZoomEmulator) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 async def test_connections_made_before_the_upgrade_keep_working(
-    old_release: None, settings: Settings, google: GoogleCalendarEmulator, zoom: ZoomEmulator
+    before_accounts: None, settings: Settings, google: GoogleCalendarEmulator, zoom: ZoomEmulator
 ) -> None:
     now = datetime.now(UTC).replace(microsecond=0)
     connected = now - timedelta(days=40)
@@ -168,32 +134,32 @@ async def test_connections_made_before_the_upgrade_keep_working(
     page = provider.changes(PRIMARY, sync_state=None, window=window)
     assert page.sync_state is not None
     [before] = page.events
-    account_id = await _insert(
+    account_id = await insert(
         "INSERT INTO calendar_account (host, provider, external_email, credentials, status,"
         " status_message, connected_at) VALUES ({}, 'google', {}, {}, 'ok', '', {})",
         ada.id, PRIMARY, _old_credentials(vault, google_tokens, now), connected,
     )  # fmt: skip
-    calendar_id = await _insert(
+    calendar_id = await insert(
         'INSERT INTO calendar (account, remote_id, name, "primary", is_conflict,'
         " tentative_blocks, colour, sync_token, full_sync_window_start,"
         " full_sync_window_end, sync_generation, last_synced_at, blocks_version, last_error)"
         " VALUES ({}, {}, 'Ada', {}, {}, {}, '#9fe1e7', {}, {}, {}, 1, {}, 1, '')",
         account_id, PRIMARY, True, True, False, page.sync_state, window.start, window.end, now,
     )  # fmt: skip
-    await _insert(
+    await insert(
         "INSERT INTO busy_block (calendar, remote_id, ical_uid, etag, start_at, end_at,"
         " all_day, busy, tentative, private, title, sync_generation)"
         " VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, 'Before', 1)",
         calendar_id, before.remote_id, before.ical_uid, before.etag,
         now + timedelta(days=1), now + timedelta(days=1, hours=1), False, True, False, False,
     )  # fmt: skip
-    await _insert(
+    await insert(
         "INSERT INTO push_channel (calendar, channel_id, resource_id, token, expires_at)"
         " VALUES ({}, 'channel-1', 'resource-1', 'secret-token', {})",
         calendar_id, now + timedelta(days=5),
     )  # fmt: skip
     # Grace's Google account had died: still flagged, already e-mailed, after it.
-    dead_id = await _insert(
+    dead_id = await insert(
         "INSERT INTO calendar_account (host, provider, external_email, credentials, status,"
         " status_message, connected_at, reconnect_notified_at)"
         " VALUES ({}, 'google', 'grace@example.com', {}, 'reconnect_needed', 'Revoked.', {}, {})",
@@ -203,7 +169,7 @@ async def test_connections_made_before_the_upgrade_keep_working(
     )  # fmt: skip
     # Ada's Zoom.
     zoom_tokens, user = _zoom_grant(zoom)
-    await _insert(
+    await insert(
         "INSERT INTO video_account (host, provider, credentials, external_user_id,"
         " external_email, display_name, status, status_message, connected_at)"
         " VALUES ({}, 'zoom', {}, {}, {}, {}, 'ok', '', {})",
