@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from integrations.calendars.provider import RemoteEvent
-from integrations.providers.ical.expand import Occurrence
+import hashlib
 
-__all__ = ["occurrence_of", "remote_event"]
+from integrations.calendars.provider import RemoteEvent
+from integrations.providers.ical.expand import Occurrence, Unreadable
+
+__all__ = ["occurrence_of", "remote_event", "unreadable_event"]
 
 _KEY = "ical_occurrence"
+_UNREADABLE = "ical_unreadable"
 
 
 def remote_event(occurrence: Occurrence) -> RemoteEvent:
@@ -25,8 +28,24 @@ def remote_event(occurrence: Occurrence) -> RemoteEvent:
     )
 
 
+def unreadable_event(unreadable: Unreadable) -> RemoteEvent:
+    """An event the core could not read, handed on so that the sync engine names it
+    among the unreadable ones (:func:`occurrence_of` refuses it) instead of it
+    vanishing without a word."""
+    return RemoteEvent(
+        remote_id=unreadable.uid,
+        deleted=False,
+        etag="unreadable-" + hashlib.sha256(unreadable.reason.encode()).hexdigest()[:24],
+        ical_uid=unreadable.uid,
+        payload={_UNREADABLE: unreadable.reason},
+    )
+
+
 def occurrence_of(event: RemoteEvent) -> Occurrence:
+    """Raises ``ValueError`` for an unreadable event (the planner's signal)."""
     occurrence = event.payload.get(_KEY)
+    if _UNREADABLE in event.payload:
+        raise ValueError(f"event {event.remote_id}: {event.payload[_UNREADABLE]}")
     if not isinstance(occurrence, Occurrence):
         raise ValueError(f"event {event.remote_id} carries no iCalendar occurrence")
     return occurrence

@@ -1,0 +1,171 @@
+"""The ICS feed adapter: :class:`~integrations.calendars.provider.CalendarProvider` for
+one feed URL, read-only, with one calendar.
+
+Every sync fetches the feed with the validators of the last one: a 304 (or the same
+bytes again) is an idle round with no change at all. A changed feed is parsed and
+expanded inside the window, and compared with the digests of the last read
+(:mod:`.state`): new and changed occurrences come back as changes, vanished ones as
+deletions. Without a state (a full sync) every occurrence comes back.
+
+A feed that cannot be fetched or read raises a provider error and changes nothing:
+the sync engine keeps the last good busy blocks and shows the error on the calendar.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Final
+
+from integrations.accounts.errors import ProviderError, RemoteNotFound, SyncStateExpired
+from integrations.calendars.provider import (
+    ChangePage,
+    EventFacts,
+    PushChannel,
+    RemoteCalendar,
+    RemoteEvent,
+    SyncWindow,
+)
+from integrations.net.errors import FetchError
+from integrations.net.fetch import Fetched, Fetcher
+from integrations.net.urls import webcal_to_https
+from integrations.providers.ical.busy import event_facts
+from integrations.providers.ical.events import occurrence_of, remote_event, unreadable_event
+from integrations.providers.ical.expand import expand
+from integrations.providers.ical.parse import ParsedCalendar, parse_calendar
+from integrations.providers.ics.errors import translate
+from integrations.providers.ics.state import FeedState, source_hash
+
+__all__ = ["IcsFeedProvider", "feed_calendar_id"]
+
+_ACCEPT: Final = "text/calendar, application/calendar+xml;q=0.5, */*;q=0.1"
+_READ_ONLY: Final = "ICS feeds are read-only: nothing can be written to them"
+
+
+def feed_calendar_id(url: str) -> str:
+    """The feed's one calendar, named without revealing its (secret) address."""
+    return "ics-" + source_hash(webcal_to_https(url))[:20]
+
+
+class IcsFeedProvider:
+    name = "ics"
+
+    def __init__(self, url: str, fetcher: Fetcher, *, name: str = "") -> None:
+        self.url = webcal_to_https(url)
+        self.calendar_id = feed_calendar_id(url)
+        self._fetcher = fetcher
+        self._name = name
+
+    # -- reading --------------------------------------------------------------------
+
+    def _fetch(self, state: FeedState | None = None) -> Fetched:
+        try:
+            return self._fetcher.get(
+                self.url,
+                etag=state.etag if state else None,
+                last_modified=state.last_modified if state else None,
+                accept=_ACCEPT,
+            )
+        except FetchError as exc:
+            raise translate(exc) from None
+
+    def _parse(self, fetched: Fetched) -> ParsedCalendar:
+        return parse_calendar(fetched.body, max_bytes=self._fetcher.limits.max_bytes)
+
+    def list_calendars(self) -> list[RemoteCalendar]:
+        parsed = self._parse(self._fetch())
+        return [
+            RemoteCalendar(
+                remote_id=self.calendar_id,
+                name=self._name or parsed.name or "Calendar feed",
+                primary=True,
+                colour="",
+                time_zone=parsed.time_zone or "UTC",
+                writable=False,
+            )
+        ]
+
+    def changes(
+        self,
+        calendar_id: str,
+        *,
+        sync_state: str | None,
+        window: SyncWindow,
+        page: str | None = None,
+    ) -> ChangePage:
+        if calendar_id != self.calendar_id:
+            raise RemoteNotFound(f"this feed has no calendar {calendar_id!r}")
+        previous = FeedState.decode(sync_state) if sync_state is not None else None
+        fetched = self._fetch(previous)
+        source = source_hash(fetched.url)
+        if previous is not None and previous.source != source:
+            # The address now leads elsewhere (the publisher moved the feed): the
+            # digests describe another resource, so start over.
+            raise SyncStateExpired("the feed now redirects to another address")
+        if fetched.not_modified:
+            if previous is None:
+                raise ProviderError("the feed answered 304 to a request without validators")
+            return ChangePage(events=[], next_page=None, sync_state=sync_state)
+        body_hash = hashlib.sha256(fetched.body).hexdigest()
+        if previous is not None and previous.body_hash == body_hash:
+            unchanged = FeedState(
+                source, body_hash, fetched.etag, fetched.last_modified, previous.digests
+            )
+            return ChangePage(events=[], next_page=None, sync_state=unchanged.encode())
+        expansion = expand(self._parse(fetched).calendar, window)
+        current = {o.remote_id: remote_event(o) for o in expansion.occurrences}
+        # Events the core could not read go on as unreadable ones: the engine names
+        # them in its log and stores nothing for them; the feed's other events count.
+        for unreadable in expansion.unreadable:
+            current.setdefault(unreadable.uid, unreadable_event(unreadable))
+        digests = {remote_id: event.etag or "" for remote_id, event in current.items()}
+        if previous is None:
+            events = list(current.values())
+        else:
+            events = [
+                event
+                for remote_id, event in current.items()
+                if previous.digests.get(remote_id) != digests[remote_id]
+            ]
+            events += [
+                RemoteEvent(remote_id=remote_id, deleted=True)
+                for remote_id in previous.digests
+                if remote_id not in current
+            ]
+        state = FeedState(source, body_hash, fetched.etag, fetched.last_modified, digests)
+        return ChangePage(events=events, next_page=None, sync_state=state.encode())
+
+    def facts(self, event: RemoteEvent, *, host_zone: str) -> EventFacts | None:
+        return event_facts(occurrence_of(event), host_zone=host_zone)
+
+    # -- writing: never -----------------------------------------------------------------
+
+    def create_event(
+        self, calendar_id: str, event: Mapping[str, Any], *, event_id: str | None = None
+    ) -> RemoteEvent:
+        raise ProviderError(_READ_ONLY)
+
+    def update_event(
+        self, calendar_id: str, event_id: str, event: Mapping[str, Any], *, etag: str | None
+    ) -> RemoteEvent:
+        raise ProviderError(_READ_ONLY)
+
+    def delete_event(self, calendar_id: str, event_id: str, *, etag: str | None) -> None:
+        raise ProviderError(_READ_ONLY)
+
+    # -- push: none; feeds are polled ------------------------------------------------
+
+    def watch(
+        self,
+        calendar_id: str,
+        *,
+        channel_id: str,
+        address: str,
+        token: str,
+        expires_at: datetime,
+    ) -> PushChannel:
+        raise ProviderError("ICS feeds send no change notifications; they are polled")
+
+    def stop_watch(self, channel: PushChannel) -> None:
+        return None
