@@ -16,7 +16,7 @@ from booking.errors import InvalidInput, NotFound
 from booking.event_types import service as event_types
 from integrations.accounts import repository as accounts_repository
 from integrations.accounts import service as accounts
-from integrations.accounts.errors import ProviderError
+from integrations.accounts.errors import ProviderError, RateLimited, Unavailable
 from integrations.accounts.oauth import Consent
 from integrations.accounts.records import Account, Identity
 from integrations.calendars import push, repository
@@ -57,6 +57,10 @@ def _to_account(account: Account) -> CalendarAccount:
 
 async def list_accounts(host_id: int) -> list[CalendarAccount]:
     return [_to_account(a) for a in await accounts_repository.of_host(host_id, PURPOSE)]
+
+
+async def get_account(host_id: int, account_id: int) -> CalendarAccount:
+    return _to_account(await _own_account(host_id, account_id))
 
 
 async def _own_account(host_id: int, account_id: int) -> Account:
@@ -125,6 +129,36 @@ async def connect_google(
             Identity(external_id=primary.remote_id, external_email=primary.remote_id),
             credentials=env.vault.encrypt(provider.tokens.to_dict()),
             scopes=provider.tokens.scope,
+            now=env.clock(),
+        )
+        await _store_calendars(account_id, remote)
+    return account_id
+
+
+async def connect_ics(env: CalendarEnvironment, host_id: int, url: str, name: str = "") -> int:
+    """Add an ICS feed: read it once (an address that is not a readable calendar is
+    refused now, not at the first sync), store its address encrypted (a feed's
+    address is its password) and its one calendar as a conflict calendar. Adding
+    the same address again updates the account it made."""
+    provider = env.ics_provider(url, name)
+    try:
+        remote = await asyncio.to_thread(provider.list_calendars)
+    except (RateLimited, Unavailable):
+        raise  # the feed may be fine in a minute: 503, try again
+    except ProviderError as exc:
+        raise InvalidInput("url", exc.detail) from None
+    async with write_transaction():
+        account_id = await accounts.connect(
+            host_id,
+            "ics",
+            PURPOSE,
+            Identity(
+                external_id=provider.calendar_id,
+                external_email=provider.host,
+                display_name=name or remote[0].name,
+            ),
+            credentials=env.vault.encrypt({"url": provider.url}),
+            scopes="",
             now=env.clock(),
         )
         await _store_calendars(account_id, remote)

@@ -39,7 +39,12 @@ from integrations.accounts.records import Account
 from integrations.calendars import push, repository
 from integrations.calendars.environment import CalendarEnvironment
 from integrations.calendars.planner import Plan, plan
-from integrations.calendars.provider import CalendarProvider, RemoteEvent, SyncWindow
+from integrations.calendars.provider import (
+    POLLED_ONLY,
+    CalendarProvider,
+    RemoteEvent,
+    SyncWindow,
+)
 from integrations.vault import VaultError
 
 __all__ = ["CalendarSync", "SyncOutcome"]
@@ -98,7 +103,7 @@ class CalendarSync:
             try:
                 provider = self.provider(account)
                 outcome = await self._sync(provider, account, calendar)
-                if self.env.push:
+                if self.env.push and provider.name not in POLLED_ONLY:
                     await push.ensure_channel(self.env, provider, calendar, self.env.clock())
             except AuthExpired as exc:
                 await self._reconnect_needed(account, exc)

@@ -29,7 +29,7 @@ from integrations.calendars.provider import (
 )
 from integrations.net.errors import FetchError
 from integrations.net.fetch import Fetched, Fetcher
-from integrations.net.urls import webcal_to_https
+from integrations.net.urls import parse_url, webcal_to_https
 from integrations.providers.ical.busy import event_facts
 from integrations.providers.ical.events import occurrence_of, remote_event, unreadable_event
 from integrations.providers.ical.expand import expand
@@ -52,7 +52,11 @@ class IcsFeedProvider:
     name = "ics"
 
     def __init__(self, url: str, fetcher: Fetcher, *, name: str = "") -> None:
+        """Raises :class:`~integrations.net.errors.InvalidUrl` for an address that is
+        not http(s) (``webcal://`` is https)."""
         self.url = webcal_to_https(url)
+        #: Where the feed lives, without the secret path: what the host is shown.
+        self.host = parse_url(self.url).host
         self.calendar_id = feed_calendar_id(url)
         self._fetcher = fetcher
         self._name = name
