@@ -14,6 +14,7 @@ from integrations.accounts.refresh import thread_refresher
 from integrations.accounts.tokens import OAuthTokens
 from integrations.calendars.provider import CalendarProvider, SyncWindow
 from integrations.calendars.retry import RetryPolicy
+from integrations.net.errors import FetchError
 from integrations.net.fetch import Fetcher, Limits
 from integrations.net.guard import AddressPolicy
 from integrations.providers.google.client import GoogleCalendarProvider
@@ -77,7 +78,10 @@ class CalendarEnvironment(AccountsEnvironment):
         stores the new tokens before the adapter sends its next request."""
         if account.provider == "ics":
             feed = self.vault.decrypt(account.credentials)
-            return self.ics_provider(str(feed["url"]), account.display_name)
+            try:
+                return self.ics_provider(str(feed["url"]), account.display_name)
+            except (FetchError, KeyError) as exc:
+                raise ProviderError(f"the stored feed address is unusable: {exc}") from None
         if account.provider != "google":
             raise ProviderError(f"unsupported calendar provider {account.provider!r}")
         app = self.google_app()
