@@ -33,6 +33,7 @@ from integrations.calendars.schemas import (
 from integrations.calendars.sync import CalendarSync
 from integrations.providers.google.client import GoogleCalendarProvider
 from integrations.providers.google.oauth import READ_SCOPES, WRITE_SCOPES
+from integrations.providers.ics.feed import IcsFeedProvider
 from integrations.vault import VaultError
 
 logger = logging.getLogger("rendezvous.calendars")
@@ -147,6 +148,18 @@ async def connect_ics(env: CalendarEnvironment, host_id: int, url: str, name: st
         raise  # the feed may be fine in a minute: 503, try again
     except ProviderError as exc:
         raise InvalidInput("url", exc.detail) from None
+    return await store_ics(env, host_id, provider, remote, name)
+
+
+async def store_ics(
+    env: CalendarEnvironment,
+    host_id: int,
+    provider: IcsFeedProvider,
+    remote: list[RemoteCalendar],
+    name: str = "",
+) -> int:
+    """Store a feed whose calendar is already known (:func:`connect_ics` read it; the
+    demo serves its own, not listening yet when it is stored)."""
     async with write_transaction():
         account_id = await accounts.connect(
             host_id,
