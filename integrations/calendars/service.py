@@ -16,7 +16,7 @@ from booking.errors import InvalidInput, NotFound
 from booking.event_types import service as event_types
 from integrations.accounts import repository as accounts_repository
 from integrations.accounts import service as accounts
-from integrations.accounts.errors import ProviderError, RateLimited, Unavailable
+from integrations.accounts.errors import ProviderError
 from integrations.accounts.oauth import Consent
 from integrations.accounts.records import Account, Identity
 from integrations.calendars import push, repository
@@ -144,9 +144,9 @@ async def connect_ics(env: CalendarEnvironment, host_id: int, url: str, name: st
     provider = env.ics_provider(url, name)
     try:
         remote = await asyncio.to_thread(provider.list_calendars)
-    except (RateLimited, Unavailable):
-        raise  # the feed may be fine in a minute: 503, try again
     except ProviderError as exc:
+        # Also when the feed is down for now: the address is the host's input, and
+        # they are the one who can check it or try again.
         raise InvalidInput("url", exc.detail) from None
     return await store_ics(env, host_id, provider, remote, name)
 
