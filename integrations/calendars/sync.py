@@ -63,6 +63,24 @@ class SyncOutcome:
     error: str = ""
 
 
+#: Begins the calendar's ``last_error`` after a sync that succeeded but skipped events.
+SKIPPED_NOTE = "Synced, but "
+
+
+def _unreadable_note(remote_ids: list[str]) -> str:
+    """What the host sees of events that could not be read (an ICS event that ends
+    before it starts, a time that is no time): they block nothing, and say so."""
+    if not remote_ids:
+        return ""
+    shown = ", ".join(remote_ids[:3]) + (
+        f" and {len(remote_ids) - 3} more" if len(remote_ids) > 3 else ""
+    )
+    return (
+        f"{SKIPPED_NOTE}{len(remote_ids)} event(s) could not be read and block nothing "
+        f"(malformed times or an end before the start): {shown}"
+    )[:2000]
+
+
 class CalendarSync:
     """Syncs calendars; one instance per process (it owns the per-account locks).
 
@@ -143,7 +161,10 @@ class CalendarSync:
             logger.warning(
                 "calendar %s: skipped unreadable events %s", calendar["id"], changes.unreadable
             )
-        await self._commit(calendar, changes, next_token, window if full else None, now)
+        note = _unreadable_note(changes.unreadable)
+        if not events and str(calendar["last_error"]).startswith(SKIPPED_NOTE):
+            note = calendar["last_error"]  # an idle round: the skipped events still are
+        await self._commit(calendar, changes, next_token, window if full else None, now, note)
         return SyncOutcome(
             calendar["id"],
             ok=True,
@@ -179,6 +200,7 @@ class CalendarSync:
         token: str,
         full_window: SyncWindow | None,
         now: datetime,
+        note: str = "",
     ) -> None:
         calendar_id = calendar["id"]
         generation = calendar["sync_generation"] + (1 if full_window else 0)
@@ -205,7 +227,7 @@ class CalendarSync:
         values: dict[str, Any] = {
             "sync_token": token,
             "last_synced_at": now,
-            "last_error": "",
+            "last_error": note,
             "sync_generation": generation,
         }
         if full_window is not None:

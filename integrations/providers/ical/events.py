@@ -7,10 +7,12 @@ import hashlib
 from integrations.calendars.provider import RemoteEvent
 from integrations.providers.ical.expand import Occurrence, Unreadable
 
-__all__ = ["occurrence_of", "remote_event", "unreadable_event"]
+__all__ = ["UNREADABLE_ETAG", "occurrence_of", "remote_event", "unreadable_event"]
 
 _KEY = "ical_occurrence"
 _UNREADABLE = "ical_unreadable"
+#: Begins the etag of an event that could not be read.
+UNREADABLE_ETAG = "unreadable-"
 
 
 def remote_event(occurrence: Occurrence) -> RemoteEvent:
@@ -35,7 +37,7 @@ def unreadable_event(unreadable: Unreadable) -> RemoteEvent:
     return RemoteEvent(
         remote_id=unreadable.uid,
         deleted=False,
-        etag="unreadable-" + hashlib.sha256(unreadable.reason.encode()).hexdigest()[:24],
+        etag=UNREADABLE_ETAG + hashlib.sha256(unreadable.reason.encode()).hexdigest()[:24],
         ical_uid=unreadable.uid,
         payload={_UNREADABLE: unreadable.reason},
     )

@@ -31,7 +31,12 @@ from integrations.net.errors import FetchError
 from integrations.net.fetch import Fetched, Fetcher
 from integrations.net.urls import parse_url, webcal_to_https
 from integrations.providers.ical.busy import event_facts
-from integrations.providers.ical.events import occurrence_of, remote_event, unreadable_event
+from integrations.providers.ical.events import (
+    UNREADABLE_ETAG,
+    occurrence_of,
+    remote_event,
+    unreadable_event,
+)
 from integrations.providers.ical.expand import expand
 from integrations.providers.ical.parse import ParsedCalendar, parse_calendar
 from integrations.providers.ics.errors import translate
@@ -127,10 +132,13 @@ class IcsFeedProvider:
         if previous is None:
             events = list(current.values())
         else:
+            # Unreadable events every time: the engine reports them after each sync
+            # with changes, so the host's note stays true.
             events = [
                 event
                 for remote_id, event in current.items()
                 if previous.digests.get(remote_id) != digests[remote_id]
+                or digests[remote_id].startswith(UNREADABLE_ETAG)
             ]
             events += [
                 RemoteEvent(remote_id=remote_id, deleted=True)
