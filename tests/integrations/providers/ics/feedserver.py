@@ -10,7 +10,7 @@ import itertools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from tests.integrations.net.servers import Reply, Seen, Site
+from tests.integrations.net.servers import Reply, Seen, Site, drip
 
 
 def _stamp(moment: datetime) -> str:
@@ -92,6 +92,10 @@ class FeedServer:
 
     def fail_next(self, status: int, headers: dict[str, str] | None = None) -> None:
         self._faults.append(Reply(status, headers or {}, b"failure"))
+
+    def stall_next(self) -> None:
+        """The next answer starts and never finishes (a byte every half second)."""
+        self._faults.append(Reply(200, {"Content-Type": "text/calendar"}, drip(100, every=0.5)))
 
     def move(self, new_path: str) -> None:
         """The publisher moves the feed and redirects the old address to it."""

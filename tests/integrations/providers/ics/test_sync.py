@@ -3,7 +3,7 @@ calendar when the feed changes, idles, breaks and comes back."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -130,6 +130,56 @@ async def test_a_broken_feed_shows_its_error_and_keeps_the_last_good_blocks(
     assert calendar is not None
     assert calendar["last_error"] == ""
     assert await _titles(calendar_id) == {"Dentist", "Lunch"}
+
+
+def _malformed(feed: FeedServer) -> None:
+    feed.body_override = b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nno colon here\r\n"
+
+
+def _huge(feed: FeedServer) -> None:
+    feed.body_override = b"BEGIN:VCALENDAR\r\n" + b"X" * (20 * 1024 * 1024)
+
+
+def _never_answers(feed: FeedServer) -> None:
+    for _ in range(2):  # each attempt of the engine's retry
+        feed.stall_next()
+
+
+def _error_status(feed: FeedServer) -> None:
+    for _ in range(2):
+        feed.fail_next(500)
+
+
+@pytest.mark.parametrize(
+    ("break_feed", "says"),
+    [
+        (_malformed, "not valid iCalendar"),
+        (_huge, "more than 10 MB"),
+        (_never_answers, "did not answer completely"),
+        (_error_status, "answered 500"),
+    ],
+)
+async def test_each_bad_feed_keeps_the_last_good_blocks(
+    env: CalendarEnvironment,
+    host: Host,
+    feed: FeedServer,
+    break_feed: Callable[[FeedServer], None],
+    says: str,
+) -> None:
+    feed.add("Dentist", NOW + timedelta(days=1), NOW + timedelta(days=1, hours=1))
+    calendar_id = await _connect(env, host, feed)
+    sync = CalendarSync(env)
+    await sync.sync_calendar(calendar_id)
+    good = await repository.busy_blocks_of(calendar_id)
+    assert len(good) == 1
+    break_feed(feed)
+    failed = await sync.sync_calendar(calendar_id)
+    assert not failed.ok
+    assert says in failed.error
+    calendar = await repository.calendar(calendar_id)
+    assert calendar is not None
+    assert says in calendar["last_error"]
+    assert await repository.busy_blocks_of(calendar_id) == good
 
 
 async def test_adding_an_address_that_is_no_calendar_is_refused_as_bad_input(
