@@ -172,3 +172,47 @@ def test_vfreebusy_periods_by_fbtype() -> None:
     ]
     assert all(f is not None and f.title is None for f in facts)
     assert len({o.remote_id for o in found}) == 5
+
+
+def test_exporter_quirks_are_read_without_losing_the_event() -> None:
+    body = vcalendar(
+        # DATE start with a DATE-TIME end: read as given (from midnight UTC).
+        vevent("mixed", "DTSTART;VALUE=DATE:20260310", "DTEND:20260310T120000Z"),
+        # UNTIL in local time under a UTC start (RFC 5545 wants UTC): still bounded.
+        vevent(
+            "until-local",
+            "DTSTART:20260310T090000Z",
+            "DURATION:PT1H",
+            "RRULE:FREQ=DAILY;UNTIL=20260313T090000",
+        ),
+        # Apple's travel-time properties are ignored.
+        vevent(
+            "apple",
+            "DTSTART:20260315T090000Z",
+            "DTEND:20260315T100000Z",
+            "X-APPLE-TRAVEL-ADVISORY-BEHAVIOR:AUTOMATIC",
+            "X-APPLE-TRAVEL-DURATION;VALUE=DURATION:PT30M",
+        ),
+        # An RDATE that is a period: its own length.
+        vevent(
+            "rdate-period",
+            "DTSTART:20260316T090000Z",
+            "DTEND:20260316T100000Z",
+            "RDATE;VALUE=PERIOD:20260317T090000Z/20260317T110000Z",
+        ),
+    )
+    found = occurrences(body)
+    spans = sorted((o.uid, o.start, o.end) for o in found)
+    assert [uid for uid, *_ in spans].count("until-local") == 4
+    midnight = datetime(2026, 3, 10, tzinfo=UTC)
+    assert ("mixed", midnight, midnight + timedelta(hours=12)) in spans
+    assert (
+        "apple",
+        datetime(2026, 3, 15, 9, tzinfo=UTC),
+        datetime(2026, 3, 15, 10, tzinfo=UTC),
+    ) in spans
+    assert (
+        "rdate-period",
+        datetime(2026, 3, 17, 9, tzinfo=UTC),
+        datetime(2026, 3, 17, 11, tzinfo=UTC),
+    ) in spans
