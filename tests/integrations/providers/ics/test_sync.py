@@ -197,3 +197,19 @@ async def test_adding_an_address_that_is_no_calendar_is_refused_as_bad_input(
             feed.url,
         )
     assert await accounts_repository.of_host(host.id, "calendar") == []
+
+
+async def test_a_reset_feed_address_asks_the_host_for_the_new_one(
+    env: CalendarEnvironment, host: Host, feed: FeedServer
+) -> None:
+    feed.add("Dentist", NOW + timedelta(days=1), NOW + timedelta(days=1, hours=1))
+    calendar_id = await _connect(env, host, feed)
+    sync = CalendarSync(env)
+    await sync.sync_calendar(calendar_id)
+    good = await repository.busy_blocks_of(calendar_id)
+    feed.fail_next(403)
+    outcome = await sync.sync_calendar(calendar_id)
+    assert not outcome.ok
+    [account] = await accounts_repository.of_host(host.id, "calendar")
+    assert account.status == "reconnect_needed"
+    assert await repository.busy_blocks_of(calendar_id) == good
