@@ -13,12 +13,11 @@ the sync engine keeps the last good busy blocks and shows the error on the calen
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Final
 
-from integrations.accounts.errors import ProviderError, RemoteNotFound, SyncStateExpired
+from integrations.accounts.errors import ProviderError, RemoteNotFound
 from integrations.calendars.provider import (
     ChangePage,
     EventFacts,
@@ -32,13 +31,10 @@ from integrations.net.fetch import Fetched, Fetcher
 from integrations.net.urls import parse_url, webcal_to_https
 from integrations.providers.ical.busy import event_facts
 from integrations.providers.ical.events import (
-    UNREADABLE_ETAG,
     occurrence_of,
-    remote_event,
-    unreadable_event,
 )
-from integrations.providers.ical.expand import expand
 from integrations.providers.ical.parse import ParsedCalendar, parse_calendar
+from integrations.providers.ics.changes import read_changes
 from integrations.providers.ics.errors import translate
 from integrations.providers.ics.state import FeedState, source_hash
 
@@ -107,46 +103,7 @@ class IcsFeedProvider:
             raise RemoteNotFound(f"this feed has no calendar {calendar_id!r}")
         previous = FeedState.decode(sync_state) if sync_state is not None else None
         fetched = self._fetch(previous)
-        source = source_hash(fetched.url)
-        if previous is not None and previous.source != source:
-            # The address now leads elsewhere (the publisher moved the feed): the
-            # digests describe another resource, so start over.
-            raise SyncStateExpired("the feed now redirects to another address")
-        if fetched.not_modified:
-            if previous is None:
-                raise ProviderError("the feed answered 304 to a request without validators")
-            return ChangePage(events=[], next_page=None, sync_state=sync_state)
-        body_hash = hashlib.sha256(fetched.body).hexdigest()
-        if previous is not None and previous.body_hash == body_hash:
-            unchanged = FeedState(
-                source, body_hash, fetched.etag, fetched.last_modified, previous.digests
-            )
-            return ChangePage(events=[], next_page=None, sync_state=unchanged.encode())
-        expansion = expand(self._parse(fetched).calendar, window)
-        current = {o.remote_id: remote_event(o) for o in expansion.occurrences}
-        # Events the core could not read go on as unreadable ones: the engine names
-        # them in its log and stores nothing for them; the feed's other events count.
-        for unreadable in expansion.unreadable:
-            current.setdefault(unreadable.uid, unreadable_event(unreadable))
-        digests = {remote_id: event.etag or "" for remote_id, event in current.items()}
-        if previous is None:
-            events = list(current.values())
-        else:
-            # Unreadable events every time: the engine reports them after each sync
-            # with changes, so the host's note stays true.
-            events = [
-                event
-                for remote_id, event in current.items()
-                if previous.digests.get(remote_id) != digests[remote_id]
-                or digests[remote_id].startswith(UNREADABLE_ETAG)
-            ]
-            events += [
-                RemoteEvent(remote_id=remote_id, deleted=True)
-                for remote_id in previous.digests
-                if remote_id not in current
-            ]
-        state = FeedState(source, body_hash, fetched.etag, fetched.last_modified, digests)
-        return ChangePage(events=events, next_page=None, sync_state=state.encode())
+        return read_changes(previous, fetched, window, max_bytes=self._fetcher.limits.max_bytes)
 
     def facts(self, event: RemoteEvent, *, host_zone: str) -> EventFacts | None:
         return event_facts(occurrence_of(event), host_zone=host_zone)
