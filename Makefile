@@ -65,10 +65,12 @@ $(STAMP_DEV): $(LOCK_DEV) $(LOCK_BUILD) pyproject.toml | $(VENV)/pyvenv.cfg
 install: $(STAMP_DEV)
 
 ## make run: migrate the embedded SQLite database, ensure the demo host, serve on PORT.
+# ALLOW_PRIVATE_URLS: the demo host's conflict calendar is an ICS feed this server
+# publishes and fetches from itself (web/demo_feed.py).
 run: $(STAMP_RUN)
 	$(BIN)/rendezvous migrate
 	$(BIN)/rendezvous demo
-	$(BIN)/rendezvous serve --host $(HOST) --port $(PORT)
+	ALLOW_PRIVATE_URLS=$${ALLOW_PRIVATE_URLS:-on} $(BIN)/rendezvous serve --host $(HOST) --port $(PORT)
 
 ## make test: the whole suite, on SQLite and (when reachable) PostgreSQL.
 test: $(STAMP_DEV)

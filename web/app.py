@@ -34,6 +34,7 @@ from web.api.routes import HOST_API, PUBLIC_API, WEBHOOKS
 from web.auth import provide_host, require_token
 from web.calendars import calendar_services, token_vault
 from web.csrf import csrf_middleware
+from web.demo_feed import demo_feed
 from web.errors import EXCEPTION_HANDLERS
 from web.headers import security_headers
 from web.health import healthz
@@ -157,6 +158,8 @@ def create_app(settings: Settings) -> Litestar:
             booking_pages.router,
             video_pages.router,
             *WEBHOOKS,
+            # The demo's conflict calendar: only where this server may fetch itself.
+            *([demo_feed] if settings.allow_private_urls else []),
             create_static_files_router(path="/static", directories=[HERE / "static"]),
         ],
         on_startup=[connect],

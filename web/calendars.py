@@ -57,6 +57,7 @@ def calendar_environment(settings: Settings) -> CalendarEnvironment:
         mail_from=settings.mail_from,
         google=google,
         push=settings.push_notifications,
+        allow_private_urls=settings.allow_private_urls,
         stale_after=timedelta(minutes=settings.calendar_stale_minutes),
     )
 

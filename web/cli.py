@@ -19,6 +19,8 @@ from booking.event_types.schemas import EventTypeCreate
 from booking.hosts import service as hosts
 from booking.hosts.schemas import ApiToken, ApiTokenCreate, HostCreate
 from web import database
+from web.calendars import calendar_environment
+from web.demo_feed import connect_demo_feed
 from web.logs import configure_stdlib_logging
 from web.settings import ConfigError, Settings
 
@@ -266,9 +268,11 @@ def demo() -> None:
         for demo in DEMO_EVENT_TYPES:
             if demo.slug not in existing:
                 await event_types.create(host.id, demo)
+        await connect_demo_feed(calendar_environment(settings), host.id)
         return host.slug
 
-    slug = _run_db(_settings(), work)
+    settings = _settings()
+    slug = _run_db(settings, work)
     click.echo(f"Demo host: sign in at /login as {DEMO_EMAIL} / {DEMO_PASSWORD}")
     click.echo(f"Booking page: /{slug}  (event types: /{slug}/intro, /{slug}/consultation)")
 

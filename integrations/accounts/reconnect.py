@@ -13,7 +13,13 @@ from integrations.accounts.records import Account
 
 __all__ = ["PAGES", "queue_reconnect_email", "reconnect_message"]
 
-_NAMES = {"google": "Google", "microsoft": "Microsoft", "caldav": "CalDAV", "zoom": "Zoom"}
+_NAMES = {
+    "google": "Google",
+    "microsoft": "Microsoft",
+    "caldav": "CalDAV",
+    "ics": "ICS feed",
+    "zoom": "Zoom",
+}
 #: Below the public URL: where a host reconnects an account of each purpose.
 PAGES = {"calendar": "/calendars", "video": "/dashboard/video"}
 

@@ -14,8 +14,12 @@ from integrations.accounts.refresh import thread_refresher
 from integrations.accounts.tokens import OAuthTokens
 from integrations.calendars.provider import CalendarProvider, SyncWindow
 from integrations.calendars.retry import RetryPolicy
+from integrations.net.errors import FetchError
+from integrations.net.fetch import Fetcher, Limits
+from integrations.net.guard import AddressPolicy
 from integrations.providers.google.client import GoogleCalendarProvider
 from integrations.providers.google.oauth import GoogleApp
+from integrations.providers.ics.feed import IcsFeedProvider
 
 __all__ = ["WEBHOOK_PATH", "CalendarEnvironment"]
 
@@ -42,6 +46,10 @@ class CalendarEnvironment(AccountsEnvironment):
     channel_lifetime: timedelta = timedelta(days=7)
     channel_renew_before: timedelta = timedelta(days=1)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    #: User-supplied URLs (ICS feeds) may reach private networks (ALLOW_PRIVATE_URLS).
+    allow_private_urls: bool = False
+    #: Time and size limits of every feed fetch.
+    fetch_limits: Limits = field(default_factory=Limits)
     clock: Callable[[], datetime] = _utcnow
 
     def window(self, now: datetime) -> SyncWindow:
@@ -56,10 +64,24 @@ class CalendarEnvironment(AccountsEnvironment):
             raise ProviderError("Google is not configured (GOOGLE_CLIENT_ID).")
         return self.google
 
+    def fetcher(self) -> Fetcher:
+        return Fetcher(AddressPolicy(self.allow_private_urls), limits=self.fetch_limits)
+
+    def ics_provider(self, url: str, name: str = "") -> IcsFeedProvider:
+        """A feed's adapter; raises :class:`~integrations.net.errors.UrlRefused` for an
+        address this server does not fetch (checked again at every fetch)."""
+        return IcsFeedProvider(url, self.fetcher(), name=name)
+
     def provider(self, account: Account) -> CalendarProvider:
         """The adapter for a stored account. Call on the event loop: the adapter
         refreshes through the shared refresh (the account's cross-process lock), which
         stores the new tokens before the adapter sends its next request."""
+        if account.provider == "ics":
+            feed = self.vault.decrypt(account.credentials)
+            try:
+                return self.ics_provider(str(feed["url"]), account.display_name)
+            except (FetchError, KeyError) as exc:
+                raise ProviderError(f"the stored feed address is unusable: {exc}") from None
         if account.provider != "google":
             raise ProviderError(f"unsupported calendar provider {account.provider!r}")
         app = self.google_app()
@@ -70,6 +92,8 @@ class CalendarEnvironment(AccountsEnvironment):
     def revoke_grant(self, account: Account) -> None:
         """Revoke the account's stored grant at the provider. Blocking (run it in a
         thread); raises :class:`ProviderError` or :class:`VaultError`."""
+        if account.provider == "ics":
+            return  # a feed address grants nothing that could be revoked
         if account.provider != "google":
             raise ProviderError(f"unsupported calendar provider {account.provider!r}")
         tokens = OAuthTokens.from_dict(self.vault.decrypt(account.credentials))

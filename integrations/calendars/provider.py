@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 __all__ = [
+    "POLLED_ONLY",
     "CalendarProvider",
     "ChangePage",
     "EventFacts",
@@ -23,6 +24,10 @@ __all__ = [
     "RemoteEvent",
     "SyncWindow",
 ]
+
+
+#: Providers without change notifications: their calendars are polled, never watched.
+POLLED_ONLY = frozenset({"ics"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ import msgspec
 from booking.ids import Id
 
 AccountStatus = Literal["ok", "reconnect_needed", "error"]
-Provider = Literal["google"]
+Provider = Literal["google", "ics"]
 #: More than any host links; keeps one request's work bounded.
 MAX_CALENDARS = 500
 Colour = Annotated[str, msgspec.Meta(pattern=r"^(#[0-9a-fA-F]{6})?$", examples=["#9fe1e7"])]
@@ -36,6 +36,11 @@ class CalendarAccount(msgspec.Struct, kw_only=True):
 
 class CalendarAccountConnect(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     provider: Provider
+    #: ICS: the feed's address (https://, http:// or webcal://). Kept encrypted: a
+    #: feed's address is all it takes to read it.
+    url: Annotated[str, msgspec.Meta(max_length=2048)] | None = None
+    #: ICS: what to call the calendar (default: the feed's own name).
+    name: Annotated[str, msgspec.Meta(max_length=200)] = ""
 
 
 class Calendar(msgspec.Struct, kw_only=True):

@@ -33,6 +33,7 @@ from integrations.calendars.schemas import (
 from integrations.calendars.sync import CalendarSync
 from integrations.providers.google.client import GoogleCalendarProvider
 from integrations.providers.google.oauth import READ_SCOPES, WRITE_SCOPES
+from integrations.providers.ics.feed import IcsFeedProvider
 from integrations.vault import VaultError
 
 logger = logging.getLogger("rendezvous.calendars")
@@ -57,6 +58,10 @@ def _to_account(account: Account) -> CalendarAccount:
 
 async def list_accounts(host_id: int) -> list[CalendarAccount]:
     return [_to_account(a) for a in await accounts_repository.of_host(host_id, PURPOSE)]
+
+
+async def get_account(host_id: int, account_id: int) -> CalendarAccount:
+    return _to_account(await _own_account(host_id, account_id))
 
 
 async def _own_account(host_id: int, account_id: int) -> Account:
@@ -125,6 +130,48 @@ async def connect_google(
             Identity(external_id=primary.remote_id, external_email=primary.remote_id),
             credentials=env.vault.encrypt(provider.tokens.to_dict()),
             scopes=provider.tokens.scope,
+            now=env.clock(),
+        )
+        await _store_calendars(account_id, remote)
+    return account_id
+
+
+async def connect_ics(env: CalendarEnvironment, host_id: int, url: str, name: str = "") -> int:
+    """Add an ICS feed: read it once (an address that is not a readable calendar is
+    refused now, not at the first sync), store its address encrypted (a feed's
+    address is its password) and its one calendar as a conflict calendar. Adding
+    the same address again updates the account it made."""
+    provider = env.ics_provider(url, name)
+    try:
+        remote = await asyncio.to_thread(provider.list_calendars)
+    except ProviderError as exc:
+        # Also when the feed is down for now: the address is the host's input, and
+        # they are the one who can check it or try again.
+        raise InvalidInput("url", exc.detail) from None
+    return await store_ics(env, host_id, provider, remote, name)
+
+
+async def store_ics(
+    env: CalendarEnvironment,
+    host_id: int,
+    provider: IcsFeedProvider,
+    remote: list[RemoteCalendar],
+    name: str = "",
+) -> int:
+    """Store a feed whose calendar is already known (:func:`connect_ics` read it; the
+    demo serves its own, not listening yet when it is stored)."""
+    async with write_transaction():
+        account_id = await accounts.connect(
+            host_id,
+            "ics",
+            PURPOSE,
+            Identity(
+                external_id=provider.calendar_id,
+                external_email=provider.host,
+                display_name=name or remote[0].name,
+            ),
+            credentials=env.vault.encrypt({"url": provider.url}),
+            scopes="",
             now=env.clock(),
         )
         await _store_calendars(account_id, remote)

@@ -39,7 +39,12 @@ from integrations.accounts.records import Account
 from integrations.calendars import push, repository
 from integrations.calendars.environment import CalendarEnvironment
 from integrations.calendars.planner import Plan, plan
-from integrations.calendars.provider import CalendarProvider, RemoteEvent, SyncWindow
+from integrations.calendars.provider import (
+    POLLED_ONLY,
+    CalendarProvider,
+    RemoteEvent,
+    SyncWindow,
+)
 from integrations.vault import VaultError
 
 __all__ = ["CalendarSync", "SyncOutcome"]
@@ -56,6 +61,24 @@ class SyncOutcome:
     written: int = 0
     deleted: int = 0
     error: str = ""
+
+
+#: Begins the calendar's ``last_error`` after a sync that succeeded but skipped events.
+SKIPPED_NOTE = "Synced, but "
+
+
+def _unreadable_note(remote_ids: list[str]) -> str:
+    """What the host sees of events that could not be read (an ICS event that ends
+    before it starts, a time that is no time): they block nothing, and say so."""
+    if not remote_ids:
+        return ""
+    shown = ", ".join(remote_ids[:3]) + (
+        f" and {len(remote_ids) - 3} more" if len(remote_ids) > 3 else ""
+    )
+    return (
+        f"{SKIPPED_NOTE}{len(remote_ids)} event(s) could not be read and block nothing "
+        f"(malformed times or an end before the start): {shown}"
+    )[:2000]
 
 
 class CalendarSync:
@@ -98,7 +121,7 @@ class CalendarSync:
             try:
                 provider = self.provider(account)
                 outcome = await self._sync(provider, account, calendar)
-                if self.env.push:
+                if self.env.push and provider.name not in POLLED_ONLY:
                     await push.ensure_channel(self.env, provider, calendar, self.env.clock())
             except AuthExpired as exc:
                 await self._reconnect_needed(account, exc)
@@ -138,7 +161,10 @@ class CalendarSync:
             logger.warning(
                 "calendar %s: skipped unreadable events %s", calendar["id"], changes.unreadable
             )
-        await self._commit(calendar, changes, next_token, window if full else None, now)
+        note = _unreadable_note(changes.unreadable)
+        if not events and str(calendar["last_error"]).startswith(SKIPPED_NOTE):
+            note = calendar["last_error"]  # an idle round: the skipped events still are
+        await self._commit(calendar, changes, next_token, window if full else None, now, note)
         return SyncOutcome(
             calendar["id"],
             ok=True,
@@ -174,6 +200,7 @@ class CalendarSync:
         token: str,
         full_window: SyncWindow | None,
         now: datetime,
+        note: str = "",
     ) -> None:
         calendar_id = calendar["id"]
         generation = calendar["sync_generation"] + (1 if full_window else 0)
@@ -200,7 +227,7 @@ class CalendarSync:
         values: dict[str, Any] = {
             "sync_token": token,
             "last_synced_at": now,
-            "last_error": "",
+            "last_error": note,
             "sync_generation": generation,
         }
         if full_window is not None:

@@ -41,9 +41,19 @@ class CalendarAccountController(Controller):
     )
     async def connect_account(
         self,
+        host: NamedDependency[Host],
         calendar_services: NamedDependency[CalendarServices],
         data: JSONBody[CalendarAccountConnect],
-    ) -> ConnectLink:
+    ) -> ConnectLink | CalendarAccount:
+        if data.provider == "ics":
+            # No consent to go through: the feed is read now and the account answered.
+            if not data.url:
+                raise InvalidInput("url", "the feed's address is required for an ICS feed.")
+            account_id = await calendars.connect_ics(
+                calendar_services.env, host.id, data.url, data.name.strip()
+            )
+            await calendar_services.runner.schedule_account(account_id)
+            return await calendars.get_account(host.id, account_id)
         if calendar_services.env.google is None:
             raise InvalidInput("provider", "Google is not configured on this server.")
         return ConnectLink.to_page(calendar_services.env.public_url, GOOGLE_CONNECT_PATH)

@@ -1,5 +1,5 @@
 """The host's calendars page: connect Google (OAuth with PKCE and a session-bound
-``state``), see each account's status, choose conflict calendars."""
+``state``) or add an ICS feed, see each account's status, choose conflict calendars."""
 
 from __future__ import annotations
 
@@ -28,6 +28,11 @@ class ConsentFailed(DomainError):
     status_code: ClassVar[int] = 400
     code: ClassVar[str] = "calendar-connect-failed"
     title: ClassVar[str] = "The calendar could not be connected"
+
+
+class FeedForm(msgspec.Struct):
+    url: str = ""
+    name: str = ""
 
 
 class CalendarForm(msgspec.Struct):
@@ -109,6 +114,25 @@ async def google_callback(
     return Redirect("/calendars", status_code=303)
 
 
+@post("/calendars/ics", guards=[require_session], include_in_schema=False)
+async def add_feed(
+    host: NamedDependency[Host],
+    calendar_services: NamedDependency[CalendarServices],
+    data: URLEncodedBody[FeedForm],
+) -> Redirect | Template:
+    """Add an ICS feed: read at once, so a wrong address is said on this page."""
+    try:
+        account_id = await calendars.connect_ics(
+            calendar_services.env, host.id, data.url.strip(), data.name.strip()[:200]
+        )
+    except DomainError as exc:
+        return await _page(
+            host, calendar_services, error=f"The feed was not added: {exc.detail}", status=422
+        )
+    await calendar_services.runner.schedule_account(account_id)
+    return Redirect("/calendars", status_code=303)
+
+
 @post("/calendars/{calendar_id:int}", guards=[require_session], include_in_schema=False)
 async def update_calendar(
     host: NamedDependency[Host],
@@ -150,6 +174,7 @@ router = Router(
         connect_google,
         write_access,
         google_callback,
+        add_feed,
         update_calendar,
         disconnect_account,
     ],

@@ -12,9 +12,13 @@ import pytest
 
 from integrations.accounts.tokens import OAuthTokens
 from integrations.calendars.provider import CalendarProvider
+from integrations.net.fetch import Fetcher
+from integrations.net.guard import AddressPolicy
 from integrations.providers.google.client import GoogleCalendarProvider
+from integrations.providers.ics.feed import IcsFeedProvider
 from tests.emulators.google import GoogleCalendarEmulator
 from tests.integrations.calendars.helpers import google_app
+from tests.integrations.providers.ics.feedserver import FeedServer
 
 Fault = Literal["auth", "rate", "unavailable"]
 
@@ -26,6 +30,8 @@ class Harness(Protocol):
     calendar_id: str
     #: An address that accepts push notifications, or None if the provider has no push.
     push_address: str | None
+    #: Nothing can be written through it (ICS feeds); writes are refused.
+    read_only: bool
 
     def seed(self, summary: str, start: datetime, end: datetime) -> str: ...
     def edit(self, remote_id: str, summary: str) -> None: ...
@@ -40,6 +46,7 @@ class GoogleHarness:
     provider: CalendarProvider
     calendar_id: str = "contract@example.com"
     push_address: str | None = "http://127.0.0.1:9/webhooks/google"
+    read_only: bool = False
 
     def seed(self, summary: str, start: datetime, end: datetime) -> str:
         return str(
@@ -65,7 +72,43 @@ class GoogleHarness:
             self.google.fail_next(1, 503, "backendError")
 
 
-@pytest.fixture(params=["google"])
+@dataclass
+class IcsHarness:
+    """A feed over local HTTP; its "user" is the publisher editing the calendar."""
+
+    feed: FeedServer
+    provider: IcsFeedProvider
+    push_address: str | None = None
+    read_only: bool = True
+
+    @property
+    def calendar_id(self) -> str:
+        return self.provider.calendar_id
+
+    def seed(self, summary: str, start: datetime, end: datetime) -> str:
+        return self.feed.add(summary, start, end)
+
+    def edit(self, remote_id: str, summary: str) -> None:
+        self.feed.rename(remote_id, summary)
+
+    def remove(self, remote_id: str) -> None:
+        del self.feed.events[remote_id]
+
+    def expire_sync_state(self) -> None:
+        # A feed's state is ours; what ends it is the feed moving to another address.
+        self.feed.move("/calendars/moved/basic.ics")
+
+    def fail_next(self, fault: Fault, retry_after: int | None = None) -> None:
+        if fault == "auth":
+            self.feed.fail_next(403)  # the secret address was reset
+        elif fault == "rate":
+            headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+            self.feed.fail_next(429, headers)
+        else:
+            self.feed.fail_next(503)
+
+
+@pytest.fixture(params=["google", "ics"])
 def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
     if request.param == "google":
         with GoogleCalendarEmulator(user_email="contract@example.com") as google:
@@ -81,3 +124,10 @@ def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
                 ),
             )
             yield GoogleHarness(google, provider)
+    elif request.param == "ics":
+        feed = FeedServer()
+        try:
+            fetcher = Fetcher(AddressPolicy(allow_private=True))
+            yield IcsHarness(feed, IcsFeedProvider(feed.url, fetcher))
+        finally:
+            feed.close()

@@ -9,6 +9,7 @@ import pytest
 from integrations.accounts.errors import (
     AuthExpired,
     PreconditionFailed,
+    ProviderError,
     RateLimited,
     RemoteNotFound,
     SyncStateExpired,
@@ -76,6 +77,10 @@ def test_an_expired_sync_state_is_a_typed_error(harness: Harness) -> None:
 def test_writes_honour_etag_preconditions(harness: Harness) -> None:
     body = {"summary": "Ours", "start": {"dateTime": hours(1).isoformat()},
             "end": {"dateTime": hours(2).isoformat()}}  # fmt: skip
+    if harness.read_only:
+        with pytest.raises(ProviderError, match="read-only"):
+            harness.provider.create_event(harness.calendar_id, body)
+        return
     created = harness.provider.create_event(harness.calendar_id, body)
     assert created.etag
     updated = harness.provider.update_event(
@@ -94,10 +99,11 @@ def test_writes_honour_etag_preconditions(harness: Harness) -> None:
 def test_missing_events_and_calendars_are_not_found(harness: Harness) -> None:
     body = {"summary": "x", "start": {"dateTime": hours(1).isoformat()},
             "end": {"dateTime": hours(2).isoformat()}}  # fmt: skip
-    with pytest.raises(RemoteNotFound):
-        harness.provider.update_event(harness.calendar_id, "nosuchevent0", body, etag=None)
-    with pytest.raises(RemoteNotFound):
-        harness.provider.delete_event(harness.calendar_id, "nosuchevent0", etag=None)
+    if not harness.read_only:
+        with pytest.raises(RemoteNotFound):
+            harness.provider.update_event(harness.calendar_id, "nosuchevent0", body, etag=None)
+        with pytest.raises(RemoteNotFound):
+            harness.provider.delete_event(harness.calendar_id, "nosuchevent0", etag=None)
     with pytest.raises(RemoteNotFound):
         harness.provider.changes("nosuch@example.com", sync_state=None, window=WINDOW)
 

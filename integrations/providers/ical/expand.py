@@ -1,0 +1,294 @@
+"""A VCALENDAR -> the occurrences inside a sync window.
+
+Recurrence (RRULE, RDATE, EXDATE, RECURRENCE-ID overrides, in any order in the file)
+is recurring-ical-events'. A series that never ends is bounded by the window: only
+the instances overlapping it are produced.
+
+Each series (one UID) is expanded on its own, so one broken event (end before
+start, a DTSTART that is not a time, an RRULE that does not parse) is reported as
+:class:`Unreadable` with its UID and the other events still count.
+
+Zones: a TZID defined by a VTIMEZONE of the calendar, an IANA name or a Windows
+name (Outlook's ``W. Europe Standard Time``) is honoured (icalendar resolves all
+three). A TZID that is none of these is read as floating time, in the host's zone,
+and named in :attr:`Occurrence.unknown_zone`: the event still blocks roughly the
+right hours rather than vanishing (the documented fallback).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Final
+
+import icalendar
+import recurring_ical_events
+
+from integrations.calendars.provider import SyncWindow
+
+__all__ = ["Expansion", "Occurrence", "Unreadable", "expand"]
+
+#: Floating times are placed in the host's zone only later (busy.py); widen the query
+#: by the largest UTC offset so no floating instance at the window's edge is missed.
+_ZONE_SLACK: Final = timedelta(hours=15)
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    """One instance of an event, or one VFREEBUSY period.
+
+    ``start``/``end``: a ``date`` for all-day events (``end`` exclusive), a naive
+    ``datetime`` for floating times, an aware one otherwise.
+    """
+
+    uid: str
+    start: date | datetime
+    end: date | datetime
+    #: The instance's original start (RECURRENCE-ID) for instances of a series.
+    recurrence_id: str | None = None
+    summary: str | None = None
+    status: str | None = None
+    transp: str | None = None
+    #: ``X-MICROSOFT-CDO-BUSYSTATUS`` (Outlook's exports and Exchange's CalDAV).
+    busy_status: str | None = None
+    klass: str | None = None
+    #: Set for VFREEBUSY periods: FREE, BUSY, BUSY-TENTATIVE, BUSY-UNAVAILABLE, x-name.
+    fb_type: str | None = None
+    #: A TZID nobody knows; its times were read as floating.
+    unknown_zone: str | None = None
+
+    @property
+    def remote_id(self) -> str:
+        if self.fb_type is not None:
+            return f"freebusy:{self.uid}:{_stamp(self.start)}:{_stamp(self.end)}"
+        if self.recurrence_id is None:
+            return self.uid
+        return f"{self.uid}:{self.recurrence_id}"
+
+    @property
+    def all_day(self) -> bool:
+        return not isinstance(self.start, datetime)
+
+    @property
+    def floating(self) -> bool:
+        return isinstance(self.start, datetime) and self.start.tzinfo is None
+
+    def digest(self) -> str:
+        """Changes when anything that decides the busy block changes: an etag."""
+        fields = (
+            self.uid, _stamp(self.start), _stamp(self.end), self.recurrence_id, self.summary,
+            self.status, self.transp, self.busy_status, self.klass, self.fb_type,
+        )  # fmt: skip
+        return hashlib.sha256(repr(fields).encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    uid: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Expansion:
+    occurrences: list[Occurrence] = field(default_factory=list)
+    unreadable: list[Unreadable] = field(default_factory=list)
+
+
+def _stamp(value: date | datetime) -> str:
+    return value.isoformat()
+
+
+def _upper(component: icalendar.Component, name: str) -> str | None:
+    value = component.get(name)
+    if value is None:
+        return None
+    text = str(value).strip().upper()
+    return text or None
+
+
+def _text(component: icalendar.Component, name: str) -> str | None:
+    value = component.get(name)
+    return str(value) if value is not None else None
+
+
+def _uid(component: icalendar.Component) -> str:
+    uid = component.get("UID")
+    if uid is not None and str(uid).strip():
+        return str(uid).strip()
+    # RFC 5545 requires a UID; hand-written feeds forget it. Name the event by what
+    # it says, so that it keeps the same id from one fetch to the next.
+    content = component.to_ical(sorted=True)
+    return "no-uid-" + hashlib.sha256(content).hexdigest()[:24]
+
+
+def _unknown_zone(component: icalendar.Component) -> str | None:
+    for name in ("DTSTART", "DTEND", "RECURRENCE-ID"):
+        prop = component.get(name)
+        tzid = getattr(prop, "params", {}).get("TZID") if prop is not None else None
+        value = getattr(prop, "dt", None)
+        if tzid and isinstance(value, datetime) and value.tzinfo is None:
+            return str(tzid)
+    return None
+
+
+def _series(calendar: icalendar.Calendar) -> Iterator[tuple[str, icalendar.Calendar]]:
+    """One small calendar per UID: its events with every VTIMEZONE of the feed."""
+    zones = list(calendar.walk("VTIMEZONE"))
+    groups: dict[str, list[icalendar.Component]] = {}
+    for event in calendar.walk("VEVENT"):
+        groups.setdefault(_uid(event), []).append(event)
+    for uid, events in groups.items():
+        single = icalendar.Calendar()
+        for zone in zones:
+            single.add_component(zone)
+        for event in events:
+            if event.get("UID") is None:
+                event.add("UID", uid)
+            single.add_component(event)
+        yield uid, single
+
+
+def _recurrence_id(component: icalendar.Component, recurring: bool) -> str | None:
+    if not recurring:
+        return None
+    prop = component.get("RECURRENCE-ID")
+    value = getattr(prop, "dt", None)
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    if isinstance(value, datetime):
+        return value.strftime("%Y%m%dT%H%M%S")
+    if isinstance(value, date):
+        return value.strftime("%Y%m%d")
+    start = getattr(component.get("DTSTART"), "dt", None)
+    return _stamp(start) if isinstance(start, date) else None
+
+
+def _instance(
+    uid: str, instance: icalendar.Component, recurring: bool, unknown_zone: str | None
+) -> Occurrence | None:
+    start = getattr(instance.get("DTSTART"), "dt", None)
+    end_prop = instance.get("DTEND")
+    end = getattr(end_prop, "dt", None)
+    if not isinstance(start, date):
+        return None
+    if not isinstance(end, date):
+        # recurring-ical-events fills DTEND from DURATION or the RFC defaults.
+        end = start
+    return Occurrence(
+        uid=uid,
+        start=start,
+        end=end,
+        recurrence_id=_recurrence_id(instance, recurring),
+        summary=_text(instance, "SUMMARY"),
+        status=_upper(instance, "STATUS"),
+        transp=_upper(instance, "TRANSP"),
+        busy_status=_upper(instance, "X-MICROSOFT-CDO-BUSYSTATUS"),
+        klass=_upper(instance, "CLASS"),
+        unknown_zone=unknown_zone if isinstance(start, datetime) and start.tzinfo is None else None,
+    )
+
+
+def _is_recurring(events: Iterable[icalendar.Component]) -> bool:
+    return any(
+        e.get("RRULE") is not None or e.get("RDATE") is not None or e.get("RECURRENCE-ID")
+        for e in events
+    )
+
+
+def _check_order(event: icalendar.Component) -> None:
+    """recurring-ical-events quietly swaps an end before a start; we refuse it: the
+    event is wrong, and guessing which end is wrong would invent busy time."""
+    start = getattr(event.get("DTSTART"), "dt", None)
+    end = getattr(event.get("DTEND"), "dt", None)
+    duration = getattr(event.get("DURATION"), "dt", None)
+    if isinstance(duration, timedelta) and duration < timedelta(0):
+        raise recurring_ical_events.PeriodEndBeforeStart("", start, end)
+    if not isinstance(start, date) or not isinstance(end, date):
+        return
+    if isinstance(start, datetime) != isinstance(end, datetime):
+        return  # DATE start, DATE-TIME end: a known exporter quirk, read as given
+    if (
+        isinstance(start, datetime)
+        and isinstance(end, datetime)
+        and (start.tzinfo is None) != (end.tzinfo is None)
+    ):
+        return
+    if end < start:
+        raise recurring_ical_events.PeriodEndBeforeStart("", start, end)
+
+
+def _events(calendar: icalendar.Calendar, window: SyncWindow) -> Expansion:
+    result = Expansion()
+    start, end = window.start - _ZONE_SLACK, window.end + _ZONE_SLACK
+    for uid, single in _series(calendar):
+        sources = list(single.walk("VEVENT"))
+        recurring = _is_recurring(sources)
+        try:
+            unknown = next((z for z in map(_unknown_zone, sources) if z is not None), None)
+            for source in sources:
+                _check_order(source)
+            instances = recurring_ical_events.of(single).between(start, end)
+            found = [_instance(uid, i, recurring, unknown) for i in instances]
+        # A library boundary fed by strangers' files: whatever one series raises
+        # (InvalidCalendar, PeriodEndBeforeStart, a vBroken's TypeError ...) must
+        # cost that series only, never the calendar.
+        except Exception as exc:
+            result.unreadable.append(Unreadable(uid, _reason(exc)))
+            continue
+        result.occurrences.extend(o for o in found if o is not None and _near(o, window))
+    return result
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, recurring_ical_events.PeriodEndBeforeStart):
+        return "it ends before it starts"
+    text = str(exc).strip() or type(exc).__name__
+    return text[:300]
+
+
+def _freebusy(calendar: icalendar.Calendar, window: SyncWindow) -> Expansion:
+    result = Expansion()
+    for component in calendar.walk("VFREEBUSY"):
+        uid = _uid(component)
+        values = component.get("FREEBUSY")
+        periods = values if isinstance(values, list) else [values] if values is not None else []
+        for period in periods:
+            try:
+                begin, until = period.dt
+                if isinstance(until, timedelta):
+                    until = begin + until
+                if not isinstance(begin, datetime) or not isinstance(until, datetime):
+                    raise TypeError("a FREEBUSY period is two date-times")
+                if until < begin:
+                    raise recurring_ical_events.PeriodEndBeforeStart("", begin, until)
+            except (AttributeError, TypeError, ValueError) as exc:
+                result.unreadable.append(Unreadable(uid, _reason(exc)))
+                continue
+            fb_type = str(period.params.get("FBTYPE", "BUSY")).upper()
+            occurrence = Occurrence(uid=uid, start=begin, end=until, fb_type=fb_type)
+            if _near(occurrence, window):
+                result.occurrences.append(occurrence)
+    return result
+
+
+def _near(occurrence: Occurrence, window: SyncWindow) -> bool:
+    """Exact for zoned times; all-day and floating ones are placed only later, in the
+    host's zone, and were already bounded by the widened query."""
+    start, end = occurrence.start, occurrence.end
+    if not isinstance(start, datetime) or not isinstance(end, datetime):
+        return True
+    if start.tzinfo is None or end.tzinfo is None:
+        return True
+    # An instant event at the window's start still counts as inside it (its facts
+    # say it occupies no time).
+    return start < window.end and (end > window.start or start == end == window.start)
+
+
+def expand(calendar: icalendar.Calendar, window: SyncWindow) -> Expansion:
+    """Every event instance and VFREEBUSY period that may overlap ``window`` (a little
+    more, for floating times: the caller checks the exact overlap once placed)."""
+    events = _events(calendar, window)
+    busy = _freebusy(calendar, window)
+    return Expansion(events.occurrences + busy.occurrences, events.unreadable + busy.unreadable)
