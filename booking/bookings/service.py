@@ -31,6 +31,7 @@ from booking.bookings.schemas import (
     Slots,
 )
 from booking.contacts import service as contacts
+from booking.convert import to_schema
 from booking.db import host_write_lock, read_snapshot
 from booking.errors import Conflict, Forbidden, InvalidInput, NotFound
 from booking.event_types import service as event_types
@@ -493,9 +494,4 @@ def _public(row: BookingRecord, env: BookingEnvironment) -> PublicBooking:
         ics_url=env.links.ics_url(uid),
         google_calendar_url=notify.calendar_link(row, env.links, env.clock()),
     )
-    # Every field but the links is the record's, by name.
-    shown = {name: getattr(row, name) for name in _PUBLIC_FIELDS}
-    return msgspec.convert({**shown, "links": links}, PublicBooking, from_attributes=True)
-
-
-_PUBLIC_FIELDS = tuple(name for name in PublicBooking.__struct_fields__ if name != "links")
+    return to_schema(row, PublicBooking, links=links)
