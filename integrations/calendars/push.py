@@ -9,13 +9,13 @@ import logging
 import secrets
 import uuid
 from datetime import datetime
-from typing import Any
 
 from booking.errors import Forbidden, NotFound
 from integrations.accounts.errors import ProviderError, RemoteNotFound
 from integrations.calendars import repository
 from integrations.calendars.environment import CalendarEnvironment
 from integrations.calendars.provider import CalendarProvider, PushChannel
+from integrations.calendars.records import CalendarRecord, ChannelRecord
 
 __all__ = ["ensure_channel", "stop_channels", "verify_notification"]
 
@@ -25,21 +25,21 @@ logger = logging.getLogger("rendezvous.calendars.push")
 async def ensure_channel(
     env: CalendarEnvironment,
     provider: CalendarProvider,
-    calendar: dict[str, Any],
+    calendar: CalendarRecord,
     now: datetime,
 ) -> None:
     """Watch ``calendar`` unless a channel lives past the renewal margin. A new channel
     is opened before old ones are stopped, so no change falls between the two."""
-    calendar_id = int(calendar["id"])
+    calendar_id = calendar.id
     channels = await repository.channels_of(calendar_id)
-    if any(c["expires_at"] > now + env.channel_renew_before for c in channels):
+    if any(c.expires_at > now + env.channel_renew_before for c in channels):
         return
     token = secrets.token_urlsafe(32)
     channel_id = uuid.uuid4().hex
     opened = await env.retry.run(
         lambda: asyncio.to_thread(
             provider.watch,
-            str(calendar["remote_id"]),
+            calendar.remote_id,
             channel_id=channel_id,
             address=env.webhook_address,
             token=token,
@@ -65,11 +65,11 @@ async def stop_channels(
 
 
 async def _stop(
-    env: CalendarEnvironment, provider: CalendarProvider | None, channels: list[dict[str, Any]]
+    env: CalendarEnvironment, provider: CalendarProvider | None, channels: list[ChannelRecord]
 ) -> None:
     for row in channels:
         if provider is not None:
-            channel = PushChannel(row["channel_id"], row["resource_id"], row["expires_at"])
+            channel = PushChannel(row.channel_id, row.resource_id, row.expires_at)
             try:
                 await asyncio.to_thread(provider.stop_watch, channel)
             except RemoteNotFound:
@@ -77,8 +77,8 @@ async def _stop(
             except ProviderError as exc:
                 # A channel we cannot stop expires by itself; its notifications then
                 # find no row and are ignored.
-                logger.warning("could not stop push channel %s: %s", row["channel_id"], exc)
-        await repository.delete_channel(int(row["id"]))
+                logger.warning("could not stop push channel %s: %s", row.channel_id, exc)
+        await repository.delete_channel(row.id)
 
 
 async def verify_notification(channel_id: str, token: str | None) -> int:
@@ -86,6 +86,6 @@ async def verify_notification(channel_id: str, token: str | None) -> int:
     row = await repository.channel(channel_id)
     if row is None:
         raise NotFound("No such push channel.")
-    if token is None or not hmac.compare_digest(str(row["token"]).encode(), token.encode()):
+    if token is None or not hmac.compare_digest(row.token.encode(), token.encode()):
         raise Forbidden("The channel token does not match.")
-    return int(row["calendar"])
+    return row.calendar_id

@@ -176,8 +176,8 @@ async def test_public_slots_follow_the_busy_free_table_and_push_updates_them(
         str(tuesday): free_slots(tuesday, [(15, 15.5)]),
         str(wednesday): [],  # all day
     }
-    private = [b for b in await repository.blocks_of(team) if b["private"]]
-    assert [b["title"] for b in private] == [None]
+    private = [b for b in await repository.blocks_of(team) if b.private]
+    assert [b.title for b in private] == [None]
 
     # The host marks the opaque event "free" in Google; only the push notification
     # tells us.

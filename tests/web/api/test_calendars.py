@@ -120,14 +120,12 @@ async def test_webhook_checks_the_channel_token(client: httpx.AsyncClient, ada: 
             "X-Goog-Resource-State": "exists",
         }
 
-    unknown = await client.post("/webhooks/google", headers=headers("nope", channel["token"]))
+    unknown = await client.post("/webhooks/google", headers=headers("nope", channel.token))
     assert unknown.status_code == 404
-    forged = await client.post("/webhooks/google", headers=headers(channel["channel_id"], "x"))
+    forged = await client.post("/webhooks/google", headers=headers(channel.channel_id, "x"))
     assert forged.status_code == 403
     seen = runner(client).sync_count(calendar_id)
-    ok = await client.post(
-        "/webhooks/google", headers=headers(channel["channel_id"], channel["token"])
-    )
+    ok = await client.post("/webhooks/google", headers=headers(channel.channel_id, channel.token))
     assert ok.status_code == 200
     await synced(client, calendar_id, seen)
 
