@@ -41,7 +41,7 @@ async def ensure_channel(
             provider.watch,
             str(calendar["remote_id"]),
             channel_id=channel_id,
-            address=env.webhook_address,
+            address=env.webhook_address_for(provider.name),
             token=token,
             expires_at=now + env.channel_lifetime,
         )
