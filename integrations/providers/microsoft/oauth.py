@@ -40,6 +40,7 @@ from typing import Any, ClassVar
 
 import msal
 import requests
+from msal.exceptions import MsalServiceError
 
 from integrations.accounts.errors import (
     AuthExpired,
@@ -130,7 +131,7 @@ class MicrosoftApp:
                 http_cache=self.http_cache,
                 token_cache=cache,
             )
-        except requests.RequestException as exc:
+        except (requests.RequestException, MsalServiceError) as exc:
             raise Unavailable(f"Microsoft's sign-in service is unreachable: {exc}") from exc
         except ValueError as exc:
             # msal raises ValueError for an authority whose discovery fails.
@@ -182,8 +183,8 @@ class MicrosoftApp:
         except ValueError as exc:
             # msal refuses a state or nonce that does not match its flow.
             raise BadResponse(f"Microsoft's answer did not match the sign-in: {exc}") from exc
-        except requests.RequestException as exc:
-            raise Unavailable(f"Microsoft's token endpoint is unreachable: {exc}") from exc
+        except (requests.RequestException, MsalServiceError) as exc:
+            raise _transport(exc) from exc
         tokens = self._tokens(result, cache, issued_at, "Microsoft refused the sign-in")
         if not _has_refresh_token(cache):
             raise BadResponse("Microsoft granted no offline access (no refresh token).")
@@ -208,8 +209,8 @@ class MicrosoftApp:
                 # back msal's cached access token.
                 force_refresh=True,
             )
-        except requests.RequestException as exc:
-            raise Unavailable(f"Microsoft's token endpoint is unreachable: {exc}") from exc
+        except (requests.RequestException, MsalServiceError) as exc:
+            raise _transport(exc) from exc
         if result is None:
             raise AuthExpired("the stored Microsoft grant has no refresh token: reconnect")
         return self._tokens(result, cache, issued_at, "Microsoft refused to renew access")
@@ -265,6 +266,14 @@ def token_error(result: Mapping[str, Any], what: str) -> ProviderError:
     if error in _PASSING:
         return Unavailable(detail, reason=error)
     return ProviderError(detail, reason=error or None)
+
+
+def _transport(exc: Exception) -> ProviderError:
+    """msal raises for an answer that is not JSON (a proxy's 502 page, an outage)
+    and lets network errors through."""
+    if isinstance(exc, MsalServiceError):
+        return Unavailable(f"Microsoft's token endpoint failed: {exc}")
+    return Unavailable(f"Microsoft's token endpoint is unreachable: {exc}")
 
 
 _OIDC = frozenset({"openid", "profile", "offline_access", "email"})
