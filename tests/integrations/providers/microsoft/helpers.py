@@ -7,14 +7,20 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from integrations.accounts.tokens import OAuthTokens
+from integrations.calendars import service
+from integrations.calendars.environment import CalendarEnvironment
+from integrations.calendars.retry import RetryPolicy
 from integrations.providers.microsoft.oauth import READ_SCOPES, MicrosoftApp
+from integrations.vault import TokenVault, generate_key
 from tests.emulators.microsoft import MicrosoftGraphEmulator
+from tests.integrations.calendars.helpers import Sleeps
+from web.settings import OAuthClient, Settings
 
 REDIRECT_URI = "http://127.0.0.1:8000/calendars/microsoft/callback"
 
@@ -85,3 +91,38 @@ def validation_receiver() -> Iterator[Receiver]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+def microsoft_environment(ms: MicrosoftGraphEmulator, **overrides: Any) -> CalendarEnvironment:
+    """A calendar environment with Microsoft on the emulator (retries wait on nothing)."""
+    values: dict[str, Any] = {
+        "vault": TokenVault(generate_key()),
+        "public_url": "http://127.0.0.1:8000",
+        "mail_from": "Rendezvous <no-reply@example.com>",
+        "microsoft": microsoft_app(ms),
+        "retry": RetryPolicy(sleep=Sleeps()),
+    }
+    values.update(overrides)
+    return CalendarEnvironment(**values)
+
+
+async def connect(env: CalendarEnvironment, ms: MicrosoftGraphEmulator, host_id: int) -> int:
+    """The host clicks "Connect Microsoft 365" and consents."""
+    consent = service.begin_microsoft_consent(env, REDIRECT_URI)
+    return await service.connect_microsoft(
+        env, host_id, consent.pending, ms.browser_sign_in(consent.url)
+    )
+
+
+def app_settings(settings: Settings, ms: MicrosoftGraphEmulator, **overrides: Any) -> Settings:
+    """Test settings with Microsoft pointed at the emulator."""
+    return replace(
+        settings,
+        public_url=overrides.pop("public_url", "http://127.0.0.1:8000"),
+        microsoft=OAuthClient(ms.client_id, ms.client_secret),
+        microsoft_authority=ms.authority,
+        microsoft_graph_url=ms.graph_url,
+        microsoft_ca_file=ms.ca_file,
+        push_debounce_seconds=0.0,
+        **overrides,
+    )

@@ -1,0 +1,195 @@
+"""The sync engine with the Microsoft adapter: a connected account's grant stored
+encrypted, full and incremental sync into busy blocks, an expired delta resynced
+without duplicates or losses, refreshes stored under the account's lock, and the
+account's status after each kind of failure."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from booking.hosts import service as hosts
+from booking.hosts.schemas import Host, HostCreate
+from integrations.accounts import repository as accounts
+from integrations.accounts.tokens import OAuthTokens
+from integrations.calendars import repository
+from integrations.calendars.environment import CalendarEnvironment
+from integrations.calendars.sync import CalendarSync
+from tests.emulators.microsoft import MicrosoftGraphEmulator
+from tests.integrations.providers.microsoft.helpers import connect, microsoft_environment
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+DELTA = "calendarView.delta"
+
+
+def hours(n: int) -> datetime:
+    return NOW + timedelta(hours=n)
+
+
+@pytest.fixture
+def ms() -> Iterator[MicrosoftGraphEmulator]:
+    with MicrosoftGraphEmulator(user_email="ada@contoso.example") as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def env(ms: MicrosoftGraphEmulator) -> CalendarEnvironment:
+    return microsoft_environment(ms)
+
+
+@pytest.fixture
+def sync(env: CalendarEnvironment) -> CalendarSync:
+    return CalendarSync(env)
+
+
+@pytest.fixture
+async def host(db: None) -> Host:
+    return await hosts.create(
+        HostCreate(email="ada@example.com", slug="ada", time_zone="UTC", name="Ada")
+    )
+
+
+@pytest.fixture
+async def calendar(
+    env: CalendarEnvironment, ms: MicrosoftGraphEmulator, host: Host
+) -> dict[str, Any]:
+    account_id = await connect(env, ms, host.id)
+    rows = await repository.calendars_of_account(account_id)
+    return next(r for r in rows if r["primary"])
+
+
+async def _ids(calendar_id: int) -> list[str]:
+    return sorted(r["remote_id"] for r in await repository.blocks_of(calendar_id))
+
+
+async def test_connect_stores_msal_cache_encrypted_and_the_default_calendar_as_conflict(
+    env: CalendarEnvironment, ms: MicrosoftGraphEmulator, host: Host
+) -> None:
+    ms.add_calendar("Team")
+    account_id = await connect(env, ms, host.id)
+    account = await accounts.get(account_id)
+    assert account is not None
+    assert (account.provider, account.external_email, account.status) == (
+        "microsoft", "ada@contoso.example", "ok",
+    )  # fmt: skip
+    tokens = OAuthTokens.from_dict(env.vault.decrypt(account.credentials))
+    assert tokens.access_token not in account.credentials
+    assert "RefreshToken" in tokens.cache
+    assert "secret" not in account.credentials
+    assert account.scopes.split().count("Calendars.Read") == 1
+    assert "Calendars.ReadWrite" not in account.scopes.split()
+    calendars = {r["name"]: r for r in await repository.calendars_of_account(account_id)}
+    assert calendars["Calendar"]["is_conflict"]
+    assert not calendars["Team"]["is_conflict"]
+    # The same Microsoft account again is the same account, calendars kept.
+    assert await connect(env, ms, host.id) == account_id
+
+
+async def test_full_then_incremental_sync(
+    sync: CalendarSync, ms: MicrosoftGraphEmulator, calendar: dict[str, Any]
+) -> None:
+    busy = ms.add_event(start=hours(1), end=hours(2), subject="1:1")["id"]
+    free = ms.add_event(start=hours(3), end=hours(4), subject="Focus", showAs="free")["id"]
+    secret = ms.add_event(start=hours(5), end=hours(6), subject="Doctor", sensitivity="private")
+    first = await sync.sync_calendar(calendar["id"])
+    assert (first.ok, first.full) == (True, True)
+    blocks = {r["remote_id"]: r for r in await repository.blocks_of(calendar["id"])}
+    assert set(blocks) == {busy, free, secret["id"]}
+    assert blocks[busy]["busy"]
+    assert blocks[busy]["title"] == "1:1"
+    assert not blocks[free]["busy"]
+    assert blocks[secret["id"]]["title"] is None
+
+    ms.delete_event(busy)
+    ms.edit_event(free, showAs="busy")
+    added = ms.add_event(start=hours(7), end=hours(8), subject="New")["id"]
+    before = ms.count(DELTA)
+    second = await sync.sync_calendar(calendar["id"])
+    assert (second.ok, second.full, second.written, second.deleted) == (True, False, 2, 1)
+    assert ms.count(DELTA) - before == 1
+    assert await _ids(calendar["id"]) == sorted([free, secret["id"], added])
+
+    before = ms.count(DELTA)
+    idle = await sync.sync_calendar(calendar["id"])
+    assert (idle.written, idle.deleted) == (0, 0)
+    assert ms.count(DELTA) - before == 1  # one request per calendar
+
+
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [(410, "SyncStateNotFound"), (410, "resyncRequired"), (400, "syncStateNotFound")],
+)
+async def test_an_expired_delta_resyncs_in_full_without_duplicates_or_losses(
+    sync: CalendarSync, ms: MicrosoftGraphEmulator, calendar: dict[str, Any], status: int, code: str
+) -> None:
+    kept = ms.add_event(start=hours(1), end=hours(2), subject="Kept")["id"]
+    deleted = ms.add_event(start=hours(3), end=hours(4), subject="Deleted")["id"]
+    await sync.sync_calendar(calendar["id"])
+    ms.expire_delta_tokens(status=status, code=code)
+    ms.delete_event(deleted)
+    added = ms.add_event(start=hours(5), end=hours(6), subject="Added")["id"]
+
+    outcome = await sync.sync_calendar(calendar["id"])
+
+    assert (outcome.ok, outcome.full) == (True, True)
+    assert await _ids(calendar["id"]) == sorted([kept, added])
+    statuses = [r.status for r in ms.requests if r.operation == DELTA]
+    assert status in statuses
+
+
+async def test_a_refresh_is_stored_before_the_next_request(
+    env: CalendarEnvironment,
+    sync: CalendarSync,
+    ms: MicrosoftGraphEmulator,
+    calendar: dict[str, Any],
+) -> None:
+    account = await accounts.get(calendar["account"])
+    assert account is not None
+    ms.set_strict_refresh_rotation()
+    ms.expire_access_tokens()
+    assert (await sync.sync_calendar(calendar["id"])).ok
+    stored = await accounts.get(calendar["account"])
+    assert stored is not None
+    assert stored.credentials != account.credentials
+    # The rotated refresh token was stored: the next refresh works.
+    ms.expire_access_tokens()
+    assert (await sync.sync_calendar(calendar["id"])).ok
+    again = await accounts.get(calendar["account"])
+    assert again is not None
+    assert again.status == "ok"
+
+
+async def test_a_revoked_grant_marks_the_account_for_reconnecting(
+    sync: CalendarSync, ms: MicrosoftGraphEmulator, calendar: dict[str, Any]
+) -> None:
+    ms.add_event(start=hours(1), end=hours(2), subject="Kept")
+    await sync.sync_calendar(calendar["id"])
+    ms.revoke_refresh_token()
+    ms.expire_access_tokens()
+    outcome = await sync.sync_calendar(calendar["id"])
+    assert not outcome.ok
+    account = await accounts.get(calendar["account"])
+    assert account is not None
+    assert account.status == "reconnect_needed"
+    # The last good busy blocks stay.
+    assert len(await _ids(calendar["id"])) == 1
+
+
+async def test_throttling_keeps_the_last_good_blocks_and_the_account_ok(
+    sync: CalendarSync, ms: MicrosoftGraphEmulator, calendar: dict[str, Any]
+) -> None:
+    ms.add_event(start=hours(1), end=hours(2), subject="Kept")
+    await sync.sync_calendar(calendar["id"])
+    ms.fail_next(10, 429, operation=DELTA, retry_after=3)
+    outcome = await sync.sync_calendar(calendar["id"])
+    assert not outcome.ok
+    row = await repository.calendar(calendar["id"])
+    assert row is not None
+    assert "429" in row["last_error"]
+    account = await accounts.get(calendar["account"])
+    assert account is not None
+    assert account.status == "ok"
+    assert len(await _ids(calendar["id"])) == 1
