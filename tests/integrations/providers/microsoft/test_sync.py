@@ -8,18 +8,25 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import time_machine
 
 from booking.hosts import service as hosts
 from booking.hosts.schemas import Host, HostCreate
 from integrations.accounts import repository as accounts
 from integrations.accounts.tokens import OAuthTokens
-from integrations.calendars import repository
-from integrations.calendars.environment import CalendarEnvironment
+from integrations.calendars import repository, service
+from integrations.calendars.environment import MICROSOFT_WEBHOOK_PATH, CalendarEnvironment
 from integrations.calendars.sync import CalendarSync
 from tests.emulators.microsoft import MicrosoftGraphEmulator
-from tests.integrations.providers.microsoft.helpers import connect, microsoft_environment
+from tests.integrations.providers.microsoft.helpers import (
+    REDIRECT_URI,
+    connect,
+    microsoft_environment,
+    validation_receiver,
+)
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 DELTA = "calendarView.delta"
@@ -193,3 +200,70 @@ async def test_throttling_keeps_the_last_good_blocks_and_the_account_ok(
     assert account is not None
     assert account.status == "ok"
     assert len(await _ids(calendar["id"])) == 1
+
+
+async def test_write_access_is_a_second_consent_that_keeps_the_account(
+    env: CalendarEnvironment,
+    sync: CalendarSync,
+    ms: MicrosoftGraphEmulator,
+    host: Host,
+    calendar: dict[str, Any],
+) -> None:
+    ms.add_event(start=hours(1), end=hours(2), subject="Kept")
+    await sync.sync_calendar(calendar["id"])
+    [listed] = await service.list_accounts(host.id)
+    assert not listed.can_write
+
+    consent = await service.begin_write_access(
+        env, host.id, calendar["account"], "unused", microsoft_redirect_uri=REDIRECT_URI
+    )
+    asked = set(parse_qs(urlsplit(consent.url).query)["scope"][0].split())
+    assert "Calendars.ReadWrite" in asked
+    account_id = await service.connect_microsoft(
+        env, host.id, consent.pending, ms.browser_sign_in(consent.url)
+    )
+    assert account_id == calendar["account"]
+    [listed] = await service.list_accounts(host.id)
+    assert listed.can_write
+    # Nothing stored under the account was lost.
+    assert len(await _ids(calendar["id"])) == 1
+    account = await accounts.get(account_id)
+    assert account is not None
+    provider = sync.provider(account)
+    body = {"subject": "From the CRM", "start": {"dateTime": hours(3).isoformat()},
+            "end": {"dateTime": hours(4).isoformat()}}  # fmt: skip
+    created = await sync.call(provider.create_event, calendar["remote_id"], body)
+    assert ms.event(created.remote_id)["subject"] == "From the CRM"
+
+
+async def test_subscriptions_are_renewed_before_they_expire_and_deleted_on_disconnect(
+    ms: MicrosoftGraphEmulator, host: Host
+) -> None:
+    with validation_receiver() as receiver:
+        public_url = receiver.url.removesuffix(MICROSOFT_WEBHOOK_PATH)
+        env = microsoft_environment(ms, public_url=public_url, push=True)
+        sync = CalendarSync(env)
+        account_id = await connect(env, ms, host.id)
+        (calendar_id,) = await repository.conflict_calendar_ids(account_id)
+        await sync.sync_calendar(calendar_id)
+        (first,) = ms.subscriptions
+        assert first["notificationUrl"].startswith(receiver.url + "?channel=")
+        (channel,) = await repository.channels_of(calendar_id)
+        assert channel["resource_id"] == first["id"]
+
+        # A sync within the subscription's life keeps it.
+        await sync.sync_calendar(calendar_id)
+        assert [s["id"] for s in ms.subscriptions] == [first["id"]]
+
+        # Less than a day before Graph would drop it, a sync replaces it: the new
+        # one first, so that no change falls between the two.
+        with time_machine.travel(datetime.now(UTC) + timedelta(days=2), tick=True):
+            assert (await sync.sync_calendar(calendar_id)).ok
+            (second,) = ms.subscriptions
+            assert second["id"] != first["id"]
+            (channel,) = await repository.channels_of(calendar_id)
+            assert channel["resource_id"] == second["id"]
+
+            assert await service.disconnect(env, sync, host.id, account_id) is True
+            assert ms.subscriptions == []
+            assert await repository.channels_of(calendar_id) == []
