@@ -52,11 +52,11 @@ PAGE_SIZE = 1000
 #: Graph keeps an event subscription at most 4230 minutes; ask a little less so
 #: that clock skew never makes Graph refuse the create.
 SUBSCRIPTION_LIFETIME = timedelta(minutes=4200)
-_PREFER = f'outlook.timezone="UTC", odata.maxpagesize={PAGE_SIZE}'
+PREFER = f'outlook.timezone="UTC", odata.maxpagesize={PAGE_SIZE}'
 _HIDDEN = frozenset({"private", "confidential"})
 
 
-def _graph_stamp(moment: datetime) -> str:
+def graph_stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
@@ -180,7 +180,7 @@ class MicrosoftCalendarProvider:
     ) -> requests.Response:
         if self.tokens.expires_within(self._refresh_margin, self.app.now()):
             self.refresh(self.tokens)
-        headers = {"Prefer": _PREFER}
+        headers = {"Prefer": PREFER}
         if if_match is not None:
             headers["If-Match"] = if_match
         for attempt in (1, 2):
@@ -246,8 +246,8 @@ class MicrosoftCalendarProvider:
         else:
             url = self._url(f"/me/calendars/{quote(calendar_id, safe='')}/calendarView/delta")
             params = {
-                "startDateTime": _graph_stamp(window.start),
-                "endDateTime": _graph_stamp(window.end),
+                "startDateTime": graph_stamp(window.start),
+                "endDateTime": graph_stamp(window.end),
             }
         answer = self._get(url, params)
         next_link = answer.get("@odata.nextLink")
@@ -311,7 +311,7 @@ class MicrosoftCalendarProvider:
             "changeType": "created,updated,deleted",
             "notificationUrl": f"{address}{separator}channel={quote(channel_id, safe='')}",
             "resource": f"/me/calendars/{calendar_id}/events",
-            "expirationDateTime": _graph_stamp(
+            "expirationDateTime": graph_stamp(
                 min(expires_at, self.app.now() + SUBSCRIPTION_LIFETIME)
             ),
             "clientState": token,
