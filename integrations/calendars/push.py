@@ -8,14 +8,16 @@ import hmac
 import logging
 import secrets
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from booking.db import write_transaction
 from booking.errors import Forbidden, NotFound
 from integrations.accounts.errors import ProviderError, RemoteNotFound
 from integrations.calendars import repository
 from integrations.calendars.environment import CalendarEnvironment
-from integrations.calendars.provider import CalendarProvider, PushChannel
+from integrations.calendars.provider import CalendarProvider, PushChannel, RenewsWatch
 
 __all__ = ["ensure_channel", "stop_channels", "verify_notification"]
 
@@ -28,11 +30,16 @@ async def ensure_channel(
     calendar: dict[str, Any],
     now: datetime,
 ) -> None:
-    """Watch ``calendar`` unless a channel lives past the renewal margin. A new channel
-    is opened before old ones are stopped, so no change falls between the two."""
+    """Watch ``calendar`` unless a channel lives past the renewal margin. A channel the
+    provider can extend is extended; otherwise a new one is opened before old ones are
+    stopped, so no change falls between the two."""
     calendar_id = int(calendar["id"])
     channels = await repository.channels_of(calendar_id)
     if any(c["expires_at"] > now + env.channel_renew_before for c in channels):
+        return
+    # Graph subscriptions are extended in place; Google's channels are replaced.
+    renew = provider.renew_watch if isinstance(provider, RenewsWatch) else None
+    if renew is not None and await _renew(env, provider, renew, channels, now):
         return
     token = secrets.token_urlsafe(32)
     channel_id = uuid.uuid4().hex
@@ -56,6 +63,42 @@ async def ensure_channel(
         }
     )
     await _stop(env, provider, channels)
+
+
+async def _renew(
+    env: CalendarEnvironment,
+    provider: CalendarProvider,
+    renew: Callable[..., PushChannel],
+    channels: list[dict[str, Any]],
+    now: datetime,
+) -> bool:
+    """Extend the longest-lived channel still alive in place (Graph: PATCH); the
+    others are stopped. False when there is none, or the provider dropped it: then a
+    new channel is opened."""
+    live = [c for c in channels if c["expires_at"] > now]
+    if not live:
+        return False
+    row = max(live, key=lambda c: c["expires_at"])
+    channel = PushChannel(row["channel_id"], row["resource_id"], row["expires_at"])
+    try:
+        renewed = await env.retry.run(
+            lambda: asyncio.to_thread(renew, channel, expires_at=now + env.channel_lifetime)
+        )
+    except RemoteNotFound:
+        return False
+    async with write_transaction():
+        await repository.delete_channel(int(row["id"]))
+        await repository.insert_channel(
+            {
+                "calendar": row["calendar"],
+                "channel_id": row["channel_id"],
+                "resource_id": row["resource_id"],
+                "token": row["token"],
+                "expires_at": renewed.expires_at,
+            }
+        )
+    await _stop(env, provider, [c for c in channels if c["id"] != row["id"]])
+    return True
 
 
 async def stop_channels(

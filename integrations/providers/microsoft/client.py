@@ -324,6 +324,19 @@ class MicrosoftCalendarProvider:
         expiry = _parse_stamp(answer.get("expirationDateTime"), "expirationDateTime")
         return PushChannel(channel_id, subscription_id, expiry)
 
+    def renew_watch(self, channel: PushChannel, *, expires_at: datetime) -> PushChannel:
+        """Extend the subscription (PATCH ``expirationDateTime``), as Graph asks; a
+        subscription Graph already dropped is :class:`RemoteNotFound`."""
+        url = self._url(f"/subscriptions/{quote(channel.resource_id, safe='')}")
+        body = {
+            "expirationDateTime": graph_stamp(
+                min(expires_at, self.app.now() + SUBSCRIPTION_LIFETIME)
+            )
+        }
+        answer = json_of(self._request("PATCH", url, body=body))
+        expiry = _parse_stamp(answer.get("expirationDateTime"), "expirationDateTime")
+        return PushChannel(channel.channel_id, channel.resource_id, expiry)
+
     def stop_watch(self, channel: PushChannel) -> None:
         url = self._url(f"/subscriptions/{quote(channel.resource_id, safe='')}")
         self._request("DELETE", url)

@@ -251,19 +251,48 @@ async def test_subscriptions_are_renewed_before_they_expire_and_deleted_on_disco
         (channel,) = await repository.channels_of(calendar_id)
         assert channel["resource_id"] == first["id"]
 
-        # A sync within the subscription's life keeps it.
+        # A sync within the subscription's life leaves it alone.
         await sync.sync_calendar(calendar_id)
-        assert [s["id"] for s in ms.subscriptions] == [first["id"]]
+        assert ms.subscriptions == [first]
 
-        # Less than a day before Graph would drop it, a sync replaces it: the new
-        # one first, so that no change falls between the two.
+        # Less than a day before Graph would drop it, a sync extends it in place.
         with time_machine.travel(datetime.now(UTC) + timedelta(days=2), tick=True):
             assert (await sync.sync_calendar(calendar_id)).ok
-            (second,) = ms.subscriptions
-            assert second["id"] != first["id"]
-            (channel,) = await repository.channels_of(calendar_id)
-            assert channel["resource_id"] == second["id"]
+            (renewed,) = ms.subscriptions
+            assert renewed["id"] == first["id"]
+            assert renewed["expirationDateTime"] > first["expirationDateTime"]
+            (row,) = await repository.channels_of(calendar_id)
+            assert (row["channel_id"], row["token"]) == (channel["channel_id"], channel["token"])
+            assert row["expires_at"] > channel["expires_at"] + timedelta(days=1)
+
+        # Once it lapsed (no sync for days: the worker was down), a new one is made.
+        with time_machine.travel(datetime.now(UTC) + timedelta(days=6), tick=True):
+            assert (await sync.sync_calendar(calendar_id)).ok
+            (replaced,) = ms.subscriptions
+            assert replaced["id"] != first["id"]
+            (row,) = await repository.channels_of(calendar_id)
+            assert row["resource_id"] == replaced["id"]
 
             assert await service.disconnect(env, sync, host.id, account_id) is True
             assert ms.subscriptions == []
             assert await repository.channels_of(calendar_id) == []
+
+
+async def test_a_subscription_graph_dropped_is_replaced(
+    ms: MicrosoftGraphEmulator, host: Host
+) -> None:
+    with validation_receiver() as receiver:
+        public_url = receiver.url.removesuffix(MICROSOFT_WEBHOOK_PATH)
+        env = microsoft_environment(ms, public_url=public_url, push=True)
+        sync = CalendarSync(env)
+        (calendar_id,) = await repository.conflict_calendar_ids(await connect(env, ms, host.id))
+        await sync.sync_calendar(calendar_id)
+        (first,) = ms.subscriptions
+        gone = ms.graph_session().delete(f"{ms.graph_url}/subscriptions/{first['id']}")
+        assert gone.status_code == 204
+        with time_machine.travel(datetime.now(UTC) + timedelta(days=2), tick=True):
+            assert (await sync.sync_calendar(calendar_id)).ok
+            (second,) = ms.subscriptions
+            assert second["id"] != first["id"]
+            (row,) = await repository.channels_of(calendar_id)
+            assert row["resource_id"] == second["id"]
