@@ -169,8 +169,11 @@ async def test_a_refresh_is_stored_before_the_next_request(
     assert again.status == "ok"
 
 
-async def test_a_revoked_grant_marks_the_account_for_reconnecting(
-    sync: CalendarSync, ms: MicrosoftGraphEmulator, calendar: dict[str, Any]
+async def test_a_revoked_grant_needs_reconnecting_and_a_reconnect_clears_it(
+    env: CalendarEnvironment,
+    sync: CalendarSync,
+    ms: MicrosoftGraphEmulator,
+    calendar: dict[str, Any],
 ) -> None:
     ms.add_event(start=hours(1), end=hours(2), subject="Kept")
     await sync.sync_calendar(calendar["id"])
@@ -183,6 +186,13 @@ async def test_a_revoked_grant_marks_the_account_for_reconnecting(
     assert account.status == "reconnect_needed"
     # The last good busy blocks stay.
     assert len(await _ids(calendar["id"])) == 1
+
+    # Reconnecting the same Microsoft account clears the status and syncs again.
+    assert await connect(env, ms, account.host) == account.id
+    again = await accounts.get(account.id)
+    assert again is not None
+    assert (again.status, again.connected_at) == ("ok", account.connected_at)
+    assert (await sync.sync_calendar(calendar["id"])).ok
 
 
 async def test_throttling_keeps_the_last_good_blocks_and_the_account_ok(
