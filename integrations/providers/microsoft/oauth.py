@@ -223,9 +223,10 @@ class MicrosoftApp:
         if not found:
             raise BadResponse("Microsoft's answer named no account")
         first = found[0]
-        return MicrosoftIdentity(
-            str(first.get("home_account_id") or ""), str(first.get("username") or "")
-        )
+        home = str(first.get("home_account_id") or "")
+        if not home:
+            raise BadResponse("Microsoft's answer named no account id (client_info)")
+        return MicrosoftIdentity(home, str(first.get("username") or ""))
 
     def revoke(self, tokens: OAuthTokens) -> None:
         """Nothing to call: Entra has no endpoint that revokes one grant. Forgetting
@@ -285,9 +286,10 @@ def _resource_scopes(scope: str) -> list[str]:
 
 
 def _resource_scope_text(scope: str) -> str:
-    # Entra may answer with full URIs (https://graph.microsoft.com/Calendars.Read).
-    names = [s.rsplit("/", 1)[-1] for s in scope.split()]
-    return " ".join(names)
+    """What the account granted us of Graph, as the accounts layer records it: short
+    names (Entra may answer ``https://graph.microsoft.com/Calendars.Read``), without
+    the OpenID scopes every sign-in carries."""
+    return " ".join(_resource_scopes(" ".join(s.rsplit("/", 1)[-1] for s in scope.split())))
 
 
 def _has_refresh_token(cache: msal.SerializableTokenCache) -> bool:
