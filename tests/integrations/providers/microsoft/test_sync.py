@@ -19,8 +19,10 @@ from integrations.accounts import repository as accounts
 from integrations.accounts.tokens import OAuthTokens
 from integrations.calendars import repository, service
 from integrations.calendars.environment import MICROSOFT_WEBHOOK_PATH, CalendarEnvironment
+from integrations.calendars.retry import RetryPolicy
 from integrations.calendars.sync import CalendarSync
 from tests.emulators.microsoft import MicrosoftGraphEmulator
+from tests.integrations.calendars.helpers import Sleeps
 from tests.integrations.providers.microsoft.helpers import (
     REDIRECT_URI,
     connect,
@@ -306,3 +308,20 @@ async def test_a_subscription_graph_dropped_is_replaced(
             assert second["id"] != first["id"]
             (row,) = await repository.channels_of(calendar_id)
             assert row["resource_id"] == second["id"]
+
+
+@pytest.mark.parametrize("status", [429, 503])
+async def test_retry_after_is_waited_for_then_the_sync_goes_on(
+    ms: MicrosoftGraphEmulator, host: Host, status: int
+) -> None:
+    sleeps = Sleeps()
+    env = microsoft_environment(ms, retry=RetryPolicy(sleep=sleeps))
+    sync = CalendarSync(env)
+    (calendar_id,) = await repository.conflict_calendar_ids(await connect(env, ms, host.id))
+    ms.add_event(start=hours(1), end=hours(2), subject="Kept")
+    ms.fail_next(2, status, operation=DELTA, retry_after=7)
+    outcome = await sync.sync_calendar(calendar_id)
+    assert outcome.ok
+    assert len(sleeps.delays) == 2
+    assert all(delay >= 7 for delay in sleeps.delays)
+    assert len(await _ids(calendar_id)) == 1
