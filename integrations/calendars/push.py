@@ -9,7 +9,7 @@ import logging
 import secrets
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from booking.db import write_transaction
@@ -19,7 +19,7 @@ from integrations.calendars import repository
 from integrations.calendars.environment import CalendarEnvironment
 from integrations.calendars.provider import CalendarProvider, PushChannel, RenewsWatch
 
-__all__ = ["ensure_channel", "stop_channels", "verify_notification"]
+__all__ = ["ensure_channel", "renew_soon", "stop_channels", "verify_notification"]
 
 logger = logging.getLogger("rendezvous.calendars.push")
 
@@ -122,6 +122,28 @@ async def _stop(
                 # find no row and are ignored.
                 logger.warning("could not stop push channel %s: %s", row["channel_id"], exc)
         await repository.delete_channel(int(row["id"]))
+
+
+async def renew_soon(channel_id: str, now: datetime) -> None:
+    """The provider says the channel will not last (Graph's lifecycle notices
+    ``reauthorizationRequired`` and ``subscriptionRemoved``): record it as ending in a
+    minute, so that the next sync renews it (or, if the provider dropped it, opens a
+    new one)."""
+    row = await repository.channel(channel_id)
+    if row is None:
+        return
+    soon = min(row["expires_at"], now + timedelta(minutes=1))
+    async with write_transaction():
+        await repository.delete_channel(int(row["id"]))
+        await repository.insert_channel(
+            {
+                "calendar": row["calendar"],
+                "channel_id": row["channel_id"],
+                "resource_id": row["resource_id"],
+                "token": row["token"],
+                "expires_at": soon,
+            }
+        )
 
 
 async def verify_notification(channel_id: str, token: str | None) -> int:

@@ -1,8 +1,8 @@
 """End to end with Microsoft 365: a host connects Outlook through the calendars page
 and the emulator's Entra ID (msal, HTTPS), the conflict calendar's events remove
-exactly the public slots DESIGN.md's busy table says, Graph validates our webhook
-and its change notifications reach the slots, and disconnecting deletes the
-subscription.
+exactly the public slots DESIGN.md's busy table says, Graph validates our webhook,
+its change notifications reach the slots, its lifecycle notices renew or replace the
+subscription, and disconnecting deletes it.
 
 The app runs under uvicorn on loopback in the test's event loop, so that the
 emulator can reach our webhook over real HTTP (the validation handshake and the
@@ -207,6 +207,26 @@ async def test_connect_outlook_and_its_events_remove_public_slots(
     ms.edit_event(busy["id"], showAs="free")
     await asyncio.wait_for(runner.wait_synced(calendar_id, seen), WAIT)
     assert (await offered())[str(monday)] == free_slots(monday, monday_busy[1:])
+
+    # Graph asks for the subscription to be reauthorized: the sync it triggers
+    # extends the same subscription.
+    seen = runner.sync_count(calendar_id)
+    ms.send_lifecycle_notification(subscription["id"], "reauthorizationRequired")
+    await asyncio.wait_for(runner.wait_synced(calendar_id, seen), WAIT)
+    (renewed,) = ms.subscriptions
+    assert renewed["id"] == subscription["id"]
+    (row,) = await repository.channels_of(calendar_id)
+    assert row["expires_at"] > channel["expires_at"] - timedelta(minutes=5)
+
+    # Graph removed it: the next sync makes a new one, validated like the first.
+    seen = runner.sync_count(calendar_id)
+    ms.send_lifecycle_notification(subscription["id"], "subscriptionRemoved")
+    await asyncio.wait_for(runner.wait_synced(calendar_id, seen), WAIT)
+    (replacement,) = ms.subscriptions
+    assert replacement["id"] != subscription["id"]
+    (channel,) = await repository.channels_of(calendar_id)
+    assert channel["resource_id"] == replacement["id"]
+    subscription = replacement
 
     # Forged and stray notifications schedule nothing.
     webhook = "/webhooks/microsoft"

@@ -42,10 +42,16 @@ async def google_notification(
 
 
 class GraphNotification(msgspec.Struct, rename="camel"):
-    """One item of a Graph change notification; only what we check is read."""
+    """One item of a Graph change or lifecycle notification; only what we use is read."""
 
     subscription_id: str = ""
     client_state: str | None = None
+    #: Lifecycle notices only: subscriptionRemoved, reauthorizationRequired, missed.
+    lifecycle_event: str | None = None
+
+
+#: Lifecycle notices after which the subscription must be renewed or replaced.
+_RENEW = frozenset({"subscriptionRemoved", "reauthorizationRequired"})
 
 
 class GraphNotifications(msgspec.Struct):
@@ -65,9 +71,10 @@ async def microsoft_notification(
     validation_token: Annotated[str | None, QueryParameter(name="validationToken")] = None,
     channel: Annotated[str | None, QueryParameter()] = None,
 ) -> Response[str]:
-    """Graph's change notifications: the validation handshake, then notifications
-    that each carry the subscription's ``clientState``, checked before a sync of
-    the channel's calendar is scheduled.
+    """Graph's change and lifecycle notifications: the validation handshake, then
+    notifications that each carry the subscription's ``clientState``, checked before
+    a sync of the channel's calendar is scheduled (after ``subscriptionRemoved`` or
+    ``reauthorizationRequired``, that sync renews or replaces the subscription).
 
     The handshake must be answered with the token as text/plain within 10 s, so it
     touches nothing else. Our notification URL names the channel (``?channel=``):
@@ -83,5 +90,8 @@ async def microsoft_notification(
         # Every item proves itself: one forged item refuses the whole post.
         calendar_id = await push.verify_notification(channel or "", item.client_state)
     if calendar_id is not None:
+        if any(item.lifecycle_event in _RENEW for item in notifications.value):
+            await push.renew_soon(channel or "", calendar_services.env.clock())
+        # A change, a "missed" notice (the delta catches up) or a renewal: one sync.
         calendar_services.runner.schedule(calendar_id)
     return Response("", media_type=MediaType.TEXT, status_code=202)

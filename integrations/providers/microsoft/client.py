@@ -307,9 +307,13 @@ class MicrosoftCalendarProvider:
         ``token`` is the ``clientState`` every notification must carry back. Graph
         POSTs a validation request to ``address`` before it answers."""
         separator = "&" if "?" in address else "?"
+        url = f"{address}{separator}channel={quote(channel_id, safe='')}"
         body = {
             "changeType": "created,updated,deleted",
-            "notificationUrl": f"{address}{separator}channel={quote(channel_id, safe='')}",
+            "notificationUrl": url,
+            # Graph says there when it removed the subscription, needs it
+            # reauthorized, or dropped notifications ("missed").
+            "lifecycleNotificationUrl": url,
             "resource": f"/me/calendars/{calendar_id}/events",
             "expirationDateTime": graph_stamp(
                 min(expires_at, self.app.now() + SUBSCRIPTION_LIFETIME)
