@@ -227,7 +227,7 @@ class MicrosoftCalendarProvider:
                         writable=entry.get("canEdit") is True,
                     )
                 )
-            url, params = answer.get("@odata.nextLink"), None
+            url, params = _link(answer, "@odata.nextLink"), None
         return calendars
 
     def changes(
@@ -250,14 +250,14 @@ class MicrosoftCalendarProvider:
                 "endDateTime": graph_stamp(window.end),
             }
         answer = self._get(url, params)
-        next_link = answer.get("@odata.nextLink")
-        delta_link = answer.get("@odata.deltaLink")
+        next_link = _link(answer, "@odata.nextLink")
+        delta_link = _link(answer, "@odata.deltaLink")
         if next_link is None and delta_link is None:
             raise BadResponse("Microsoft Graph ended a delta page without a next or delta link")
         return ChangePage(
             events=[_remote_event(item) for item in _items(answer) if "id" in item],
-            next_page=str(next_link) if next_link else None,
-            sync_state=None if next_link else str(delta_link),
+            next_page=next_link,
+            sync_state=None if next_link else delta_link,
         )
 
     def facts(self, event: RemoteEvent, *, host_zone: str) -> EventFacts | None:
@@ -344,6 +344,17 @@ class MicrosoftCalendarProvider:
     def stop_watch(self, channel: PushChannel) -> None:
         url = self._url(f"/subscriptions/{quote(channel.resource_id, safe='')}")
         self._request("DELETE", url)
+
+
+def _link(answer: Mapping[str, Any], key: str) -> str | None:
+    """A next or delta link: followed verbatim later, so it must be a URL now (a
+    stored junk state would fail every later sync, not this one)."""
+    value = answer.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.startswith(("https://", "http://")):
+        raise BadResponse(f"Microsoft Graph's {key} is not a URL: {value!r}")
+    return value
 
 
 def _items(answer: Mapping[str, Any]) -> list[Mapping[str, Any]]:

@@ -126,3 +126,28 @@ def app_settings(settings: Settings, ms: MicrosoftGraphEmulator, **overrides: An
         push_debounce_seconds=0.0,
         **overrides,
     )
+
+
+@contextmanager
+def fake_graph(body: bytes) -> Iterator[str]:
+    """A server that answers every GET with 200 and ``body``: a broken Graph."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Quiet."""
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1.0"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -3,13 +3,8 @@ busy rules, writes, subscriptions, and every failure class as its typed error.""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -32,7 +27,11 @@ from integrations.calendars.provider import RemoteEvent, SyncWindow
 from integrations.providers.microsoft.client import MicrosoftCalendarProvider, event_facts
 from integrations.providers.microsoft.oauth import MicrosoftApp
 from tests.emulators.microsoft import MicrosoftGraphEmulator
-from tests.integrations.providers.microsoft.helpers import consent_tokens, validation_receiver
+from tests.integrations.providers.microsoft.helpers import (
+    consent_tokens,
+    fake_graph,
+    validation_receiver,
+)
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 WINDOW = SyncWindow(NOW - timedelta(days=30), NOW + timedelta(days=365))
@@ -366,31 +365,6 @@ class TestFailures:
             gone.list_calendars()
 
 
-@contextmanager
-def fake_graph(body: bytes) -> Iterator[str]:
-    """A server that answers every GET with 200 and ``body``: a broken Graph."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            """Quiet."""
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/v1.0"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 class TestBadReplies:
     @pytest.mark.parametrize(
         "body",
@@ -399,6 +373,7 @@ class TestBadReplies:
             b"[1, 2]",
             b'{"@odata.context": "x"}',  # no value list
             b'{"value": []}',  # a delta page with neither link
+            b'{"value": [], "@odata.deltaLink": 42}',  # a link that is no URL
         ],
     )
     def test_an_unreadable_reply_is_bad_response(
@@ -410,7 +385,7 @@ class TestBadReplies:
                 provider.changes("cal", sync_state=None, window=WINDOW)
 
     def test_items_without_an_id_are_skipped(self, app: MicrosoftApp, tokens: OAuthTokens) -> None:
-        body = b'{"value": [{"subject": "no id"}, {"id": "a"}], "@odata.deltaLink": "x"}'
+        body = b'{"value": [{"subject": "no id"}, {"id": "a"}], "@odata.deltaLink": "https://x/"}'
         with fake_graph(body) as url:
             provider = MicrosoftCalendarProvider(replace(app, graph_url=url), tokens)
             page = provider.changes("cal", sync_state=None, window=WINDOW)

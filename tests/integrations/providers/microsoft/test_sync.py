@@ -6,6 +6,7 @@ account's status after each kind of failure."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -26,6 +27,7 @@ from tests.integrations.calendars.helpers import Sleeps
 from tests.integrations.providers.microsoft.helpers import (
     REDIRECT_URI,
     connect,
+    fake_graph,
     microsoft_environment,
     validation_receiver,
 )
@@ -325,3 +327,26 @@ async def test_retry_after_is_waited_for_then_the_sync_goes_on(
     assert len(sleeps.delays) == 2
     assert all(delay >= 7 for delay in sleeps.delays)
     assert len(await _ids(calendar_id)) == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"<html>gateway</html>", b'{"value": []}', b'{"value": [{"id": "x"}], "@odata.deltaLink": 1}'],
+)
+async def test_a_graph_reply_missing_fields_is_a_calendar_error_keeping_the_last_blocks(
+    env: CalendarEnvironment,
+    ms: MicrosoftGraphEmulator,
+    calendar: dict[str, Any],
+    body: bytes,
+) -> None:
+    ms.add_event(start=hours(1), end=hours(2), subject="Kept")
+    assert (await CalendarSync(env).sync_calendar(calendar["id"])).ok
+    await repository.update_calendar(calendar["id"], {"sync_token": None})
+    with fake_graph(body) as url:
+        broken = replace(env, microsoft=replace(env.microsoft_app(), graph_url=url))
+        outcome = await CalendarSync(broken).sync_calendar(calendar["id"])
+    assert not outcome.ok
+    row = await repository.calendar(calendar["id"])
+    assert row is not None
+    assert "Microsoft Graph" in row["last_error"]
+    assert len(await _ids(calendar["id"])) == 1
