@@ -21,6 +21,9 @@ GOOGLE_AUTH_URI = "https://accounts.google.com/o/oauth2/v2/auth"
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"  # noqa: S105 (a URL)
 GOOGLE_REVOKE_URI = "https://oauth2.googleapis.com/revoke"
 GOOGLE_API_ENDPOINT = "https://www.googleapis.com/calendar/v3/"
+MICROSOFT_AUTHORITY_HOST = "https://login.microsoftonline.com"
+MICROSOFT_TENANT = "common"
+MICROSOFT_GRAPH_URL = "https://graph.microsoft.com/v1.0"
 ZOOM_AUTHORIZE_URL = "https://zoom.us/oauth/authorize"
 ZOOM_TOKEN_URL = "https://zoom.us/oauth/token"  # noqa: S105 (a URL)
 ZOOM_REVOKE_URL = "https://zoom.us/oauth/revoke"
@@ -59,6 +62,13 @@ class Settings:
     google_token_uri: str = GOOGLE_TOKEN_URI
     google_revoke_uri: str = GOOGLE_REVOKE_URI
     google_api_endpoint: str = GOOGLE_API_ENDPOINT
+    #: Entra ID authority: ``https://login.microsoftonline.com/<tenant>`` (``common``:
+    #: work, school and personal accounts; a tenant id: one organisation only).
+    microsoft_authority: str = f"{MICROSOFT_AUTHORITY_HOST}/{MICROSOFT_TENANT}"
+    microsoft_graph_url: str = MICROSOFT_GRAPH_URL
+    #: A CA bundle to trust for Microsoft's endpoints instead of the system's (an
+    #: emulator, a TLS-inspecting proxy); None: the system's, proxies from the env.
+    microsoft_ca_file: str | None = None
     zoom_authorize_url: str = ZOOM_AUTHORIZE_URL
     zoom_token_url: str = ZOOM_TOKEN_URL
     zoom_revoke_url: str = ZOOM_REVOKE_URL
@@ -108,6 +118,12 @@ class Settings:
             google_revoke_uri=_url(env, "GOOGLE_REVOKE_URI", {"http", "https"})
             or GOOGLE_REVOKE_URI,
             google_api_endpoint=_api_endpoint(env),
+            microsoft_authority=_microsoft_authority(env),
+            # msal and Graph accept https only.
+            microsoft_graph_url=(
+                _url(env, "MICROSOFT_GRAPH_URL", {"https"}) or MICROSOFT_GRAPH_URL
+            ).rstrip("/"),
+            microsoft_ca_file=env.get("MICROSOFT_CA_FILE") or None,
             zoom_authorize_url=_url(env, "ZOOM_AUTHORIZE_URL", {"http", "https"})
             or ZOOM_AUTHORIZE_URL,
             zoom_token_url=_url(env, "ZOOM_TOKEN_URL", {"http", "https"}) or ZOOM_TOKEN_URL,
@@ -179,6 +195,18 @@ def _secret_key(value: str | None, var_dir: Path) -> str:
     key_file.touch(mode=0o600)
     key_file.write_text(key)
     return key
+
+
+def _microsoft_authority(env: Mapping[str, str]) -> str:
+    """MICROSOFT_AUTHORITY (a whole https URL) wins; else MICROSOFT_TENANT on
+    login.microsoftonline.com."""
+    authority = _url(env, "MICROSOFT_AUTHORITY", {"https"})
+    if authority:
+        return authority.rstrip("/")
+    tenant = env.get("MICROSOFT_TENANT", "").strip() or MICROSOFT_TENANT
+    if "/" in tenant or not tenant.replace("-", "").replace(".", "").isalnum():
+        raise ConfigError("MICROSOFT_TENANT", f"'{tenant}' is not a tenant id or domain")
+    return f"{MICROSOFT_AUTHORITY_HOST}/{tenant}"
 
 
 def _api_endpoint(env: Mapping[str, str]) -> str:

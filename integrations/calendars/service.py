@@ -34,6 +34,8 @@ from integrations.calendars.sync import CalendarSync
 from integrations.providers.google.client import GoogleCalendarProvider
 from integrations.providers.google.oauth import READ_SCOPES, WRITE_SCOPES
 from integrations.providers.ics.feed import IcsFeedProvider
+from integrations.providers.microsoft import oauth as microsoft_oauth
+from integrations.providers.microsoft.client import MicrosoftCalendarProvider
 from integrations.vault import VaultError
 
 logger = logging.getLogger("rendezvous.calendars")
@@ -49,7 +51,9 @@ def _to_account(account: Account) -> CalendarAccount:
         CalendarAccount,
         email=account.external_email,
         scopes=account.scopes.split(),
-        can_write=account.granted(WRITE_SCOPES),
+        can_write=account.granted(
+            microsoft_oauth.WRITE_SCOPES if account.provider == "microsoft" else WRITE_SCOPES
+        ),
     )
 
 
@@ -76,8 +80,62 @@ def begin_google_consent(env: CalendarEnvironment, redirect_uri: str) -> Consent
     return google.begin(redirect_uri, READ_SCOPES)
 
 
+async def account_provider(host_id: int, account_id: int) -> str:
+    """Which provider a host's calendar account is at (NotFound for another host's)."""
+    return (await _own_account(host_id, account_id)).provider
+
+
+def begin_microsoft_consent(env: CalendarEnvironment, redirect_uri: str) -> Consent:
+    """Connecting a calendar for conflicts asks to read (``Calendars.Read``) and
+    for offline access (msal adds it), nothing more."""
+    if env.microsoft is None:
+        raise InvalidInput("provider", "Microsoft 365 is not configured on this server.")
+    return env.microsoft.begin(redirect_uri, microsoft_oauth.READ_SCOPES)
+
+
+async def connect_microsoft(
+    env: CalendarEnvironment,
+    host_id: int,
+    pending: Mapping[str, str],
+    response: Mapping[str, str],
+) -> int:
+    """Finish Microsoft's consent: the grant (msal's token cache, encrypted) and the
+    account's calendars, as :func:`connect_google` does for Google. The identity is
+    msal's home account id, stable across reconnects and renamed addresses."""
+    microsoft = env.microsoft
+    if microsoft is None:
+        raise InvalidInput("provider", "Microsoft 365 is not configured on this server.")
+    tokens = await asyncio.to_thread(microsoft.finish, pending, response)
+    identity = microsoft.identity(tokens)
+    provider = MicrosoftCalendarProvider(microsoft, tokens)
+    remote = await env.retry.run(lambda: asyncio.to_thread(provider.list_calendars))
+    if not any(c.primary for c in remote):
+        raise ProviderError("Microsoft listed no default calendar for this account.")
+    async with write_transaction():
+        account_id = await accounts.connect(
+            host_id,
+            "microsoft",
+            PURPOSE,
+            Identity(
+                external_id=identity.home_account_id,
+                external_email=identity.username,
+                display_name=identity.username,
+            ),
+            credentials=env.vault.encrypt(provider.tokens.to_dict()),
+            scopes=provider.tokens.scope,
+            now=env.clock(),
+        )
+        await _store_calendars(account_id, remote)
+    return account_id
+
+
 async def begin_write_access(
-    env: CalendarEnvironment, host_id: int, account_id: int, redirect_uri: str
+    env: CalendarEnvironment,
+    host_id: int,
+    account_id: int,
+    redirect_uri: str,
+    *,
+    microsoft_redirect_uri: str | None = None,
 ) -> Consent:
     """Send the host through Google's consent again to add write access, which
     one-way and two-way sync need (issue 13 turns them on through this).
@@ -86,6 +144,19 @@ async def begin_write_access(
     callback (:func:`connect_google`) updates the same account, keeping its calendars,
     choices and busy blocks, and records the scopes granted."""
     account = await _own_account(host_id, account_id)
+    if account.provider == "microsoft":
+        if env.microsoft is None or microsoft_redirect_uri is None:
+            raise InvalidInput("provider", "Microsoft 365 is not configured on this server.")
+        # Entra adds the new scope to what the user consented to before; the
+        # callback (:func:`connect_microsoft`) updates the same account.
+        # msal reads the authority's OpenID configuration: off the event loop.
+        return await asyncio.to_thread(
+            env.microsoft.begin,
+            microsoft_redirect_uri,
+            microsoft_oauth.WRITE_SCOPES,
+            include_granted=True,
+            login_hint=account.external_email,
+        )
     if account.provider != "google" or env.google is None:
         raise InvalidInput("provider", "Google is not configured on this server.")
     return env.google.begin(
