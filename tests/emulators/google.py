@@ -230,13 +230,15 @@ class GoogleCalendarEmulator:
         """Create an event; ``start``/``end`` may be aware datetimes or dates."""
         body = {k: _event_time(v) if k in ("start", "end") else v for k, v in fields.items()}
         with self._lock:
-            return copy.deepcopy(self._store.insert(calendar_id, body))
+            return copy.deepcopy(self._store.insert(calendar_id, body, by_user=True))
 
     def edit_event(self, calendar_id: str, event_id: str, **changes: Any) -> dict[str, Any]:
         """Patch an event (an instance id edits that one occurrence only)."""
         body = {k: _event_time(v) if k in ("start", "end") else v for k, v in changes.items()}
         with self._lock:
-            return copy.deepcopy(self._store.modify(calendar_id, event_id, body, replace=False))
+            return copy.deepcopy(
+                self._store.modify(calendar_id, event_id, body, replace=False, by_user=True)
+            )
 
     def delete_event(self, calendar_id: str, event_id: str) -> None:
         with self._lock:
