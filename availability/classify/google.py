@@ -8,10 +8,10 @@ birthday it is; never a reason to turn an invitee away). ``status == "tentative"
 and a self ``responseStatus`` of ``tentative`` or ``needsAction`` make a *tentative*
 block, kept only when the calendar's "tentative blocks" switch is on. Everything
 else is busy, whatever its ``eventType`` (``default``, ``outOfOffice``,
-``focusTime``, ``fromGmail``, or one Google adds later): transparency decides. ``visibility`` ``private`` or
-``confidential`` drops the title. All-day events (``start.date``, ``end.date``
-exclusive) cover whole days in the host's zone. integrations/ fetches and parses
-the JSON; this module only reads the dict.
+``focusTime``, ``fromGmail``, or one Google adds later): transparency decides.
+``visibility`` ``private`` or ``confidential`` drops the title. All-day events
+(``start.date``, ``end.date`` exclusive) cover whole days in the host's zone.
+integrations/ fetches and parses the JSON; this module only reads the dict.
 
 >>> event = {"status": "confirmed", "summary": "1:1",
 ...          "start": {"dateTime": "2024-03-11T09:00:00-04:00"},

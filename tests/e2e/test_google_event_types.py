@@ -149,6 +149,7 @@ async def test_public_slots_honour_google_event_types(
         "timeMax": at(wednesday, 0).isoformat(),
         "items": [{"id": PRIMARY}],
     }
-    assert google.build_service().freebusy().query(body=body).execute()["calendars"][PRIMARY][
-        "busy"
-    ] == []
+    assert (
+        google.build_service().freebusy().query(body=body).execute()["calendars"][PRIMARY]["busy"]
+        == []
+    )

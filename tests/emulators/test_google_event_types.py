@@ -4,7 +4,6 @@ restrictions are refused as Google refuses them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -83,7 +82,7 @@ def listed(service: Resource, **params: Any) -> list[dict[str, Any]]:
 @pytest.fixture
 def every_type(
     google_emulator: GoogleCalendarEmulator, google_service: Resource
-) -> Iterator[dict[str, dict[str, Any]]]:
+) -> dict[str, dict[str, Any]]:
     created = {
         name: google_service.events().insert(calendarId=CAL, body=body).execute()
         for name, body in BODIES.items()
@@ -93,7 +92,7 @@ def every_type(
         CAL, eventType="fromGmail", summary="Flight", start=NINE.replace(hour=15),
         end=NINE.replace(hour=17),
     )  # fmt: skip
-    yield created
+    return created
 
 
 class TestEventTypesAsGoogleSendsThem:
@@ -144,16 +143,25 @@ class TestEventTypesAsGoogleSendsThem:
         google_service: Resource,
     ) -> None:
         wanted = ["default", "outOfOffice"]
-        first = google_service.events().list(
-            calendarId=CAL, singleEvents=True, eventTypes=wanted
-        ).execute()
+        first = (
+            google_service.events()
+            .list(calendarId=CAL, singleEvents=True, eventTypes=wanted)
+            .execute()
+        )
         google_emulator.delete_event(CAL, every_type["focusTime"]["id"])
         google_emulator.delete_event(CAL, every_type["outOfOffice"]["id"])
         google_emulator.edit_event(CAL, every_type["birthday"]["id"], summary="Grace turns 40")
 
-        changes = google_service.events().list(
-            calendarId=CAL, singleEvents=True, eventTypes=wanted, syncToken=first["nextSyncToken"]
-        ).execute()
+        changes = (
+            google_service.events()
+            .list(
+                calendarId=CAL,
+                singleEvents=True,
+                eventTypes=wanted,
+                syncToken=first["nextSyncToken"],
+            )
+            .execute()
+        )
 
         assert [(e["id"], e["status"]) for e in changes["items"]] == [
             (every_type["outOfOffice"]["id"], "cancelled")
@@ -214,7 +222,9 @@ class TestRestrictions:
             ),
         ],
     )
-    def test_refused_as_google_refuses(self, google_service: Resource, body: dict[str, Any]) -> None:
+    def test_refused_as_google_refuses(
+        self, google_service: Resource, body: dict[str, Any]
+    ) -> None:
         assert reason(google_service.events().insert(calendarId=CAL, body=body)) == (
             400,
             "eventTypeRestriction",

@@ -23,7 +23,12 @@ HOURS = {
         ({"eventType": "birthday", "transparency": "transparent", **DAY}, False, False, True),
         # Even one that arrives opaque (an import, another client) stays free.
         ({"eventType": "birthday", "transparency": "opaque", **DAY}, False, False, True),
-        ({"eventType": "workingLocation", "transparency": "transparent", **DAY}, False, False, True),
+        (
+            {"eventType": "workingLocation", "transparency": "transparent", **DAY},
+            False,
+            False,
+            True,
+        ),
         ({"eventType": "workingLocation", **HOURS}, False, False, False),
         ({"eventType": "outOfOffice", **HOURS}, True, False, False),
         ({"eventType": "focusTime", "status": "tentative", **HOURS}, True, True, False),
