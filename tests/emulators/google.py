@@ -324,8 +324,8 @@ class GoogleCalendarEmulator:
 
     # -- HTTP -----------------------------------------------------------------------
 
-    def _changed(self, calendar_id: str) -> None:
-        self._push.changed(calendar_id, self.now())
+    def _changed(self, calendar_id: str, event_type: str) -> None:
+        self._push.changed(calendar_id, self.now(), event_type)
 
     def _serve(self, verb: str, target: str, headers: dict[str, str], body: bytes) -> Reply:
         if self.latency:
@@ -448,7 +448,13 @@ class GoogleCalendarEmulator:
             case "calendar.events.watch":
                 calendar = store.calendar(path["calendarId"])
                 uri = f"{self.api_endpoint}calendars/{quote(path['calendarId'], safe='')}/events"
-                channel = self._push.watch(calendar.id, uri + "?alt=json", body, self.now())
+                channel = self._push.watch(
+                    calendar.id,
+                    uri + "?alt=json",
+                    body,
+                    self.now(),
+                    event_types=frozenset(call.list_param("eventTypes")),
+                )
                 result = channel.resource()
             case "calendar.freebusy.query":
                 result = store.freebusy(body)

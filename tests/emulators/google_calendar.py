@@ -130,7 +130,8 @@ def _merge(target: dict[str, Any], patch: dict[str, Any]) -> None:
 
 
 class CalendarStore:
-    def __init__(self, now: Callable[[], datetime], on_change: Callable[[str], None]) -> None:
+    def __init__(self, now: Callable[[], datetime], on_change: Callable[[str, str], None]) -> None:
+        """``on_change(calendar_id, event_type)`` after every write."""
         self.now = now
         self.on_change = on_change
         self.calendars: dict[str, Calendar] = {}
@@ -522,7 +523,7 @@ class CalendarStore:
         if created:
             event["created"] = utc_text(now)
         calendar.events[event["id"]] = Stored(event, seq)
-        self.on_change(calendar.id)
+        self.on_change(calendar.id, event.get("eventType", "default"))
         return event
 
     def _bury_vanished(

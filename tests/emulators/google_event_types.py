@@ -4,8 +4,9 @@ Google fills in, and the ``eventTypes`` filter of events.list.
 Facts from the v3 discovery document shipped with google-api-python-client and
 Google's "Event types" and "calendar status" guides:
 
-- ``eventTypes`` (repeated) keeps only the listed types; unset, events.list returns
-  every type, birthdays included (release note of 2024-08-05). Before 2024 a
+- ``eventTypes`` (repeated) keeps only the listed types, in events.list and in the
+  notifications of events.watch; unset, every type, birthdays included (release
+  note of 2024-08-05). Before 2024 a
   working-location event needed opting in; it no longer does.
 - ``eventType`` defaults to ``default`` and never changes after creation.
 - ``fromGmail`` events are made by Gmail; the API cannot create one.

@@ -12,6 +12,7 @@ from googleapiclient.discovery import Resource
 from googleapiclient.errors import HttpError
 
 from tests.emulators.google import GoogleCalendarEmulator
+from tests.emulators.test_google_push import Receiver
 
 CAL = "host@example.com"
 TEAM = "team@group.calendar.google.com"
@@ -189,6 +190,30 @@ class TestEventTypesAsGoogleSendsThem:
             {"start": "2031-03-11T13:00:00Z", "end": "2031-03-11T14:00:00Z"},
             {"start": "2031-03-11T15:00:00Z", "end": "2031-03-11T17:00:00Z"},
         ]
+
+    def test_a_watch_with_event_types_hears_only_those_types(
+        self, google_emulator: GoogleCalendarEmulator, google_service: Resource
+    ) -> None:
+        receiver = Receiver()
+        try:
+            body = {"id": "channel-1", "type": "web_hook", "address": receiver.address}
+            google_service.events().watch(
+                calendarId=CAL, body=body, eventTypes=["default", "outOfOffice"]
+            ).execute()
+            assert receiver.next()["x-goog-resource-state"] == "sync"
+
+            google_service.events().insert(calendarId=CAL, body=BODIES["birthday"]).execute()
+            google_service.events().insert(calendarId=CAL, body=BODIES["focusTime"]).execute()
+            google_service.events().insert(calendarId=CAL, body=BODIES["outOfOffice"]).execute()
+
+            heard = receiver.next()
+            assert (heard["x-goog-resource-state"], heard["x-goog-message-number"]) == (
+                "exists",
+                "2",
+            )
+            assert receiver.received.empty()
+        finally:
+            receiver.close()
 
 
 class TestRestrictions:
