@@ -10,18 +10,16 @@ all-day "Free" birthday.
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from booking.hosts import service as hosts
 from booking.hosts.schemas import HostCreate
-from tests.e2e.test_google_conflicts import at, free_slots, next_monday
+from tests.e2e.helpers import at, free_slots_around, next_monday, serving
 from tests.emulators.google import GoogleCalendarEmulator
 from tests.integrations.calendars.helpers import app_settings, connect_in_browser
 from tests.web.pages.test_account import PASSWORD, sign_in
@@ -42,23 +40,10 @@ def google() -> Iterator[GoogleCalendarEmulator]:
 async def server(
     settings: Settings, google: GoogleCalendarEmulator
 ) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    public_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    app = create_app(app_settings(settings, google, public_url=public_url))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    serving = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:
-        if serving.done():
-            serving.result()
-        await asyncio.sleep(0)  # yield to the server task until it listens
-    try:
-        async with httpx.AsyncClient(base_url=public_url) as client:
-            yield client, app
-    finally:
-        server.should_exit = True
-        await serving
-        sock.close()
+    async with serving(
+        lambda public_url: create_app(app_settings(settings, google, public_url=public_url))
+    ) as served:
+        yield served
 
 
 async def test_public_slots_honour_google_event_types(
@@ -134,9 +119,9 @@ async def test_public_slots_honour_google_event_types(
     assert offered == {
         # Busy: out of office 9-10, focus 10-11, the flight 12-13. Free: the focus time
         # marked available, and the all-day working location.
-        str(monday): free_slots(monday, [(9, 10), (10, 11), (12, 13)]),
+        str(monday): free_slots_around(monday, [(9, 10), (10, 11), (12, 13)]),
         # Free all day: the birthday and the office hours are markers.
-        str(tuesday): free_slots(tuesday, []),
+        str(tuesday): free_slots_around(tuesday, []),
         str(wednesday): [],
     }
     # The adapter lists every type and lets the rule judge (client.py says why).

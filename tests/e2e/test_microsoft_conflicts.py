@@ -12,20 +12,19 @@ notifications).
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-import uvicorn
 
 from booking.hosts import service as hosts
 from booking.hosts.schemas import HostCreate
 from integrations.calendars import repository
+from tests.e2e.helpers import at, free_slots, next_monday, serving
 from tests.emulators.microsoft import MicrosoftGraphEmulator
 from tests.integrations.providers.microsoft.helpers import app_settings
 from tests.web.pages.test_account import PASSWORD, csrf_token, sign_in
@@ -46,43 +45,12 @@ def ms() -> Iterator[MicrosoftGraphEmulator]:
 async def server(
     settings: Settings, ms: MicrosoftGraphEmulator
 ) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    public_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    app = create_app(app_settings(settings, ms, public_url=public_url, push_notifications=True))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    serving = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:
-        if serving.done():
-            serving.result()
-        await asyncio.sleep(0)
-    try:
-        async with httpx.AsyncClient(base_url=public_url) as client:
-            yield client, app
-    finally:
-        server.should_exit = True
-        await serving
-        sock.close()
-
-
-def next_monday() -> date:
-    today = datetime.now(UTC).date()
-    return today + timedelta(days=7 - today.weekday() + 7)
-
-
-def at(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=UTC)
-
-
-def free_slots(day: date, busy: list[tuple[datetime, datetime]]) -> list[str]:
-    """DESIGN.md's answer: 30-minute slots of 09:00-17:00 UTC that no busy block touches."""
-    slots = []
-    for half_hour in range(18, 34):
-        start = at(day, half_hour // 2, 30 * (half_hour % 2))
-        end = start + timedelta(minutes=30)
-        if not any(b_start < end and start < b_end for b_start, b_end in busy):
-            slots.append(start.isoformat())
-    return slots
+    async with serving(
+        lambda public_url: create_app(
+            app_settings(settings, ms, public_url=public_url, push_notifications=True)
+        )
+    ) as served:
+        yield served
 
 
 async def test_connect_outlook_and_its_events_remove_public_slots(
