@@ -70,6 +70,13 @@ class HeartbeatWorker(Worker):  # type: ignore[type-arg]
         return info
 
     async def stop(self) -> None:
+        # SAQ's stop waits (up to the grace period) for every task it started, its
+        # upkeep loops too, and the sweep loop sleeps a minute between rounds: end
+        # those at once and give the grace to the jobs alone.
+        self.event.set()
+        for task in self.tasks:
+            if task.get_name() != "process":
+                task.cancel()
         # A worker that stops cleanly says so at once; a killed one just goes quiet.
         with contextlib.suppress(RedisError):
             await self.redis.delete(f"{HEARTBEAT_PREFIX}{self.id}")
@@ -104,6 +111,9 @@ def build_worker(
         # Let running syncs and sends finish on SIGTERM (a deploy) rather than
         # cancel them mid-query.
         shutdown_grace_period_s=30,
+        # SAQ waits for every slot's dequeue before it stops, and a dequeue without a
+        # timeout waits for a job forever: a stop would always take the whole grace.
+        dequeue_timeout=1,
         redis=background.redis,
         concurrency_label=concurrency,
     )

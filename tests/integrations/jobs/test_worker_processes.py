@@ -8,6 +8,7 @@ processes schedule rounds, and a worker killed mid-sync losing nothing.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -86,8 +87,10 @@ async def test_three_web_processes_and_two_workers_make_one_call_per_calendar_pe
         env = process_env(
             database_url, tmp_path, google, accounts.key, CALENDAR_SYNC_CRON="* * * * * */5"
         )
-        web = await serve(env, tmp_path / "web.log", workers=3)
-        workers = [await start_worker(env, tmp_path / f"worker{n}.log") for n in range(2)]
+        web, *workers = await asyncio.gather(
+            serve(env, tmp_path / "web.log", workers=3),
+            *(start_worker(env, tmp_path / f"worker{n}.log") for n in range(2)),
+        )
         async with stopped_at_exit([web, *workers]) as processes:
 
             async def calls() -> Counter[str]:
