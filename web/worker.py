@@ -68,6 +68,9 @@ async def run_worker(settings: Settings, *, concurrency: int) -> None:
         startup=startup,
         shutdown=shutdown,
     )
+    if settings.log_level != "DEBUG":
+        # SAQ logs every job it enqueues, starts and finishes at INFO.
+        logging.getLogger("saq").setLevel(logging.WARNING)
     logger.info("worker %s started (concurrency %s)", background.worker, concurrency)
     await worker.start()
 

@@ -28,6 +28,7 @@ import time
 from collections.abc import Coroutine, Iterable
 from typing import Any
 
+from redis.exceptions import RedisError
 from saq import Queue
 from saq.queue.redis import RedisQueue
 
@@ -86,7 +87,12 @@ class JobQueue:
     async def stop(self) -> None:
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self.queue.disconnect()
+        try:
+            await self.queue.disconnect()
+        except (RedisError, OSError) as exc:
+            # SAQ unsubscribes on the way out, which needs Redis: a shutdown while Redis
+            # is away must still finish.
+            logger.warning("closing the job queue: %s", exc)
 
     def _spawn(self, work: Coroutine[Any, Any, None], what: str) -> None:
         async def guarded() -> None:
