@@ -24,6 +24,7 @@ from redis.asyncio import Redis
 from booking.bookings.links import LinkSigner
 from booking.bookings.service import BookingEnvironment
 from integrations.calendars.conflicts import ConflictBlocks
+from integrations.calendars.runner import CalendarSyncRunner
 from integrations.jobs.locks import AccountLocks, DatabaseLocks, RedisLocks
 from integrations.jobs.queue import JobQueue, saq_queue
 from integrations.mail import SmtpSender
@@ -136,11 +137,11 @@ def create_app(settings: Settings) -> Litestar:
             await runner.start()
         else:
             runner.start()
-        if not isinstance(calendars.runner, JobQueue):
+        if isinstance(calendars.runner, CalendarSyncRunner):
             calendars.runner.start()
 
     async def disconnect() -> None:
-        if not isinstance(calendars.runner, JobQueue):
+        if isinstance(calendars.runner, CalendarSyncRunner):
             await calendars.runner.stop()
         await runner.stop()
         await database.stop(engine)

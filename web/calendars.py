@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from integrations.calendars.environment import CalendarEnvironment
-from integrations.calendars.runner import CalendarSyncRunner
+from integrations.calendars.runner import CalendarScheduler, CalendarSyncRunner
 from integrations.calendars.sync import CalendarSync
 from integrations.jobs.locks import AccountLocks
 from integrations.jobs.queue import JobQueue
@@ -30,7 +30,7 @@ class CalendarServices:
     env: CalendarEnvironment
     sync: CalendarSync
     #: Where syncs are scheduled: this process's loop, or the workers' queue.
-    runner: CalendarSyncRunner | JobQueue
+    runner: CalendarScheduler
     google_redirect_uri: str
 
 
@@ -74,7 +74,7 @@ def calendar_services(
 ) -> CalendarServices:
     env = calendar_environment(settings)
     sync = CalendarSync(env, on_queued=on_queued, locks=locks)
-    runner: CalendarSyncRunner | JobQueue
+    runner: CalendarScheduler
     if queue is not None:
         runner = queue
     else:
