@@ -128,9 +128,7 @@ async def connect_accounts(
         )
         for row in rows:
             conflict = row["remote_id"] in mine
-            await Calendar.update({Calendar.is_conflict: conflict}).where(
-                Calendar.id == row["id"]
-            )
+            await Calendar.update({Calendar.is_conflict: conflict}).where(Calendar.id == row["id"])
             if conflict:
                 remote[row["id"]] = row["remote_id"]
                 group_of[row["remote_id"]] = f"account-{account}"

@@ -22,8 +22,8 @@ from integrations.jobs.queue import RELAY_LANES, JobQueue, push_window, saq_queu
 from integrations.jobs.tasks import Background, poll_round, relay_outbox, sweep_outbox
 from integrations.outbox import OutboxRunner
 from tests.conftest import serve_in_loop
-from tests.hosts import a_slot_ahead, free_around_the_clock
 from tests.emulators.google import GoogleCalendarEmulator
+from tests.hosts import a_slot_ahead, free_around_the_clock
 from tests.integrations.jobs.scene import connect_accounts, fresh_redis
 from web.app import booking_environment, create_app, outbox_runner, video_environment
 from web.calendars import calendar_services

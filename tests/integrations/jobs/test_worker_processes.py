@@ -70,7 +70,7 @@ async def test_two_workers_never_sync_one_account_at_once(
                         explain=lambda: logs(workers))  # fmt: skip
             google.set_latency(0)
     await redis.aclose()
-    assert dict(flight.most) == {group: 1 for group in set(accounts.group_of.values())}, (
+    assert dict(flight.most) == dict.fromkeys(set(accounts.group_of.values()), 1), (
         "one request at a time per account"
     )
     assert flight.total_most == 2, "the two accounts were synced side by side"
@@ -94,9 +94,7 @@ async def test_three_web_processes_and_two_workers_make_one_call_per_calendar_pe
         async with stopped_at_exit([web, *workers]) as processes:
 
             async def calls() -> Counter[str]:
-                return Counter(
-                    r.calendar_id for r in google.requests if r.method_id == EVENTS_LIST
-                )
+                return Counter(r.calendar_id for r in google.requests if r.method_id == EVENTS_LIST)
 
             async def rounds() -> int:
                 return len([k async for k in redis.scan_iter(match="rendezvous:poll-round:*")])
