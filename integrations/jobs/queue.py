@@ -75,7 +75,9 @@ class JobQueue:
     callback after a commit), so they start the enqueue as a task and return.
     """
 
-    def __init__(self, queue: Queue, *, debounce: float = 2.0, clock: Any = time.time) -> None:
+    def __init__(
+        self, queue: Queue, *, debounce: float = 2.0, clock: Callable[[], float] = time.time
+    ) -> None:
         self.queue = queue
         self.debounce = debounce
         self.clock = clock
