@@ -1,5 +1,6 @@
 """Builds the calendar integration from settings: vault, Google app, sync engine and
-its background runner, bundled for handlers."""
+its background runner (or, with Redis, the queue that hands syncs to workers),
+bundled for handlers."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from integrations.calendars.environment import CalendarEnvironment
-from integrations.calendars.runner import CalendarSyncRunner
+from integrations.calendars.runner import CalendarScheduler, CalendarSyncRunner
 from integrations.calendars.sync import CalendarSync
+from integrations.jobs.locks import AccountLocks
+from integrations.jobs.queue import JobQueue
 from integrations.providers.google.oauth import GoogleApp, GoogleEndpoints
 from integrations.providers.microsoft.oauth import MicrosoftApp
 from integrations.vault import TokenVault
@@ -35,7 +38,8 @@ WRITE_ACCESS_PATH = "/calendars/accounts/{account_id:int}/write-access"
 class CalendarServices:
     env: CalendarEnvironment
     sync: CalendarSync
-    runner: CalendarSyncRunner
+    #: Where syncs are scheduled: this process's loop, or the workers' queue.
+    runner: CalendarScheduler
     google_redirect_uri: str
     microsoft_redirect_uri: str = ""
 
@@ -86,14 +90,24 @@ def calendar_environment(settings: Settings) -> CalendarEnvironment:
     )
 
 
-def calendar_services(settings: Settings, on_queued: Callable[[], None]) -> CalendarServices:
+def calendar_services(
+    settings: Settings,
+    on_queued: Callable[[], None],
+    *,
+    locks: AccountLocks | None = None,
+    queue: JobQueue | None = None,
+) -> CalendarServices:
     env = calendar_environment(settings)
-    sync = CalendarSync(env, on_queued=on_queued)
-    runner = CalendarSyncRunner(
-        sync,
-        poll_interval=settings.calendar_sync_minutes * 60.0,
-        debounce=settings.push_debounce_seconds,
-    )
+    sync = CalendarSync(env, on_queued=on_queued, locks=locks)
+    runner: CalendarScheduler
+    if queue is not None:
+        runner = queue
+    else:
+        runner = CalendarSyncRunner(
+            sync,
+            poll_interval=settings.calendar_sync_minutes * 60.0,
+            debounce=settings.push_debounce_seconds,
+        )
     return CalendarServices(
         env,
         sync,

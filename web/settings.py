@@ -83,6 +83,15 @@ class Settings:
     #: How long a claimed outbox job is held without renewal: after a crash, the
     #: longest an e-mail waits before another process sends it.
     outbox_lease_seconds: float = 60.0
+    #: With Redis: how often a worker looks for outbox rows no relay job took (an
+    #: enqueue lost with Redis, a retry whose time came, a dead worker's lease).
+    outbox_sweep_seconds: int = 10
+    #: The lease of an account's sync lock in Redis, extended while the sync runs: how
+    #: long a killed worker keeps the account from the others.
+    account_lock_seconds: float = 60.0
+    #: A cron expression (croniter's; a sixth field is seconds) for the polling
+    #: rounds of workers; default: every CALENDAR_SYNC_MINUTES, on the clock.
+    calendar_sync_cron: str | None = None
     #: Let user-supplied URLs (CalDAV servers, ICS feeds) reach loopback, private and
     #: 100.64/10 addresses: tests, the demo, CalDAV on the operator's own network.
     #: Metadata services and link-local stay refused (integrations/net/guard.py).
@@ -137,7 +146,10 @@ class Settings:
             calendar_stale_minutes=_positive_int(env, "CALENDAR_STALE_MINUTES", 60),
             push_notifications=_choice(env, "PUSH_NOTIFICATIONS", {"on", "off"}, "off") == "on",
             push_debounce_seconds=_seconds(env, "PUSH_DEBOUNCE_SECONDS", 2.0),
-            outbox_lease_seconds=_lease_seconds(env),
+            outbox_lease_seconds=_lease_seconds(env, "OUTBOX_LEASE_SECONDS"),
+            outbox_sweep_seconds=_positive_int(env, "OUTBOX_SWEEP_SECONDS", 10),
+            account_lock_seconds=_lease_seconds(env, "ACCOUNT_LOCK_SECONDS"),
+            calendar_sync_cron=env.get("CALENDAR_SYNC_CRON", "").strip() or None,
             allow_private_urls=_choice(env, "ALLOW_PRIVATE_URLS", {"on", "off"}, "off") == "on",
         )
 
@@ -256,11 +268,11 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
-def _lease_seconds(env: Mapping[str, str]) -> float:
-    value = _seconds(env, "OUTBOX_LEASE_SECONDS", 60.0)
+def _lease_seconds(env: Mapping[str, str], name: str) -> float:
+    value = _seconds(env, name, 60.0)
     # Renewed every third of it: below a second, one slow query loses the lease.
     if value < 1:
-        raise ConfigError("OUTBOX_LEASE_SECONDS", f"'{value:g}' must be at least 1 second")
+        raise ConfigError(name, f"'{value:g}' must be at least 1 second")
     return value
 
 

@@ -7,10 +7,8 @@ or an error before the commit leaves the old token, so the next run fetches the
 same changes again, and the (calendar, remote_id) upsert makes that harmless.
 
 One sync per account at a time, across that account's calendars (token refreshes
-and the provider's per-user quota are per account). The lock is an in-process
-asyncio lock: right for the embedded default, where one process runs every sync.
-Several worker processes (Redis + SAQ) would need a lock in Redis, keyed the same
-way; that is future work (DESIGN.md "Runtime shape").
+and the provider's per-user quota are per account), in every process: the lock is
+handed in (``integrations.jobs.locks``: Redis with a lease, or the database's).
 
 Provider calls are synchronous (googleapiclient), so each runs in a worker thread;
 the event loop is never blocked by the network.
@@ -21,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -48,6 +47,7 @@ from integrations.calendars.provider import (
     SyncWindow,
 )
 from integrations.calendars.records import CalendarChange, CalendarRecord
+from integrations.jobs.locks import AccountLocks, LocalLocks
 from integrations.vault import VaultError
 
 __all__ = ["CalendarSync", "SyncOutcome"]
@@ -85,21 +85,26 @@ def _unreadable_note(remote_ids: list[str]) -> str:
 
 
 class CalendarSync:
-    """Syncs calendars; one instance per process (it owns the per-account locks).
+    """Syncs calendars; one instance per process.
 
     ``on_queued`` is called after a commit that queued outbox work (the reconnect
     e-mail), so the outbox runner can deliver it without waiting for its next poll.
+    ``locks`` keep two syncs of one account apart (default: within this process only).
     """
 
     def __init__(
-        self, env: CalendarEnvironment, *, on_queued: Callable[[], None] | None = None
+        self,
+        env: CalendarEnvironment,
+        *,
+        on_queued: Callable[[], None] | None = None,
+        locks: AccountLocks | None = None,
     ) -> None:
         self.env = env
         self._on_queued = on_queued
-        self._locks: dict[int, asyncio.Lock] = {}
+        self._locks: AccountLocks = locks or LocalLocks()
 
-    def lock(self, account_id: int) -> asyncio.Lock:
-        return self._locks.setdefault(account_id, asyncio.Lock())
+    def lock(self, account_id: int) -> AbstractAsyncContextManager[None]:
+        return self._locks.hold(account_id)
 
     # -- entry points ---------------------------------------------------------------
 
