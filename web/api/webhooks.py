@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import MediaType, Request, Response, post
 from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
 from litestar.params import QueryParameter
 
 from booking.errors import InvalidInput
@@ -61,7 +62,11 @@ class GraphNotifications(msgspec.Struct):
 @post(
     MICROSOFT_WEBHOOK_PATH,
     operation_id="microsoftNotification",
-    responses=problems(400, 403, 404),
+    responses={
+        # Graph's validation handshake: the token echoed back as text/plain.
+        200: ResponseSpec(data_container=str, media_type=MediaType.TEXT, description="validated"),
+        **problems(400, 403, 404, 422),
+    },
     status_code=202,
     tags=["Webhooks"],
 )
