@@ -51,6 +51,8 @@ class Fault:
     status: int
     headers: dict[str, str]
     body: bytes
+    #: Seconds the front stalls before answering (a server that hangs).
+    stall: float = 0.0
 
 
 class _Front(BaseHTTPRequestHandler):
@@ -66,6 +68,8 @@ class _Front(BaseHTTPRequestHandler):
         radicale.seen.append((self.command, self.path))
         fault = radicale.next_fault(self.command, body)
         if fault is not None:
+            if fault.stall:
+                time.sleep(fault.stall)  # the server side hanging, not the test waiting
             self.send_response(fault.status)
             for name, value in fault.headers.items():
                 self.send_header(name, value)
@@ -234,9 +238,16 @@ class Radicale:
 
     # -- faults -------------------------------------------------------------------------------
 
-    def fail_next(self, status: int, headers: dict[str, str] | None = None, body: bytes = b"") -> None:
+    def fail_next(
+        self,
+        status: int,
+        headers: dict[str, str] | None = None,
+        body: bytes = b"",
+        *,
+        stall: float = 0.0,
+    ) -> None:
         with self._lock:
-            self._faults.append(Fault(status, headers or {}, body))
+            self._faults.append(Fault(status, headers or {}, body, stall))
 
     def answer_invalid_xml_next(self) -> None:
         self.fail_next(207, {"Content-Type": "application/xml"}, b"<multistatus><response>oops")
