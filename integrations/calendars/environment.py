@@ -73,7 +73,9 @@ class CalendarEnvironment(AccountsEnvironment):
         address this server does not fetch (checked again at every fetch)."""
         return IcsFeedProvider(url, self.fetcher(), name=name)
 
-    def caldav_provider(self, url: str, username: str, password: str) -> CalDavProvider:
+    def caldav_provider(
+        self, url: str, username: str, password: str, auth_type: str | None = None
+    ) -> CalDavProvider:
         """A CalDAV account's adapter over the pinned session (ALLOW_PRIVATE_URLS
         decides whether the server may be on a private network); raises
         :class:`~integrations.net.errors.InvalidUrl` for an address that is not http(s)."""
@@ -83,6 +85,7 @@ class CalendarEnvironment(AccountsEnvironment):
             password,
             AddressPolicy(self.allow_private_urls),
             limits=self.fetch_limits,
+            auth_type=auth_type,
         )
 
     def provider(self, account: Account) -> CalendarProvider:
@@ -99,7 +102,10 @@ class CalendarEnvironment(AccountsEnvironment):
             stored = self.vault.decrypt(account.credentials)
             try:
                 return self.caldav_provider(
-                    str(stored["url"]), str(stored["username"]), str(stored["password"])
+                    str(stored["url"]),
+                    str(stored["username"]),
+                    str(stored["password"]),
+                    stored.get("auth_type"),
                 )
             except (FetchError, KeyError) as exc:
                 raise ProviderError(f"the stored CalDAV account is unusable: {exc}") from None

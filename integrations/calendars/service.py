@@ -214,7 +214,13 @@ async def connect_caldav(
                 display_name=provider.server,
             ),
             credentials=env.vault.encrypt(
-                {"url": provider.url, "username": username, "password": password}
+                {
+                    "url": provider.url,
+                    "username": username,
+                    "password": password,
+                    # Sent at once from then on: no 401 round trip in every sync.
+                    "auth_type": provider.auth_type,
+                }
             ),
             scopes="",
             now=env.clock(),

@@ -148,14 +148,19 @@ class CalDavProvider:
         *,
         limits: Limits | None = None,
         network: Network | None = None,
+        auth_type: str | None = None,
     ) -> None:
         """Raises :class:`~integrations.net.errors.InvalidUrl` for an address that is
-        not http(s)."""
+        not http(s). ``auth_type`` ("basic", "digest"): what :attr:`auth_type` said
+        after an earlier discovery; without it the first request of each client is
+        answered 401 to learn it, one more request every sync."""
         self.url = str(parse_url(url))
         #: What the host is shown of the server (the user name stays out of errors).
         self.server = parse_url(url).host
         self.username = username
         self._limits = limits or Limits()
+
+        options = {"auth_type": auth_type} if auth_type in ("basic", "digest") else {}
 
         def client(address: str) -> DAVClient:
             return dav_client(
@@ -165,10 +170,17 @@ class CalDavProvider:
                 password=password,
                 limits=self._limits,
                 network=network,
+                **options,
             )
 
         self._new_client = client
         self._client = client(self.url)
+
+    @property
+    def auth_type(self) -> str | None:
+        """The scheme the server asked for ("basic", "digest"), once it asked."""
+        name = type(self._client.auth).__name__ if self._client.auth is not None else ""
+        return {"HTTPBasicAuth": "basic", "HTTPDigestAuth": "digest"}.get(name)
 
     # -- plumbing -------------------------------------------------------------------------
 

@@ -195,7 +195,21 @@ class Radicale:
         return answer
 
     def make_calendar(self, name: str) -> None:
-        self._direct("MKCALENDAR", self.calendar_path(name))
+        """A calendar named ``name.title()``, coloured as Apple clients colour them."""
+        body = (
+            '<?xml version="1.0" encoding="utf-8"?><C:mkcalendar xmlns:D="DAV:" '
+            'xmlns:C="urn:ietf:params:xml:ns:caldav" xmlns:I="http://apple.com/ns/ical/">'
+            f"<D:set><D:prop><D:displayname>{name.title()}</D:displayname>"
+            "<I:calendar-color>#3A87ADFF</I:calendar-color></D:prop></D:set></C:mkcalendar>"
+        )
+        answer = self._session.request(
+            "MKCALENDAR",
+            self.direct_url.rstrip("/") + self.calendar_path(name),
+            data=body,
+            headers={"Content-Type": "application/xml; charset=utf-8"},
+        )
+        if answer.status_code != 201:
+            raise RuntimeError(f"MKCALENDAR {name}: {answer.status_code} {answer.text}")
 
     def put(self, ics: str, *, uid: str, calendar: str = "calendar") -> str:
         """Store (create or replace) a resource named after its UID; its href."""
