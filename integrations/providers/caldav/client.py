@@ -37,7 +37,7 @@ from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 import icalendar
-from caldav import Calendar as DavCalendar
+from caldav.collection import Calendar as DavCalendar
 from caldav.davclient import DAVClient
 from caldav.elements import cdav, dav, ical
 from caldav.elements.base import ValuedBaseElement
@@ -75,6 +75,10 @@ from integrations.providers.ical.parse import parse_calendar
 __all__ = ["CalDavProvider"]
 
 T = TypeVar("T")
+
+# caldav 3 types its methods as "result or coroutine" (one class serves its sync and
+# async clients); with a sync client they return the result, so collections are
+# handled as Any here.
 
 #: Resources per calendar-multiget REPORT: a few hundred kilobytes per answer.
 MULTIGET_BATCH: Final = 250
@@ -194,13 +198,13 @@ class CalDavProvider:
         except Exception as exc:
             raise translate(exc, self.server) from None
 
-    def _calendar(self, calendar_id: str) -> DavCalendar:
+    def _calendar(self, calendar_id: str) -> Any:
         address = str(self._client.url.join(calendar_id))
         if urlsplit(address).scheme not in ("http", "https"):
             raise RemoteNotFound(f"no calendar {calendar_id!r} on {self.server}")
         return DavCalendar(client=self._client, url=address)
 
-    # -- discovery ----------------------------------------------------------------------------
+    # -- discovery -------------------------------------------------------------------------
 
     def _candidates(self) -> list[str]:
         parts = urlsplit(self.url)
@@ -215,8 +219,12 @@ class CalDavProvider:
         failure: ProviderError | None = None
         for address in self._candidates():
             client = self._new_client(address)
+
+            def home_of(c: Any = client) -> Any:
+                return c.principal().calendar_home_set
+
             try:
-                home = self._call(lambda: client.principal().calendar_home_set)
+                home = self._call(home_of)
             except (AuthExpired, RateLimited, Unavailable):
                 raise  # the server is there and said so: the next address is no better
             except ProviderError as exc:
@@ -224,10 +232,10 @@ class CalDavProvider:
                 continue
             self._client = client
             return str(home.url)
-        assert failure is not None
+        reason = f" ({failure.detail})" if failure is not None else ""
         raise ProviderError(
-            f"no CalDAV account was found at this address on {self.server} "
-            f"({failure.detail}); use the CalDAV address your provider documents"
+            f"no CalDAV account was found at this address on {self.server}{reason}; "
+            "use the CalDAV address your provider documents"
         )
 
     def list_calendars(self) -> list[RemoteCalendar]:
@@ -239,11 +247,11 @@ class CalDavProvider:
             cdav.SupportedCalendarComponentSet(),
             cdav.CalendarTimeZone(),
         ]
-        home = DavCalendar(client=self._client, url=home_url)
+        home: Any = DavCalendar(client=self._client, url=home_url)
 
         def read() -> dict[str, dict[str, Any]]:
             answer = home.get_properties(props, depth=1, parse_response_xml=False)
-            found: dict[str, dict[str, Any]] = answer.find_objects_and_props()  # noqa
+            found: dict[str, dict[str, Any]] = answer.find_objects_and_props()
             return found
 
         found = self._call(read)
@@ -276,7 +284,7 @@ class CalDavProvider:
             )
         return calendars
 
-    # -- reading ---------------------------------------------------------------------------------
+    # -- reading ---------------------------------------------------------------------------
 
     def changes(
         self,
@@ -324,7 +332,7 @@ class CalDavProvider:
         final = DavState(state.mode, state.token, state.ctag, resources)
         return ChangePage(events=events, next_page=None, sync_state=final.encode())
 
-    def _list_all(self, calendar: DavCalendar) -> tuple[DavState, dict[str, str], set[str]]:
+    def _list_all(self, calendar: Any) -> tuple[DavState, dict[str, str], set[str]]:
         """Every resource: by sync-collection, or by etag listing where it is missing."""
         try:
             collection = calendar.get_objects_by_sync_token(
@@ -337,13 +345,11 @@ class CalDavProvider:
             return DavState("ctag", ctag=ctag), self._etags(calendar), set()
         except Exception as exc:
             raise translate(exc, self.server) from None
-        etags = {
-            _key(o.url): str(o.props.get(_ETAG, "")) for o in collection if _ETAG in o.props
-        }
+        etags = {_key(o.url): str(o.props.get(_ETAG, "")) for o in collection if _ETAG in o.props}
         return DavState("sync", token=str(collection.sync_token)), etags, set()
 
     def _sync_collection(
-        self, calendar: DavCalendar, previous: DavState
+        self, calendar: Any, previous: DavState
     ) -> tuple[DavState, dict[str, str], set[str]]:
         try:
             collection = calendar.get_objects_by_sync_token(
@@ -365,9 +371,7 @@ class CalDavProvider:
         }
         return DavState("sync", token=str(collection.sync_token)), changed, deleted
 
-    def _poll(
-        self, calendar: DavCalendar, previous: DavState
-    ) -> tuple[DavState, dict[str, str], set[str]]:
+    def _poll(self, calendar: Any, previous: DavState) -> tuple[DavState, dict[str, str], set[str]]:
         ctag = self._ctag(calendar) if previous.ctag is not None else None
         if ctag is not None and ctag == previous.ctag:
             return DavState("ctag", ctag=ctag), {}, set()  # idle: one PROPFIND
@@ -375,12 +379,12 @@ class CalDavProvider:
         deleted = previous.resources.keys() - etags.keys()
         return DavState("ctag", ctag=ctag), etags, set(deleted)
 
-    def _ctag(self, calendar: DavCalendar) -> str | None:
+    def _ctag(self, calendar: Any) -> str | None:
         values = self._call(lambda: calendar.get_properties([GetCtag()]))
         value = values.get(GetCtag.tag) if isinstance(values, dict) else None
         return str(value) if value else None
 
-    def _etags(self, calendar: DavCalendar) -> dict[str, str]:
+    def _etags(self, calendar: Any) -> dict[str, str]:
         def read() -> dict[str, dict[str, str]]:
             answer = calendar.get_properties([dav.GetEtag()], depth=1, parse_response_xml=False)
             found: dict[str, dict[str, str]] = answer.expand_simple_props([dav.GetEtag()])
@@ -393,14 +397,18 @@ class CalDavProvider:
             if props.get(_ETAG) and _key(calendar.url.join(href)).rstrip("/") != own
         }
 
-    def _load(self, calendar: DavCalendar, hrefs: Iterable[str]) -> dict[str, tuple[str, str]]:
+    def _load(self, calendar: Any, hrefs: Iterable[str]) -> dict[str, tuple[str, str]]:
         """href -> (etag, iCalendar text), in calendar-multiget batches; a resource
         deleted meanwhile is simply absent."""
         wanted = sorted(hrefs)
         loaded: dict[str, tuple[str, str]] = {}
         for offset in range(0, len(wanted), MULTIGET_BATCH):
             batch = [calendar.url.join(h) for h in wanted[offset : offset + MULTIGET_BATCH]]
-            found = self._call(lambda batch=batch: calendar.multiget(batch))
+
+            def get(urls: list[Any] = batch) -> Any:
+                return calendar.multiget(urls)
+
+            found = self._call(get)
             for resource in found:
                 data = resource.data
                 if data is None:
@@ -424,7 +432,7 @@ class CalDavProvider:
     def facts(self, event: RemoteEvent, *, host_zone: str) -> EventFacts | None:
         return event_facts(occurrence_of(event), host_zone=host_zone)
 
-    # -- writing ------------------------------------------------------------------------------------
+    # -- writing ---------------------------------------------------------------------------
 
     def _request(
         self, url: str, method: str, body: str = "", headers: Mapping[str, str] | None = None
@@ -473,7 +481,7 @@ class CalDavProvider:
         url = str(self._calendar(calendar_id).url.join(event_id + ".ics"))
         self._request(url, "DELETE", "", {"If-Match": etag} if etag else {})
 
-    # -- push: none; CalDAV calendars are polled --------------------------------------------
+    # -- push: none; CalDAV calendars are polled ---------------------------------------
 
     def watch(
         self,
@@ -517,5 +525,5 @@ def _to_ical(uid: str, event: Mapping[str, Any]) -> str:
     vevent.add("DTSTART", _when(event["start"]))
     vevent.add("DTEND", _when(event["end"]))
     calendar.add_component(vevent)
-    return calendar.to_ical().decode("utf-8")
-
+    text: str = calendar.to_ical().decode("utf-8")
+    return text

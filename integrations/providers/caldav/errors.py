@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from caldav.elements import dav
 from caldav.lib import error as dav_error
-from lxml import etree
 
 from integrations.accounts import errors as provider
 from integrations.net import errors as net
@@ -44,7 +43,8 @@ def translate(
         if isinstance(exc, net.ResponseTooLarge | net.BadResponse):
             return provider.BadResponse(detail)
         return provider.ProviderError(detail)
-    if isinstance(exc, etree.XMLSyntaxError):
+    # lxml's XMLSyntaxError is a SyntaxError: the caldav library parses with lxml.
+    if isinstance(exc, SyntaxError):
         return provider.BadResponse(f"the CalDAV server {server} answered invalid XML ({exc})")
     # The caldav library's own checks on a strange answer (assertions, a missing
     # element, a value it cannot convert): a server we cannot read.
@@ -80,8 +80,7 @@ def _dav(exc: dav_error.DAVError, server: str) -> provider.ProviderError:
         )
     if status == 403:
         return provider.ProviderError(
-            f"the CalDAV server {server} forbids this account to read the calendar "
-            "(HTTP 403)",
+            f"the CalDAV server {server} forbids this account to read the calendar (HTTP 403)",
             http_status=status,
         )
     if isinstance(exc, dav_error.NotFoundError) or status in (404, 410):

@@ -71,4 +71,6 @@ class DavState:
             }
             return cls(mode, document.get("t"), document.get("c"), resources)
         except (ValueError, KeyError, TypeError, IndexError, zlib.error, binascii.Error) as exc:
-            raise SyncStateExpired(f"the calendar's saved sync state is unreadable ({exc})") from None
+            raise SyncStateExpired(
+                f"the calendar's saved sync state is unreadable ({exc})"
+            ) from None

@@ -42,7 +42,8 @@ def calendar_id(dav: Radicale, name: str = "calendar") -> str:
 
 def sync(p: CalDavProvider, dav: Radicale, state: str | None) -> tuple[list[RemoteEvent], str]:
     page = p.changes(calendar_id(dav), sync_state=state, window=WINDOW)
-    assert page.next_page is None and page.sync_state
+    assert page.next_page is None
+    assert page.sync_state
     return page.events, page.sync_state
 
 
@@ -136,7 +137,8 @@ def test_series_are_expanded_with_exceptions_and_foreign_zones(dav: Radicale) ->
 
     dav.delete("series@radicale.test")
     changes, _ = sync(p, dav, state)
-    assert len(changes) == 3 and all(e.deleted for e in changes)
+    assert len(changes) == 3
+    assert all(e.deleted for e in changes)
 
 
 def test_without_sync_collection_changes_come_from_ctag_and_etags(dav: Radicale) -> None:
@@ -160,7 +162,8 @@ def test_without_sync_collection_changes_come_from_ctag_and_etags(dav: Radicale)
     changes, _ = sync(p, dav, state)
     by_id = {e.remote_id: e for e in changes}
     assert set(by_id) == {first, second, third}
-    assert by_id[second].deleted and not by_id[first].deleted
+    assert by_id[second].deleted
+    assert not by_id[first].deleted
 
 
 def test_an_idle_round_is_one_request(dav: Radicale) -> None:
@@ -195,7 +198,7 @@ def test_http_failures_are_typed(dav: Radicale, status: int, error: type[Excepti
 def test_a_forbidden_account_is_a_provider_error_naming_the_server(dav: Radicale) -> None:
     dav.fail_next(403)
     dav.fail_next(403)  # the given address and /.well-known/caldav
-    with pytest.raises(ProviderError, match="no CalDAV account was found .* 403"):
+    with pytest.raises(ProviderError, match=r"no CalDAV account was found .* 403"):
         provider(dav).list_calendars()
 
 

@@ -45,9 +45,7 @@ async def host(db: None) -> Host:
 
 async def _connect(env: CalendarEnvironment, host: Host, dav: Radicale) -> int:
     account_id = await service.connect_caldav(env, host.id, dav.url, USER, PASSWORD)
-    [calendar] = [
-        c for c in await repository.calendars_of_account(account_id) if c["is_conflict"]
-    ]
+    [calendar] = [c for c in await repository.calendars_of_account(account_id) if c["is_conflict"]]
     return int(calendar["id"])
 
 
@@ -81,7 +79,8 @@ async def test_an_account_is_connected_with_its_password_encrypted_and_synced(
     ]
 
     [outcome] = await CalendarSync(env).sync_account(account.id)
-    assert outcome.ok and outcome.full
+    assert outcome.ok
+    assert outcome.full
     # The transparent event is stored as free: only the dentist blocks.
     assert await _titles(calendar_id) == ["Dentist"]
 
@@ -147,7 +146,8 @@ async def test_a_failing_server_keeps_the_last_good_blocks(
     assert (await sync.sync_calendar(calendar_id)).ok  # the server is back
     assert await _titles(calendar_id) == ["Added meanwhile", "Dentist"]
     calendar = await repository.calendar(calendar_id)
-    assert calendar is not None and calendar["last_error"] == ""
+    assert calendar is not None
+    assert calendar["last_error"] == ""
 
 
 async def test_a_rejected_sync_token_resyncs_in_full_without_duplicates(
@@ -161,7 +161,8 @@ async def test_a_rejected_sync_token_resyncs_in_full_without_duplicates(
     dav.add("Added meanwhile", hours(30), hours(31))
     dav.seen.clear()
     outcome = await sync.sync_calendar(calendar_id)
-    assert outcome.ok and outcome.full
+    assert outcome.ok
+    assert outcome.full
     # The rejected REPORT (403 valid-sync-token), then a full one: no library fallback.
     reports = [m for m, _ in dav.seen if m == "REPORT"]
     assert len(reports) == 3, dav.seen  # rejected sync-collection, full one, multiget
@@ -178,9 +179,11 @@ async def test_an_idle_round_is_one_request_and_no_write(
     before = await repository.calendar(calendar_id)
     dav.seen.clear()
     outcome = await sync.sync_calendar(calendar_id)
-    assert outcome.ok and not outcome.full
+    assert outcome.ok
+    assert not outcome.full
     assert (outcome.written, outcome.deleted) == (0, 0)
     assert dav.seen == [("REPORT", dav.calendar_path())]
     after = await repository.calendar(calendar_id)
-    assert before is not None and after is not None
+    assert before is not None
+    assert after is not None
     assert after["sync_token"] == before["sync_token"]
