@@ -80,8 +80,10 @@ async def test_a_wrong_password_is_422_naming_the_field(
         ({"provider": "caldav", "username": "u", "password": "p"}, "url is required"),
         ({"provider": "caldav", "url": "https://dav.test/", "password": "p"}, "username"),
         ({"provider": "caldav", "url": "https://dav.test/", "username": "u"}, "password"),
-        ({"provider": "caldav", "url": "ftp://dav.test/", "username": "u", "password": "p"},
-         "http:// or https://"),  # fmt: skip
+        (
+            {"provider": "caldav", "url": "ftp://dav.test/", "username": "u", "password": "p"},
+            "http:// or https://",
+        ),  # fmt: skip
     ],
 )
 async def test_bad_input_is_a_problem_detail(
