@@ -83,7 +83,7 @@ async def test_a_wrong_password_is_422_naming_the_field(
         (
             {"provider": "caldav", "url": "ftp://dav.test/", "username": "u", "password": "p"},
             "http:// or https://",
-        ),  # fmt: skip
+        ),
     ],
 )
 async def test_bad_input_is_a_problem_detail(

@@ -54,7 +54,8 @@ def dav(tmp_path: Path) -> Iterator[Radicale]:
     with Radicale(tmp_path / "radicale") as server:
         for uid, props in {
             "opaque": plain("opaque", at(MONDAY, 9), at(MONDAY, 10), "TRANSP:OPAQUE"),
-            "transparent": plain("transparent", at(MONDAY, 10), at(MONDAY, 11), "TRANSP:TRANSPARENT"),
+            "transparent": plain("transparent", at(MONDAY, 10), at(MONDAY, 11),
+                                 "TRANSP:TRANSPARENT"),
             "tentative": plain("tentative", at(MONDAY, 11), at(MONDAY, 12), "STATUS:TENTATIVE"),
             "cancelled": plain("cancelled", at(MONDAY, 12), at(MONDAY, 13), "STATUS:CANCELLED"),
             "private": plain("private", at(MONDAY, 13), at(MONDAY, 14), "CLASS:PRIVATE"),
