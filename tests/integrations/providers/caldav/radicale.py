@@ -77,7 +77,7 @@ class _Front(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(fault.body)
             return
-        upstream = http.client.HTTPConnection("127.0.0.1", radicale.port, timeout=60)
+        upstream = http.client.HTTPConnection("127.0.0.1", radicale.port, timeout=900)
         headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
         headers["Host"] = f"127.0.0.1:{radicale.port}"
         upstream.request(self.command, self.path, body=body, headers=headers)
@@ -129,6 +129,7 @@ class Radicale:
             f"[auth]\ntype = htpasswd\nhtpasswd_filename = {users}\n"
             "htpasswd_encryption = plain\ndelay = 0\n"
             f"[storage]\nfilesystem_folder = {self.folder / 'data'}\n"
+
             "[rights]\ntype = owner_only\n[logging]\nlevel = warning\n"
         )
         self._log = (self.folder / "log").open("wb")
