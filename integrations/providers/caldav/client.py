@@ -30,7 +30,8 @@ anything is returned, so the engine keeps the last good busy blocks.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from typing import Any, Final, TypeVar
 from urllib.parse import unquote, urlsplit
@@ -314,7 +315,7 @@ class CalDavProvider:
             gone = old.get(href)
             if gone is not None:
                 events += [RemoteEvent(remote_id=i, deleted=True) for i in gone.occurrences]
-        for href, (etag, body) in self._load(calendar, changed).items():
+        for href, etag, body in self._load(calendar, changed):
             produced = self._read(href, body, window)
             ids = tuple(e.remote_id for e in produced)
             if href in old:
@@ -397,24 +398,35 @@ class CalDavProvider:
             if props.get(_ETAG) and _key(calendar.url.join(href)).rstrip("/") != own
         }
 
-    def _load(self, calendar: Any, hrefs: Iterable[str]) -> dict[str, tuple[str, str]]:
-        """href -> (etag, iCalendar text), in calendar-multiget batches; a resource
-        deleted meanwhile is simply absent."""
+    def _load(self, calendar: Any, hrefs: Iterable[str]) -> Iterator[tuple[str, str, str]]:
+        """(href, etag, iCalendar text) of each resource, in calendar-multiget batches;
+        a resource deleted meanwhile is simply absent.
+
+        The next batch is fetched in a second thread while the caller parses this one:
+        the server works in its own process, so its time and ours overlap (one
+        request in flight at a time, as before)."""
         wanted = sorted(hrefs)
-        loaded: dict[str, tuple[str, str]] = {}
-        for offset in range(0, len(wanted), MULTIGET_BATCH):
-            batch = [calendar.url.join(h) for h in wanted[offset : offset + MULTIGET_BATCH]]
+        batches = [wanted[n : n + MULTIGET_BATCH] for n in range(0, len(wanted), MULTIGET_BATCH)]
+        if not batches:
+            return
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="caldav-multiget") as pool:
+            pending = pool.submit(self._multiget, calendar, batches[0])
+            for following in [*batches[1:], None]:
+                found = pending.result()
+                if following is not None:
+                    pending = pool.submit(self._multiget, calendar, following)
+                yield from found
 
-            def get(urls: list[Any] = batch) -> Any:
-                return calendar.multiget(urls)
-
-            found = self._call(get)
-            for resource in found:
-                data = resource.data
-                if data is None:
-                    continue
-                etag = str(resource.props.get(_ETAG, "")) if resource.props else ""
-                loaded[_key(resource.url)] = (etag, str(data))
+    def _multiget(self, calendar: Any, hrefs: list[str]) -> list[tuple[str, str, str]]:
+        urls = [calendar.url.join(h) for h in hrefs]
+        found = self._call(lambda: calendar.multiget(urls))
+        loaded: list[tuple[str, str, str]] = []
+        for resource in found:
+            data = resource.data
+            if data is None:
+                continue
+            etag = str(resource.props.get(_ETAG, "")) if resource.props else ""
+            loaded.append((_key(resource.url), etag, str(data)))
         return loaded
 
     def _read(self, href: str, body: str, window: SyncWindow) -> list[RemoteEvent]:
