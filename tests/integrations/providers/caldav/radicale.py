@@ -129,7 +129,6 @@ class Radicale:
             f"[auth]\ntype = htpasswd\nhtpasswd_filename = {users}\n"
             "htpasswd_encryption = plain\ndelay = 0\n"
             f"[storage]\nfilesystem_folder = {self.folder / 'data'}\n"
-
             "[rights]\ntype = owner_only\n[logging]\nlevel = warning\n"
         )
         self._log = (self.folder / "log").open("wb")
