@@ -200,10 +200,15 @@ class OutboxRunner:
     async def _loop(self) -> None:
         while not self._stopping:
             try:
-                await self.run_once()
+                handled = await self.run_once()
             except Exception:
                 # A broken database connection must not kill the loop; retry next round.
                 logger.exception("outbox round failed")
+                handled = 0
+            if handled:
+                # A round takes at most one page of due jobs (outbox.due's limit): after
+                # a burst, the next page is due now, not after the interval.
+                continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.interval)
             self._wake.clear()

@@ -24,6 +24,9 @@ from redis.asyncio import Redis
 from booking.bookings.links import LinkSigner
 from booking.bookings.service import BookingEnvironment
 from integrations.calendars.conflicts import ConflictBlocks
+from integrations.calendars.runner import CalendarSyncRunner
+from integrations.jobs.locks import AccountLocks, DatabaseLocks, RedisLocks
+from integrations.jobs.queue import JobQueue, saq_queue
 from integrations.mail import SmtpSender
 from integrations.outbox import OutboxRunner
 from integrations.providers.zoom import ZoomApp, ZoomEndpoints
@@ -95,27 +98,52 @@ def _rate_limit_store(redis: Redis | None) -> Store:
     return RedisStore(redis, namespace="rendezvous:rate_limit", handle_client_shutdown=False)
 
 
+def account_locks(settings: Settings, redis: Redis | None) -> AccountLocks:
+    """One sync per account in every process: in Redis when there is one (workers may
+    be on several machines), else in the database's own terms."""
+    if redis is not None:
+        return RedisLocks(redis, lease=timedelta(seconds=settings.account_lock_seconds))
+    return DatabaseLocks(settings.database_url, settings.var_dir / "locks")
+
+
+def outbox_runner(settings: Settings, video: VideoEnvironment) -> OutboxRunner:
+    return OutboxRunner(
+        SmtpSender(settings.smtp_url) if settings.smtp_url else None,
+        handlers=video_job_handlers(video),
+        lease=timedelta(seconds=settings.outbox_lease_seconds),
+    )
+
+
 def create_app(settings: Settings) -> Litestar:
     engine = database.build_engine(settings.database_url)
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     env = booking_environment(settings)
     video = video_environment(settings, env)
-    runner = OutboxRunner(
-        SmtpSender(settings.smtp_url) if settings.smtp_url else None,
-        handlers=video_job_handlers(video),
-        lease=timedelta(seconds=settings.outbox_lease_seconds),
-    )
-    calendars = calendar_services(settings, on_queued=runner.kick)
+    locks = account_locks(settings, redis)
+    # With Redis, background work is the workers' (`rendezvous worker`): this process
+    # only enqueues. Without, it runs here, on the loops of the embedded default.
+    runner: OutboxRunner | JobQueue
+    if settings.redis_url:
+        runner = JobQueue(saq_queue(settings.redis_url), debounce=settings.push_debounce_seconds)
+        calendars = calendar_services(settings, on_queued=runner.kick, locks=locks, queue=runner)
+    else:
+        runner = outbox_runner(settings, video)
+        calendars = calendar_services(settings, on_queued=runner.kick, locks=locks)
     throttle = sign_in_throttle(redis)
 
     async def connect() -> None:
         database.bind(engine)
         await database.start(engine)
-        runner.start()
-        calendars.runner.start()
+        if isinstance(runner, JobQueue):
+            await runner.start()
+        else:
+            runner.start()
+        if isinstance(calendars.runner, CalendarSyncRunner):
+            calendars.runner.start()
 
     async def disconnect() -> None:
-        await calendars.runner.stop()
+        if isinstance(calendars.runner, CalendarSyncRunner):
+            await calendars.runner.stop()
         await runner.stop()
         await database.stop(engine)
         if redis is not None:

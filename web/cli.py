@@ -1,4 +1,4 @@
-"""``rendezvous`` command line: serve, migrate, users, tokens, demo."""
+"""``rendezvous`` command line: serve, worker, migrate, users, tokens, demo."""
 
 from __future__ import annotations
 
@@ -89,6 +89,35 @@ def serve(host: str, port: int, workers: int) -> None:
         access_log=False,  # litestar's logging middleware logs each request as JSON
         proxy_headers=True,
     )
+
+
+@main.command()
+@click.option(
+    "--concurrency",
+    default=10,
+    show_default=True,
+    type=click.IntRange(1, 1000),
+    help="Jobs this process runs at once (syncs wait on provider calls, not the CPU)",
+)
+def worker(concurrency: int) -> None:
+    """Run background jobs from Redis: calendar syncs, e-mail and Zoom, push renewals.
+
+    Needs REDIS_URL (the same for every web and worker process). Start as many as
+    you like, on as many machines: each account is synced by one at a time.
+    """
+    settings = _settings()
+    if not settings.redis_url:
+        raise click.ClickException(
+            "REDIS_URL is not set: without Redis, `rendezvous serve` runs background jobs "
+            "itself and no worker is needed."
+        )
+    configure_stdlib_logging(settings)
+    from web.worker import main as run_worker
+
+    logging.getLogger("rendezvous").info(
+        "worker starting (database: %s)", _redacted(settings.database_url)
+    )
+    run_worker(settings, concurrency)
 
 
 @main.command()

@@ -21,6 +21,9 @@ GOOGLE_AUTH_URI = "https://accounts.google.com/o/oauth2/v2/auth"
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"  # noqa: S105 (a URL)
 GOOGLE_REVOKE_URI = "https://oauth2.googleapis.com/revoke"
 GOOGLE_API_ENDPOINT = "https://www.googleapis.com/calendar/v3/"
+MICROSOFT_AUTHORITY_HOST = "https://login.microsoftonline.com"
+MICROSOFT_TENANT = "common"
+MICROSOFT_GRAPH_URL = "https://graph.microsoft.com/v1.0"
 ZOOM_AUTHORIZE_URL = "https://zoom.us/oauth/authorize"
 ZOOM_TOKEN_URL = "https://zoom.us/oauth/token"  # noqa: S105 (a URL)
 ZOOM_REVOKE_URL = "https://zoom.us/oauth/revoke"
@@ -59,6 +62,13 @@ class Settings:
     google_token_uri: str = GOOGLE_TOKEN_URI
     google_revoke_uri: str = GOOGLE_REVOKE_URI
     google_api_endpoint: str = GOOGLE_API_ENDPOINT
+    #: Entra ID authority: ``https://login.microsoftonline.com/<tenant>`` (``common``:
+    #: work, school and personal accounts; a tenant id: one organisation only).
+    microsoft_authority: str = f"{MICROSOFT_AUTHORITY_HOST}/{MICROSOFT_TENANT}"
+    microsoft_graph_url: str = MICROSOFT_GRAPH_URL
+    #: A CA bundle to trust for Microsoft's endpoints instead of the system's (an
+    #: emulator, a TLS-inspecting proxy); None: the system's, proxies from the env.
+    microsoft_ca_file: str | None = None
     zoom_authorize_url: str = ZOOM_AUTHORIZE_URL
     zoom_token_url: str = ZOOM_TOKEN_URL
     zoom_revoke_url: str = ZOOM_REVOKE_URL
@@ -73,6 +83,15 @@ class Settings:
     #: How long a claimed outbox job is held without renewal: after a crash, the
     #: longest an e-mail waits before another process sends it.
     outbox_lease_seconds: float = 60.0
+    #: With Redis: how often a worker looks for outbox rows no relay job took (an
+    #: enqueue lost with Redis, a retry whose time came, a dead worker's lease).
+    outbox_sweep_seconds: int = 10
+    #: The lease of an account's sync lock in Redis, extended while the sync runs: how
+    #: long a killed worker keeps the account from the others.
+    account_lock_seconds: float = 60.0
+    #: A cron expression (croniter's; a sixth field is seconds) for the polling
+    #: rounds of workers; default: every CALENDAR_SYNC_MINUTES, on the clock.
+    calendar_sync_cron: str | None = None
     #: Let user-supplied URLs (CalDAV servers, ICS feeds) reach loopback, private and
     #: 100.64/10 addresses: tests, the demo, CalDAV on the operator's own network.
     #: Metadata services and link-local stay refused (integrations/net/guard.py).
@@ -108,6 +127,12 @@ class Settings:
             google_revoke_uri=_url(env, "GOOGLE_REVOKE_URI", {"http", "https"})
             or GOOGLE_REVOKE_URI,
             google_api_endpoint=_api_endpoint(env),
+            microsoft_authority=_microsoft_authority(env),
+            # msal and Graph accept https only.
+            microsoft_graph_url=(
+                _url(env, "MICROSOFT_GRAPH_URL", {"https"}) or MICROSOFT_GRAPH_URL
+            ).rstrip("/"),
+            microsoft_ca_file=env.get("MICROSOFT_CA_FILE") or None,
             zoom_authorize_url=_url(env, "ZOOM_AUTHORIZE_URL", {"http", "https"})
             or ZOOM_AUTHORIZE_URL,
             zoom_token_url=_url(env, "ZOOM_TOKEN_URL", {"http", "https"}) or ZOOM_TOKEN_URL,
@@ -121,7 +146,10 @@ class Settings:
             calendar_stale_minutes=_positive_int(env, "CALENDAR_STALE_MINUTES", 60),
             push_notifications=_choice(env, "PUSH_NOTIFICATIONS", {"on", "off"}, "off") == "on",
             push_debounce_seconds=_seconds(env, "PUSH_DEBOUNCE_SECONDS", 2.0),
-            outbox_lease_seconds=_lease_seconds(env),
+            outbox_lease_seconds=_lease_seconds(env, "OUTBOX_LEASE_SECONDS"),
+            outbox_sweep_seconds=_positive_int(env, "OUTBOX_SWEEP_SECONDS", 10),
+            account_lock_seconds=_lease_seconds(env, "ACCOUNT_LOCK_SECONDS"),
+            calendar_sync_cron=env.get("CALENDAR_SYNC_CRON", "").strip() or None,
             allow_private_urls=_choice(env, "ALLOW_PRIVATE_URLS", {"on", "off"}, "off") == "on",
         )
 
@@ -181,6 +209,18 @@ def _secret_key(value: str | None, var_dir: Path) -> str:
     return key
 
 
+def _microsoft_authority(env: Mapping[str, str]) -> str:
+    """MICROSOFT_AUTHORITY (a whole https URL) wins; else MICROSOFT_TENANT on
+    login.microsoftonline.com."""
+    authority = _url(env, "MICROSOFT_AUTHORITY", {"https"})
+    if authority:
+        return authority.rstrip("/")
+    tenant = env.get("MICROSOFT_TENANT", "").strip() or MICROSOFT_TENANT
+    if "/" in tenant or not tenant.replace("-", "").replace(".", "").isalnum():
+        raise ConfigError("MICROSOFT_TENANT", f"'{tenant}' is not a tenant id or domain")
+    return f"{MICROSOFT_AUTHORITY_HOST}/{tenant}"
+
+
 def _api_endpoint(env: Mapping[str, str]) -> str:
     value = _url(env, "GOOGLE_API_ENDPOINT", {"http", "https"})
     if value is None:
@@ -228,11 +268,11 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
-def _lease_seconds(env: Mapping[str, str]) -> float:
-    value = _seconds(env, "OUTBOX_LEASE_SECONDS", 60.0)
+def _lease_seconds(env: Mapping[str, str], name: str) -> float:
+    value = _seconds(env, name, 60.0)
     # Renewed every third of it: below a second, one slow query loses the lease.
     if value < 1:
-        raise ConfigError("OUTBOX_LEASE_SECONDS", f"'{value:g}' must be at least 1 second")
+        raise ConfigError(name, f"'{value:g}' must be at least 1 second")
     return value
 
 

@@ -11,7 +11,13 @@ raise :class:`~availability.errors.MalformedEventError` (a ``ValueError``); unkn
 optional fields are ignored.
 """
 
-from availability.classify.google import classify_google_event
+from availability.classify.google import (
+    MARKER_EVENT_TYPES,
+    Busyness,
+    classify_google_event,
+    google_busyness,
+    google_event_span,
+)
 from availability.classify.icalendar import (
     FreeBusyPeriod,
     ICalEvent,
@@ -21,10 +27,14 @@ from availability.classify.icalendar import (
 from availability.classify.microsoft import classify_microsoft_event
 
 __all__ = [
+    "MARKER_EVENT_TYPES",
+    "Busyness",
     "FreeBusyPeriod",
     "ICalEvent",
     "classify_google_event",
     "classify_ical_event",
     "classify_ical_freebusy",
     "classify_microsoft_event",
+    "google_busyness",
+    "google_event_span",
 ]

@@ -11,6 +11,8 @@ from availability.errors import InvalidInputError, MalformedEventError
 from availability.hours import load_zone, wall_to_utc
 from availability.intervals import from_seconds
 
+_UTC_KEYS = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Zulu", "Zulu", "Etc/GMT", "GMT"})
+
 __all__ = ["all_day_bounds", "host_tz", "parse_timestamp", "section", "zone_named"]
 
 
@@ -57,6 +59,10 @@ def parse_timestamp(text: object, what: str, zone: ZoneInfo | None) -> datetime:
     if value.tzinfo is None:
         if zone is None:
             raise MalformedEventError(f"{what} has no UTC offset and no time zone: {text!r}")
+        if zone.key in _UTC_KEYS:
+            # Graph's times as we ask for them: no gap or fold to resolve, and the
+            # general path costs a sync of 10,000 events a fifth of its time.
+            return value.replace(tzinfo=UTC)
         seconds, _ = wall_to_utc(
             zone,
             value.date(),

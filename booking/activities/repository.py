@@ -5,21 +5,29 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import msgspec
 from piccolo.columns import Column
 
+from booking.activities.records import ActivityRecord, ActivityTypeRecord, BusyActivity
 from booking.activities.tables import Activity, ActivityGuest, ActivityType
 
 
-async def types() -> list[dict[str, Any]]:
-    return await ActivityType.select().order_by(ActivityType.id)
+def _type(row: dict[str, Any] | None) -> ActivityTypeRecord | None:
+    return None if row is None else msgspec.convert(row, ActivityTypeRecord)
 
 
-async def type_by_id(type_id: int) -> dict[str, Any] | None:
-    return await ActivityType.select().where(ActivityType.id == type_id).first()
+async def types() -> list[ActivityTypeRecord]:
+    return msgspec.convert(
+        await ActivityType.select().order_by(ActivityType.id), list[ActivityTypeRecord]
+    )
 
 
-async def type_by_name(name: str) -> dict[str, Any] | None:
-    return await ActivityType.select().where(ActivityType.name == name).first()
+async def type_by_id(type_id: int) -> ActivityTypeRecord | None:
+    return _type(await ActivityType.select().where(ActivityType.id == type_id).first())
+
+
+async def type_by_name(name: str) -> ActivityTypeRecord | None:
+    return _type(await ActivityType.select().where(ActivityType.name == name).first())
 
 
 async def insert(row: dict[str, Any]) -> int:
@@ -51,14 +59,27 @@ def _select() -> Any:
     )
 
 
-async def by_id(activity_id: int) -> dict[str, Any] | None:
+async def _records(rows: list[dict[str, Any]]) -> list[ActivityRecord]:
+    guests = await _guest_emails([row["id"] for row in rows])
+    for row in rows:
+        row["activity_type"] = {
+            "id": row["activity_type"],
+            "name": row.pop("type_name"),
+            "colour": row.pop("type_colour"),
+        }
+        row["guests"] = guests.get(row["id"], [])
+    return msgspec.convert(rows, list[ActivityRecord])
+
+
+async def by_id(activity_id: int) -> ActivityRecord | None:
+    """The activity with its type and guests (two queries, whoever owns it)."""
     row: dict[str, Any] | None = await _select().where(Activity.id == activity_id).first()
-    return row
+    return None if row is None else (await _records([row]))[0]
 
 
 async def for_owner(
     owner_id: int, start: datetime | None, end: datetime | None, completed: bool | None
-) -> list[dict[str, Any]]:
+) -> list[ActivityRecord]:
     query = _select().where(Activity.owner == owner_id)
     if start is not None:
         query = query.where(Activity.end_at > start)
@@ -67,10 +88,10 @@ async def for_owner(
     if completed is not None:
         query = query.where(Activity.completed == completed)
     rows: list[dict[str, Any]] = await query.order_by(Activity.start_at).limit(1000)
-    return rows
+    return await _records(rows)
 
 
-async def guest_emails(activity_ids: list[int]) -> dict[int, list[str]]:
+async def _guest_emails(activity_ids: list[int]) -> dict[int, list[str]]:
     """Guest e-mails per activity, in one query (no N+1 over a list of activities)."""
     if not activity_ids:
         return {}
@@ -84,7 +105,9 @@ async def guest_emails(activity_ids: list[int]) -> dict[int, list[str]]:
 
 
 # Runs on every slots request; kept as SQL text because piccolo's builder takes longer
-# to assemble the statement than SQLite takes to run it.
+# to assemble the statement than SQLite takes to run it. "completed = false AND
+# all_day = false" is rules.blocks_time; tests/booking/activities/test_rules.py holds
+# the two to the same answers on both engines.
 _BUSY_INTERVALS = """
 SELECT id, start_at, end_at FROM activity
 WHERE owner = {} AND completed = {} AND all_day = {} AND start_at < {} AND end_at > {}
@@ -93,10 +116,9 @@ WHERE owner = {} AND completed = {} AND all_day = {} AND start_at < {} AND end_a
 
 async def busy_intervals(
     owner_id: int, start: datetime, end: datetime, exclude_id: int | None
-) -> list[dict[str, Any]]:
-    """Timed, uncompleted activities overlapping [start, end)."""
+) -> list[BusyActivity]:
+    """The owner's activities overlapping [start, end) that block time (rules.blocks_time)."""
     sql, args = _BUSY_INTERVALS, [owner_id, False, False, end, start]
     if exclude_id is not None:
         sql, args = sql + " AND id <> {}", [*args, exclude_id]
-    rows: list[dict[str, Any]] = await Activity.raw(sql, *args)
-    return rows
+    return msgspec.convert(await Activity.raw(sql, *args), list[BusyActivity])

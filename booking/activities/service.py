@@ -29,10 +29,7 @@ def _aware(value: datetime, field: str) -> datetime:
 
 
 async def types() -> list[ActivityType]:
-    return [
-        ActivityType(id=r["id"], name=r["name"], colour=r["colour"])
-        for r in await repository.types()
-    ]
+    return msgspec.convert(await repository.types(), list[ActivityType], from_attributes=True)
 
 
 async def resolve_type(type_id: int | None, field: str = "activity_type_id") -> int:
@@ -41,31 +38,12 @@ async def resolve_type(type_id: int | None, field: str = "activity_type_id") -> 
     )
     if row is None:
         raise InvalidInput(field, f"no activity type with id {type_id}.")
-    return int(row["id"])
+    return row.id
 
 
 async def _guest_ids(owner_id: int, emails: list[str]) -> list[int]:
     # Guests new to the team become contacts of the activity's owner.
     return [(await contacts.match_or_create(e, owner_id=owner_id)).id for e in emails]
-
-
-def _to_activity(row: dict[str, Any], guests: list[str]) -> Activity:
-    return Activity(
-        id=row["id"],
-        owner_id=row["owner"],
-        activity_type=ActivityType(
-            id=row["activity_type"], name=row["type_name"], colour=row["type_colour"]
-        ),
-        title=row["title"],
-        description=row["description"],
-        start=row["start_at"],
-        end=row["end_at"],
-        all_day=row["all_day"],
-        completed=row["completed"],
-        guests=guests,
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-    )
 
 
 async def create(
@@ -98,10 +76,9 @@ async def create(
 
 async def get(owner_id: int, activity_id: int) -> Activity:
     row = await repository.by_id(activity_id)
-    if row is None or row["owner"] != owner_id:
+    if row is None or row.owner_id != owner_id:
         raise NotFound("No such activity.")
-    guests = await repository.guest_emails([activity_id])
-    return _to_activity(row, guests.get(activity_id, []))
+    return msgspec.convert(row, Activity, from_attributes=True)
 
 
 async def list_for(
@@ -114,8 +91,7 @@ async def list_for(
         if value is not None:
             validation.in_years(value, name)
     rows = await repository.for_owner(owner_id, start, end, completed)
-    guests = await repository.guest_emails([r["id"] for r in rows])
-    return [_to_activity(r, guests.get(r["id"], [])) for r in rows]
+    return msgspec.convert(rows, list[Activity], from_attributes=True)
 
 
 async def update(owner_id: int, activity_id: int, data: ActivityUpdate) -> Activity:
@@ -150,9 +126,8 @@ async def delete(owner_id: int, activity_id: int) -> None:
 async def busy_intervals(
     owner_id: int, start: datetime, end: datetime, *, exclude_id: int | None = None
 ) -> list[tuple[datetime, datetime]]:
-    """What blocks a host's time: timed activities not yet completed (all-day ones are
-    reminders in CRMs, and a completed activity no longer occupies anyone)."""
+    """What blocks a host's time: the owner's activities that :func:`rules.blocks_time`."""
     return [
-        (r["start_at"], r["end_at"])
+        (r.start_at, r.end_at)
         for r in await repository.busy_intervals(owner_id, start, end, exclude_id)
     ]

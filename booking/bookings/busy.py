@@ -47,12 +47,12 @@ async def host_busy(
     )
     blocks = [
         BusyBlock(
-            row["start_at"] - timedelta(minutes=row["buffer_before_minutes"]),
-            row["end_at"] + timedelta(minutes=row["buffer_after_minutes"]),
+            row.start - timedelta(minutes=row.buffer_before_minutes),
+            row.end + timedelta(minutes=row.buffer_after_minutes),
             "booking",
         )
         for row in rows
-        if row["start_at"] < end + MAX_BUFFER and row["end_at"] > start - MAX_BUFFER
+        if row.start < end + MAX_BUFFER and row.end > start - MAX_BUFFER
     ]
     blocks.extend(
         BusyBlock(s, e, "activity")
@@ -61,5 +61,5 @@ async def host_busy(
         )
     )
     blocks.extend(await conflicts(host_id, event_type_id, start - MAX_BUFFER, end + MAX_BUFFER))
-    own = [(r["start_at"], r["end_at"]) for r in rows if r["event_type"] == event_type_id]
+    own = [(r.start, r.end) for r in rows if r.event_type_id == event_type_id]
     return blocks, own

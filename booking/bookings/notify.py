@@ -12,9 +12,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from booking.bookings.links import LinkSigner
+from booking.bookings.records import BookingRecord
 from booking.notifications.emails import Audience, compose
 from booking.notifications.ics import Invite, google_calendar_url
 from booking.outbox import service as outbox
@@ -28,37 +29,37 @@ VIDEO_UPDATE_JOB = "video.update"
 VIDEO_DELETE_JOB = "video.delete"
 
 
-def invite_for(row: dict[str, Any], links: LinkSigner, issued: datetime) -> Invite:
+def invite_for(row: BookingRecord, links: LinkSigner, issued: datetime) -> Invite:
     """The calendar invite for a booking row (as read by the bookings repository)."""
-    invitee = (row["invitee_name"], row["invitee_email"])
-    attendees = (invitee, *(("", guest) for guest in row["guests"]))
+    invitee = (row.invitee.name, row.invitee.email)
+    attendees = (invitee, *(("", guest) for guest in row.guests))
     return Invite(
-        uid=row["uid"],
-        sequence=row["sequence"],
-        status="cancelled" if row["status"] == "cancelled" else "confirmed",
-        title=row["event_type_title"],
-        start=row["start_at"],
-        end=row["end_at"],
-        organizer_name=row["host_name"],
-        organizer_email=row["host_email"],
+        uid=row.uid,
+        sequence=row.sequence,
+        status="cancelled" if row.status == "cancelled" else "confirmed",
+        title=row.event_type_title,
+        start=row.start,
+        end=row.end,
+        organizer_name=row.host_name,
+        organizer_email=row.host_email,
         attendees=attendees,
         created=issued,
-        location=row["location"] or None,
-        join_url=row["video_url"],
-        notes=row["notes"],
+        location=row.location or None,
+        join_url=row.video_url,
+        notes=row.notes,
         # The link lets its holder cancel or reschedule; a cancelled booking's invite
         # stays in calendars and must not carry it.
-        manage_url=links.booking_url(row["uid"]) if row["status"] != "cancelled" else None,
+        manage_url=links.booking_url(row.uid) if row.status != "cancelled" else None,
     )
 
 
-def calendar_link(row: dict[str, Any], links: LinkSigner, issued: datetime) -> str:
+def calendar_link(row: BookingRecord, links: LinkSigner, issued: datetime) -> str:
     return google_calendar_url(invite_for(row, links, issued))
 
 
 async def send(
     kind: Kind,
-    row: dict[str, Any],
+    row: BookingRecord,
     *,
     links: LinkSigner,
     mail_from: str,
@@ -70,19 +71,19 @@ async def send(
     booking, one message per recipient."""
     invite = invite_for(row, links, issued)
     recipients: list[tuple[Audience, str, str, str, str]] = [
-        ("invitee", "invitee", row["invitee_name"], row["invitee_email"], row["invitee_time_zone"]),
-        ("host", "host", row["host_name"], row["host_email"], row["host_time_zone"]),
+        ("invitee", "invitee", row.invitee.name, row.invitee.email, row.invitee.time_zone),
+        ("host", "host", row.host_name, row.host_email, row.host_time_zone),
     ]
     # A guest's zone is unknown; the invitee who named them most likely shares it.
     # Keyed by a digest of the address: dedupe keys are at most 200 characters, an
     # address up to 320. An address that is also the invitee's or the host's (or
     # named twice) gets one e-mail.
-    seen = {row["invitee_email"].casefold(), row["host_email"].casefold()}
-    for guest in row["guests"]:
+    seen = {row.invitee.email.casefold(), row.host_email.casefold()}
+    for guest in row.guests:
         if guest.casefold() not in seen:
             seen.add(guest.casefold())
             digest = hashlib.sha256(guest.casefold().encode()).hexdigest()[:24]
-            recipients.append(("guest", f"guest:{digest}", "", guest, row["invitee_time_zone"]))
+            recipients.append(("guest", f"guest:{digest}", "", guest, row.invitee.time_zone))
     for audience, who, name, address, zone in recipients:
         # The signed link is the invitee's capability; the host manages from the app,
         # and a guest must not be able to cancel someone else's booking.
@@ -100,16 +101,16 @@ async def send(
         )
         # Same booking, same version, same recipient: one e-mail, however often the
         # surrounding request is retried.
-        await queue_email(message, dedupe_key=f"email:{row['uid']}:{row['sequence']}:{kind}:{who}")
+        await queue_email(message, dedupe_key=f"email:{row.uid}:{row.sequence}:{kind}:{who}")
 
 
-async def queue_video_meeting(kind: str, row: dict[str, Any]) -> None:
+async def queue_video_meeting(kind: str, row: BookingRecord) -> None:
     """Queue a meeting job for this change of the booking, in its transaction.
 
     Created and deleted once per booking; updated once per version (``sequence``),
     because every reschedule must reach the meeting.
     """
-    key = f"{kind}:{row['uid']}"
+    key = f"{kind}:{row.uid}"
     if kind == VIDEO_UPDATE_JOB:
-        key += f":{row['sequence']}"
-    await outbox.enqueue(kind, {"uid": row["uid"]}, dedupe_key=key)
+        key += f":{row.sequence}"
+    await outbox.enqueue(kind, {"uid": row.uid}, dedupe_key=key)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import msgspec
 from piccolo.columns import Column
 
+from booking.bookings.records import BookingRecord, BusyBooking
 from booking.bookings.tables import Booking
 from booking.db import unique_as
 
@@ -34,9 +36,19 @@ async def insert(row: dict[str, Any]) -> None:
         await Booking.insert(Booking(**row))
 
 
-async def by_uid(uid: str) -> dict[str, Any] | None:
+def _records(rows: list[dict[str, Any]]) -> list[BookingRecord]:
+    for row in rows:
+        row["invitee"] = {
+            "name": row.pop("invitee_name"),
+            "email": row.pop("invitee_email"),
+            "time_zone": row.pop("invitee_time_zone"),
+        }
+    return msgspec.convert(rows, list[BookingRecord])
+
+
+async def by_uid(uid: str) -> BookingRecord | None:
     row: dict[str, Any] | None = await _select().where(Booking.uid == uid).first()
-    return row
+    return None if row is None else _records([row])[0]
 
 
 async def update(uid: str, values: dict[Column | str, Any]) -> None:
@@ -45,7 +57,9 @@ async def update(uid: str, values: dict[Column | str, Any]) -> None:
 
 
 # Runs on every slots request; kept as SQL text because piccolo's builder takes longer
-# to assemble the statement than SQLite takes to run it.
+# to assemble the statement than SQLite takes to run it. "status = 'confirmed'" is
+# rules.blocks_time; tests/booking/bookings/test_rules.py holds the two to the same
+# answers on both engines.
 _CONFIRMED_BETWEEN = """
 SELECT uid, event_type, start_at, end_at, buffer_before_minutes, buffer_after_minutes
 FROM booking
@@ -55,14 +69,13 @@ WHERE host = {} AND status = 'confirmed' AND start_at < {} AND end_at > {}
 
 async def confirmed_between(
     host_id: int, start: datetime, end: datetime, *, exclude_uid: str | None = None
-) -> list[dict[str, Any]]:
+) -> list[BusyBooking]:
     """Confirmed bookings of a host overlapping [start, end) (callers widen the range by
     the largest buffer so bookings whose buffers reach in are included)."""
     sql, args = _CONFIRMED_BETWEEN, [host_id, end, start]
     if exclude_uid is not None:
         sql, args = sql + " AND uid <> {}", [*args, exclude_uid]
-    rows: list[dict[str, Any]] = await Booking.raw(sql, *args)
-    return rows
+    return msgspec.convert(await Booking.raw(sql, *args), list[BusyBooking])
 
 
 async def for_host(
@@ -72,7 +85,7 @@ async def for_host(
     status: str | None,
     limit: int,
     offset: int,
-) -> list[dict[str, Any]]:
+) -> list[BookingRecord]:
     query = _select().where(Booking.host == host_id)
     if start is not None:
         query = query.where(Booking.end_at > start)
@@ -81,4 +94,4 @@ async def for_host(
     if status is not None:
         query = query.where(Booking.status == status)
     rows: list[dict[str, Any]] = await query.order_by(Booking.start_at).limit(limit).offset(offset)
-    return rows
+    return _records(rows)

@@ -10,6 +10,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import msgspec
+
 import availability
 from availability import explain
 from booking import validation
@@ -18,17 +20,18 @@ from booking.activities.schemas import ActivityCreate, ActivityUpdate
 from booking.bookings import notify, repository
 from booking.bookings.busy import ConflictSource, host_busy, no_conflicts
 from booking.bookings.links import LinkSigner
+from booking.bookings.records import BookingRecord
 from booking.bookings.schemas import (
     Booking,
     BookingCreate,
     Day,
-    Invitee,
     Links,
     PublicBooking,
     SlotOut,
     Slots,
 )
 from booking.contacts import service as contacts
+from booking.convert import to_schema
 from booking.db import host_write_lock, read_snapshot
 from booking.errors import Conflict, Forbidden, InvalidInput, NotFound
 from booking.event_types import service as event_types
@@ -93,9 +96,9 @@ async def slots(
         exclude_uid = exclude_activity = None
         if moving is not None:
             row = await _authorised(moving[0], host_id=None, token=moving[1], env=env)
-            if row["event_type"] != event_type.id:
+            if row.event_type_id != event_type.id:
                 raise NotFound("No such booking.")
-            exclude_uid, exclude_activity = row["uid"], row["activity"]
+            exclude_uid, exclude_activity = row.uid, row.activity_id
         found = await _free_slots(
             host, event_type, window_start, window_end, env,
             exclude_uid=exclude_uid, exclude_activity=exclude_activity, hours=bookable.hours,
@@ -262,15 +265,15 @@ async def book(
     return _public(row, env)
 
 
-async def _has_video(row: dict[str, Any], event_type: EventType | None = None) -> bool:
+async def _has_video(row: BookingRecord, event_type: EventType | None = None) -> bool:
     """Whether the booking has (or is getting) a Zoom meeting that must follow it.
 
     The event type may have left Zoom since; a meeting already made still counts.
     """
-    if row["video_meeting_id"] is not None:
+    if row.video_meeting_id is not None:
         return True
     if event_type is None:
-        event_type = await event_types.get(row["host"], row["event_type"])
+        event_type = await event_types.get(row.host_id, row.event_type_id)
     return event_type.location_kind == "zoom"
 
 
@@ -280,7 +283,7 @@ def _location(event_type: EventType) -> str:
     return ""
 
 
-async def _row(uid: str) -> dict[str, Any]:
+async def _row(uid: str) -> BookingRecord:
     row = await repository.by_uid(uid)
     if row is None:
         raise NotFound("No such booking.")
@@ -289,13 +292,13 @@ async def _row(uid: str) -> dict[str, Any]:
 
 async def _authorised(
     uid: str, *, host_id: int | None, token: str | None, env: BookingEnvironment
-) -> dict[str, Any]:
+) -> BookingRecord:
     """The booking, if the caller is its host or holds its signed link; else NotFound
     (never Forbidden: whether a booking id exists is nobody else's business)."""
     row = await repository.by_uid(uid)
     if row is None:
         raise NotFound("No such booking.")
-    if host_id is not None and row["host"] == host_id:
+    if host_id is not None and row.host_id == host_id:
         return row
     if token is not None and env.links.verify(uid, token):
         return row
@@ -318,14 +321,14 @@ async def cancel(
     *,
     host_id: int | None = None,
     token: str | None = None,
-) -> dict[str, Any]:
+) -> BookingRecord:
     """Cancel by the host (``host_id``) or the invitee (``token``); frees the slot."""
     row = await _authorised(uid, host_id=host_id, token=token, env=env)
-    async with host_write_lock(row["host"]):
+    async with host_write_lock(row.host_id):
         row = await _row(uid)
-        if row["status"] == "cancelled":
+        if row.status == "cancelled":
             raise Conflict("This booking is already cancelled.")
-        if host_id is None and row["start_at"] <= env.clock():
+        if host_id is None and row.start <= env.clock():
             raise Forbidden("This booking has already started; contact the host instead.")
         now = env.clock()
         await repository.update(
@@ -334,14 +337,14 @@ async def cancel(
                 "status": "cancelled",
                 "cancelled_at": now,
                 "cancel_reason": reason.strip(),
-                "sequence": row["sequence"] + 1,
+                "sequence": row.sequence + 1,
                 "updated_at": now,
                 "activity": None,
             },
         )
-        if row["activity"] is not None:
+        if row.activity_id is not None:
             # The activity existed only because of the booking; keeping it would block time.
-            await activities.delete(row["host"], row["activity"])
+            await activities.delete(row.host_id, row.activity_id)
         row = await _row(uid)
         await notify.send(
             "cancelled", row, links=env.links, mail_from=env.mail_from, issued=now,
@@ -360,32 +363,32 @@ async def reschedule(
     host_id: int | None = None,
     token: str | None = None,
     reason: str = "",
-) -> dict[str, Any]:
+) -> BookingRecord:
     """Move a booking to another free start. Its uid (and .ics UID) stay; SEQUENCE rises."""
     row = await _authorised(uid, host_id=host_id, token=token, env=env)
     start = _start(new_start, env.clock())
-    async with host_write_lock(row["host"]):
+    async with host_write_lock(row.host_id):
         row = await _row(uid)
-        if row["status"] != "confirmed":
+        if row.status != "confirmed":
             raise Conflict("A cancelled booking cannot be rescheduled; book again instead.")
-        if host_id is None and row["start_at"] <= env.clock():
+        if host_id is None and row.start <= env.clock():
             raise Forbidden("This booking has already started; contact the host instead.")
-        host = await hosts.get(row["host"])
-        event_type = await event_types.get(row["host"], row["event_type"])
+        host = await hosts.get(row.host_id)
+        event_type = await event_types.get(row.host_id, row.event_type_id)
         await _check_bookable(
-            host, event_type, start, env, exclude_uid=uid, exclude_activity=row["activity"]
+            host, event_type, start, env, exclude_uid=uid, exclude_activity=row.activity_id
         )
-        end = start + (row["end_at"] - row["start_at"])
+        end = start + (row.end - row.start)
         now = env.clock()
         await repository.update(
             uid,
-            {"start_at": start, "end_at": end, "sequence": row["sequence"] + 1, "updated_at": now},
+            {"start_at": start, "end_at": end, "sequence": row.sequence + 1, "updated_at": now},
         )
-        if row["activity"] is not None:
+        if row.activity_id is not None:
             await activities.update(
-                row["host"], row["activity"], ActivityUpdate(start=start, end=end)
+                row.host_id, row.activity_id, ActivityUpdate(start=start, end=end)
             )
-        previous = row["start_at"]
+        previous = row.start
         row = await _row(uid)
         await notify.send(
             "rescheduled", row, links=env.links, mail_from=env.mail_from, issued=now,
@@ -400,7 +403,7 @@ async def reschedule(
 # Called by the meeting jobs (integrations) after Zoom answered; no Zoom in here.
 
 
-async def for_video(uid: str) -> dict[str, Any] | None:
+async def for_video(uid: str) -> BookingRecord | None:
     """The booking row a meeting job works from (None if it was deleted)."""
     return await repository.by_uid(uid)
 
@@ -416,9 +419,9 @@ async def confirm_without_video(uid: str, env: BookingEnvironment) -> None:
     row = await repository.by_uid(uid)
     if (
         row is not None
-        and row["status"] == "confirmed"
-        and row["video_url"] is None
-        and row["sequence"] == 0
+        and row.status == "confirmed"
+        and row.video_url is None
+        and row.sequence == 0
     ):
         await notify.send(
             "confirmed", row, links=env.links, mail_from=env.mail_from, issued=env.clock()
@@ -427,7 +430,7 @@ async def confirm_without_video(uid: str, env: BookingEnvironment) -> None:
 
 async def attach_video(
     uid: str, join_url: str, meeting_id: str, env: BookingEnvironment, *, announced: bool
-) -> dict[str, Any] | None:
+) -> BookingRecord | None:
     """Store a new meeting on the booking and e-mail the confirmation with its link.
 
     ``announced``: the confirmation already went out without a link. Then, as after
@@ -439,13 +442,13 @@ async def attach_video(
     row = await repository.by_uid(uid)
     if row is None:
         return None
-    async with host_write_lock(row["host"]):
+    async with host_write_lock(row.host_id):
         row = await _row(uid)
         now = env.clock()
-        confirmed = row["status"] == "confirmed"
+        confirmed = row.status == "confirmed"
         values: dict[Any, Any] = {"video_url": join_url, "video_meeting_id": meeting_id}
-        if confirmed and (announced or row["sequence"] > 0):
-            values.update(sequence=row["sequence"] + 1, updated_at=now)
+        if confirmed and (announced or row.sequence > 0):
+            values.update(sequence=row.sequence + 1, updated_at=now)
         await repository.update(uid, values)
         row = await _row(uid)
         if confirmed:
@@ -471,56 +474,24 @@ async def list_for_host(
         if value is not None:
             validation.in_years(value, name)
     rows = await repository.for_host(host_id, start, end, status, limit, offset)
-    return [to_booking(row) for row in rows]
+    return msgspec.convert(rows, list[Booking], from_attributes=True)
 
 
 async def get_for_host(host_id: int, uid: str, env: BookingEnvironment) -> Booking:
     return to_booking(await _authorised(uid, host_id=host_id, token=None, env=env))
 
 
-def to_booking(row: dict[str, Any]) -> Booking:
-    return Booking(
-        uid=row["uid"],
-        status=row["status"],
-        start=row["start_at"],
-        end=row["end_at"],
-        event_type_id=row["event_type"],
-        event_type_title=row["event_type_title"],
-        invitee=Invitee(row["invitee_name"], row["invitee_email"], row["invitee_time_zone"]),
-        guests=list(row["guests"]),
-        notes=row["notes"],
-        location=row["location"],
-        video_url=row["video_url"],
-        contact_id=row["contact"],
-        activity_id=row["activity"],
-        cancel_reason=row["cancel_reason"],
-        created_at=row["created_at"],
-    )
+def to_booking(row: BookingRecord) -> Booking:
+    return msgspec.convert(row, Booking, from_attributes=True)
 
 
-def _public(row: dict[str, Any], env: BookingEnvironment) -> PublicBooking:
-    uid = row["uid"]
-    return PublicBooking(
-        uid=uid,
-        status=row["status"],
-        start=row["start_at"],
-        end=row["end_at"],
-        event_type_title=row["event_type_title"],
-        event_type_slug=row["event_type_slug"],
-        duration_minutes=row["duration_minutes"],
-        host_name=row["host_name"],
-        host_slug=row["host_slug"],
-        invitee=Invitee(row["invitee_name"], row["invitee_email"], row["invitee_time_zone"]),
-        guests=list(row["guests"]),
-        notes=row["notes"],
-        location=row["location"],
-        video_url=row["video_url"],
-        cancel_reason=row["cancel_reason"],
-        links=Links(
-            booking_url=env.links.booking_url(uid),
-            cancel_url=env.links.cancel_url(uid),
-            reschedule_url=env.links.reschedule_url(uid),
-            ics_url=env.links.ics_url(uid),
-            google_calendar_url=notify.calendar_link(row, env.links, env.clock()),
-        ),
+def _public(row: BookingRecord, env: BookingEnvironment) -> PublicBooking:
+    uid = row.uid
+    links = Links(
+        booking_url=env.links.booking_url(uid),
+        cancel_url=env.links.cancel_url(uid),
+        reschedule_url=env.links.reschedule_url(uid),
+        ics_url=env.links.ics_url(uid),
+        google_calendar_url=notify.calendar_link(row, env.links, env.clock()),
     )
+    return to_schema(row, PublicBooking, links=links)

@@ -4,19 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from piccolo.columns import Column
 from piccolo.columns.combination import WhereRaw
 
+from booking.contacts.records import ContactRecord
 from booking.contacts.tables import Contact
 from booking.db import unique_as
 
 _UNIQUE = {"email": ("email", "A contact with this e-mail already exists.")}
 
 
-async def insert(row: dict[str, Any]) -> dict[str, Any]:
+def _record(row: dict[str, Any] | None) -> ContactRecord | None:
+    return None if row is None else msgspec.convert(row, ContactRecord)
+
+
+async def insert(row: dict[str, Any]) -> ContactRecord:
     with unique_as(_UNIQUE):
         created = await Contact.insert(Contact(**row)).returning(*Contact.all_columns())
-    return created[0]
+    return msgspec.convert(created[0], ContactRecord)
 
 
 async def insert_if_absent(row: dict[str, Any]) -> None:
@@ -25,21 +31,22 @@ async def insert_if_absent(row: dict[str, Any]) -> None:
     await Contact.insert(Contact(**row)).on_conflict(target=Contact.email_key, action="DO NOTHING")
 
 
-async def by_id(contact_id: int) -> dict[str, Any] | None:
-    return await Contact.select().where(Contact.id == contact_id).first()
+async def by_id(contact_id: int) -> ContactRecord | None:
+    return _record(await Contact.select().where(Contact.id == contact_id).first())
 
 
-async def by_email_key(key: str) -> dict[str, Any] | None:
-    return await Contact.select().where(Contact.email_key == key).first()
+async def by_email_key(key: str) -> ContactRecord | None:
+    return _record(await Contact.select().where(Contact.email_key == key).first())
 
 
-async def by_ids(ids: list[int]) -> list[dict[str, Any]]:
+async def by_ids(ids: list[int]) -> list[ContactRecord]:
     if not ids:
         return []
-    return await Contact.select().where(Contact.id.is_in(ids)).order_by(Contact.id)
+    rows = await Contact.select().where(Contact.id.is_in(ids)).order_by(Contact.id)
+    return msgspec.convert(rows, list[ContactRecord])
 
 
-async def search(text: str, limit: int, offset: int) -> list[dict[str, Any]]:
+async def search(text: str, limit: int, offset: int) -> list[ContactRecord]:
     query = Contact.select().order_by(Contact.name).order_by(Contact.email_key)
     if text:
         # Escape LIKE wildcards ('_' is common in e-mail addresses) with an explicit
@@ -53,11 +60,11 @@ async def search(text: str, limit: int, offset: int) -> list[dict[str, Any]]:
                 pattern,
             )
         )
-    return await query.limit(limit).offset(offset)
+    return msgspec.convert(await query.limit(limit).offset(offset), list[ContactRecord])
 
 
-async def owned_by(owner_id: int, contact_id: int) -> dict[str, Any] | None:
-    return (
+async def owned_by(owner_id: int, contact_id: int) -> ContactRecord | None:
+    return _record(
         await Contact.select()
         .where((Contact.id == contact_id) & (Contact.owner == owner_id))
         .first()
@@ -71,14 +78,14 @@ async def owned_by(owner_id: int, contact_id: int) -> dict[str, Any] | None:
 
 async def update_owned(
     owner_id: int, contact_id: int, values: dict[Column | str, Any]
-) -> dict[str, Any] | None:
+) -> ContactRecord | None:
     with unique_as(_UNIQUE):
         rows = (
             await Contact.update(values)
             .where((Contact.id == contact_id) & (Contact.owner == owner_id))
             .returning(*Contact.all_columns())
         )
-    return rows[0] if rows else None
+    return _record(rows[0] if rows else None)
 
 
 async def delete_owned(owner_id: int, contact_id: int) -> bool:

@@ -23,16 +23,6 @@ from booking.errors import NotFound
 _MAX_ID = 2**31 - 1
 
 
-def _to_contact(row: dict[str, Any]) -> Contact:
-    return Contact(
-        id=row["id"],
-        email=row["email"],
-        name=row["name"],
-        owner_id=row["owner"],
-        created_at=row["created_at"],
-    )
-
-
 def _valid_id(contact_id: int) -> bool:
     return 0 < contact_id <= _MAX_ID
 
@@ -52,7 +42,7 @@ async def match_or_create(email: str, name: str = "", *, owner_id: int) -> Conta
     row = await repository.by_email_key(key)
     if row is None:  # deleted between the two statements: vanishingly rare, but say so
         raise NotFound(f"The contact {address} was deleted meanwhile; try again.")
-    return _to_contact(row)
+    return msgspec.convert(row, Contact, from_attributes=True)
 
 
 async def create(owner_id: int, data: ContactCreate) -> Contact:
@@ -65,7 +55,7 @@ async def create(owner_id: int, data: ContactCreate) -> Contact:
             "owner": owner_id,
         }
     )
-    return _to_contact(row)
+    return msgspec.convert(row, Contact, from_attributes=True)
 
 
 async def get(contact_id: int) -> Contact:
@@ -73,15 +63,16 @@ async def get(contact_id: int) -> Contact:
     row = await repository.by_id(contact_id) if _valid_id(contact_id) else None
     if row is None:
         raise NotFound("No such contact.")
-    return _to_contact(row)
+    return msgspec.convert(row, Contact, from_attributes=True)
 
 
 async def get_many(ids: list[int]) -> list[Contact]:
-    return [_to_contact(r) for r in await repository.by_ids(ids)]
+    return msgspec.convert(await repository.by_ids(ids), list[Contact], from_attributes=True)
 
 
 async def search(text: str = "", *, limit: int = 50, offset: int = 0) -> list[Contact]:
-    return [_to_contact(r) for r in await repository.search(text.strip().casefold(), limit, offset)]
+    rows = await repository.search(text.strip().casefold(), limit, offset)
+    return msgspec.convert(rows, list[Contact], from_attributes=True)
 
 
 async def update(owner_id: int, contact_id: int, data: ContactUpdate) -> Contact:
@@ -100,7 +91,7 @@ async def update(owner_id: int, contact_id: int, data: ContactUpdate) -> Contact
         row = await repository.owned_by(owner_id, contact_id)
     if row is None:
         raise NotFound("No such contact.")
-    return _to_contact(row)
+    return msgspec.convert(row, Contact, from_attributes=True)
 
 
 async def delete(owner_id: int, contact_id: int) -> None:

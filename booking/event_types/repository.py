@@ -9,12 +9,19 @@ from contextlib import contextmanager
 from typing import Any
 
 import asyncpg
+import msgspec
 from piccolo.columns import Column
 
 from booking.activities.tables import ActivityType
 from booking.bookings.tables import Booking
 from booking.db import unique_as
 from booking.errors import Conflict
+from booking.event_types.records import (
+    BookableRecord,
+    EventTypeRecord,
+    HoursRecord,
+    PageHostRecord,
+)
 from booking.event_types.tables import EventType
 
 # The unique index is named event_type_host_slug (migration 0004); SQLite names the
@@ -54,12 +61,12 @@ async def insert(row: dict[str, Any]) -> int:
     return int(created[0]["id"])
 
 
-async def by_id(host_id: int, event_type_id: int) -> dict[str, Any] | None:
+async def by_id(host_id: int, event_type_id: int) -> EventTypeRecord | None:
     """The event type if it belongs to ``host_id`` (another host's is as good as missing)."""
     row: dict[str, Any] | None = (
         await _select().where((EventType.id == event_type_id) & (EventType.host == host_id)).first()
     )
-    return row
+    return None if row is None else msgspec.convert(row, EventTypeRecord)
 
 
 # Every public page and every slots request opens with this row, so it is one statement
@@ -86,25 +93,45 @@ WHERE host.slug = {} AND event_type.slug = {}
 """
 
 
-async def public_by_slugs(host_slug: str, slug: str) -> dict[str, Any] | None:
-    """The event type at ``/{host_slug}/{slug}`` with its host's columns (``host_*``)
-    and its working hours (``hours_*``, all null if the host has no schedule yet)."""
+def _json(value: Any) -> Any:
+    # JSON arrives as text from both engines.
+    return json.loads(value) if isinstance(value, str) else value
+
+
+async def public_by_slugs(host_slug: str, slug: str) -> BookableRecord | None:
+    """The event type at ``/{host_slug}/{slug}`` with its host and its working hours."""
     rows = await EventType.raw(_PUBLIC_BY_SLUGS, True, host_slug, slug)
     if not rows:
         return None
     row: dict[str, Any] = rows[0]
-    for key in ("hours_weekly", "hours_overrides"):
-        if isinstance(row[key], str):  # JSON arrives as text from both engines
-            row[key] = json.loads(row[key])
-    return row
+    host = PageHostRecord(
+        id=row["host"],
+        email=row.pop("host_email"),
+        name=row.pop("host_name"),
+        slug=row["host_slug"],
+        time_zone=row.pop("host_time_zone"),
+        created_at=row.pop("host_created_at"),
+    )
+    hours = {key: row.pop(f"hours_{key}") for key in ("time_zone", "weekly", "overrides")}
+    return BookableRecord(
+        event_type=msgspec.convert(row, EventTypeRecord),
+        host=host,
+        hours=None
+        if hours["time_zone"] is None
+        else HoursRecord(
+            time_zone=hours["time_zone"],
+            weekly=_json(hours["weekly"]),
+            overrides=_json(hours["overrides"]),
+        ),
+    )
 
 
-async def for_host(host_id: int, *, include_hidden: bool = True) -> list[dict[str, Any]]:
+async def for_host(host_id: int, *, include_hidden: bool = True) -> list[EventTypeRecord]:
     query = _select().where(EventType.host == host_id)
     if not include_hidden:
         query = query.where(EventType.hidden == False)  # noqa: E712
-    rows: list[dict[str, Any]] = await query.order_by(EventType.title).order_by(EventType.id)
-    return rows
+    rows = await query.order_by(EventType.title).order_by(EventType.id)
+    return msgspec.convert(rows, list[EventTypeRecord])
 
 
 async def update(host_id: int, event_type_id: int, values: dict[Column | str, Any]) -> bool:

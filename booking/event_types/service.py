@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, cast
+from typing import Any
 
 import msgspec
 from piccolo.columns import Column
@@ -22,12 +22,12 @@ import availability
 from booking import validation
 from booking.errors import Conflict, InvalidInput, NotFound
 from booking.event_types import repository
+from booking.event_types.records import BookableRecord, EventTypeRecord
 from booking.event_types.schemas import (
     DEFAULT_HORIZON_DAYS,
     EventType,
     EventTypeCreate,
     EventTypeUpdate,
-    LocationKind,
 )
 from booking.hosts import service as hosts
 from booking.hosts.schemas import Host
@@ -54,31 +54,6 @@ def slugify(text: str) -> str:
     """
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:64].rstrip("-")
-
-
-def _to_event_type(row: dict[str, Any]) -> EventType:
-    return EventType(
-        id=row["id"],
-        title=row["title"],
-        slug=row["slug"],
-        description=row["description"],
-        duration_minutes=row["duration_minutes"],
-        step_minutes=row["step_minutes"],
-        buffer_before_minutes=row["buffer_before_minutes"],
-        buffer_after_minutes=row["buffer_after_minutes"],
-        minimum_notice_minutes=row["minimum_notice_minutes"],
-        horizon_days=row["horizon_days"],
-        horizon_start=row["horizon_start"],
-        horizon_end=row["horizon_end"],
-        max_per_day=row["max_per_day"],
-        max_per_week=row["max_per_week"],
-        location_kind=cast(LocationKind, row["location_kind"]),
-        location_value=row["location_value"],
-        schedule_id=row["schedule"],
-        activity_type_id=row["activity_type"],
-        hidden=row["hidden"],
-        booking_url=f"/{row['host_slug']}/{row['slug']}",
-    )
 
 
 def _title(value: str) -> str:
@@ -155,7 +130,9 @@ def _columns(values: dict[str, Any]) -> dict[str, Any]:
 
 async def list_for_host(host_id: int) -> list[EventType]:
     """All the host's event types, hidden ones included, ordered by title."""
-    return [_to_event_type(row) for row in await repository.for_host(host_id)]
+    return msgspec.convert(
+        await repository.for_host(host_id), list[EventType], from_attributes=True
+    )
 
 
 async def get(host_id: int, event_type_id: int) -> EventType:
@@ -166,7 +143,7 @@ async def get(host_id: int, event_type_id: int) -> EventType:
     row = await repository.by_id(host_id, event_type_id)
     if row is None:
         raise NotFound("No such event type.")
-    return _to_event_type(row)
+    return _event_type(row)
 
 
 async def get_public(host_slug: str, event_slug: str) -> tuple[Host, EventType]:
@@ -176,26 +153,23 @@ async def get_public(host_slug: str, event_slug: str) -> tuple[Host, EventType]:
     event type and a hidden one alike: hidden types are not bookable publicly, and
     the answer must not reveal that they exist.
     """
-    row = await _public_row(host_slug, event_slug)
-    return _public_host(row), _to_event_type(row)
+    found = await _public_record(host_slug, event_slug)
+    return _host(found), _event_type(found.event_type)
 
 
-async def _public_row(host_slug: str, event_slug: str) -> dict[str, Any]:
-    row = await repository.public_by_slugs(host_slug, event_slug)
-    if row is None or row["hidden"]:
+async def _public_record(host_slug: str, event_slug: str) -> BookableRecord:
+    found = await repository.public_by_slugs(host_slug, event_slug)
+    if found is None or found.event_type.hidden:
         raise NotFound(NO_SUCH_PAGE)
-    return row
+    return found
 
 
-def _public_host(row: dict[str, Any]) -> Host:
-    return Host(
-        id=row["host"],
-        email=row["host_email"],
-        name=row["host_name"],
-        slug=row["host_slug"],
-        time_zone=row["host_time_zone"],
-        created_at=row["host_created_at"],
-    )
+def _event_type(record: EventTypeRecord) -> EventType:
+    return msgspec.convert(record, EventType, from_attributes=True)
+
+
+def _host(found: BookableRecord) -> Host:
+    return msgspec.convert(found.host, Host, from_attributes=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,13 +186,13 @@ class Bookable:
 async def get_bookable(host_slug: str, event_slug: str) -> Bookable:
     """:func:`get_public` plus the working hours, from the same single query: the
     slots endpoint's first read."""
-    row = await _public_row(host_slug, event_slug)
+    found = await _public_record(host_slug, event_slug)
     hours = None
-    if row["hours_time_zone"] is not None:
+    if found.hours is not None:
         hours = schedules.engine_schedule(
-            row["hours_time_zone"], row["hours_weekly"], row["hours_overrides"]
+            found.hours.time_zone, found.hours.weekly, found.hours.overrides
         )
-    return Bookable(_public_host(row), _to_event_type(row), hours)
+    return Bookable(_host(found), _event_type(found.event_type), hours)
 
 
 async def list_listed(host_slug: str) -> tuple[Host, list[EventType]]:
@@ -228,7 +202,7 @@ async def list_listed(host_slug: str) -> tuple[Host, list[EventType]]:
     """
     host = await hosts.get_by_slug(host_slug)
     rows = await repository.for_host(host.id, include_hidden=False)
-    return host, [_to_event_type(row) for row in rows]
+    return host, msgspec.convert(rows, list[EventType], from_attributes=True)
 
 
 def rules(event_type: EventType) -> availability.EventRules:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import msgspec
 from piccolo.columns import Column
 
 from booking.db import unique_as
+from booking.hosts.records import HostRecord, TokenRecord, TokenUse
 from booking.hosts.tables import ApiToken, Host
 
 _UNIQUE = {
@@ -16,28 +18,32 @@ _UNIQUE = {
 }
 
 
-async def insert(row: dict[str, Any]) -> dict[str, Any]:
+def _host(row: dict[str, Any] | None) -> HostRecord | None:
+    return None if row is None else msgspec.convert(row, HostRecord)
+
+
+async def insert(row: dict[str, Any]) -> HostRecord:
     with unique_as(_UNIQUE):
         created = await Host.insert(Host(**row)).returning(*Host.all_columns())
-    return created[0]
+    return msgspec.convert(created[0], HostRecord)
 
 
-async def by_id(host_id: int) -> dict[str, Any] | None:
-    return await Host.select().where(Host.id == host_id).first()
+async def by_id(host_id: int) -> HostRecord | None:
+    return _host(await Host.select().where(Host.id == host_id).first())
 
 
-async def by_email(email: str) -> dict[str, Any] | None:
-    return await Host.select().where(Host.email == email).first()
+async def by_email(email: str) -> HostRecord | None:
+    return _host(await Host.select().where(Host.email == email).first())
 
 
-async def by_slug(slug: str) -> dict[str, Any] | None:
-    return await Host.select().where(Host.slug == slug).first()
+async def by_slug(slug: str) -> HostRecord | None:
+    return _host(await Host.select().where(Host.slug == slug).first())
 
 
-async def update(host_id: int, values: dict[Column | str, Any]) -> dict[str, Any] | None:
+async def update(host_id: int, values: dict[Column | str, Any]) -> HostRecord | None:
     with unique_as(_UNIQUE):
         rows = await Host.update(values).where(Host.id == host_id).returning(*Host.all_columns())
-    return rows[0] if rows else None
+    return _host(rows[0] if rows else None)
 
 
 _TOKEN_COLUMNS = (
@@ -55,22 +61,24 @@ _TOKEN_HOST_COLUMNS = (
     ApiToken.host.name.as_alias("name"),
     ApiToken.host.slug.as_alias("slug"),
     ApiToken.host.time_zone.as_alias("time_zone"),
+    ApiToken.host.password_hash.as_alias("password_hash"),
     ApiToken.host.created_at.as_alias("created_at"),
 )
 
 
-async def insert_token(row: dict[str, Any]) -> dict[str, Any]:
+async def insert_token(row: dict[str, Any]) -> TokenRecord:
     created = await ApiToken.insert(ApiToken(**row)).returning(*_TOKEN_COLUMNS)
-    return created[0]
+    return msgspec.convert(created[0], TokenRecord)
 
 
-async def tokens_of(host_id: int, *, include_revoked: bool) -> list[dict[str, Any]]:
+async def tokens_of(host_id: int, *, include_revoked: bool) -> list[TokenRecord]:
     query = ApiToken.select(*_TOKEN_COLUMNS).where(ApiToken.host == host_id)
     if not include_revoked:
         query = query.where(ApiToken.revoked_at.is_null())
-    return await query.order_by(ApiToken.created_at, ascending=False).order_by(
+    rows = await query.order_by(ApiToken.created_at, ascending=False).order_by(
         ApiToken.id, ascending=False
     )
+    return msgspec.convert(rows, list[TokenRecord])
 
 
 async def revoke_token(host_id: int, token_id: int, at: datetime) -> bool:
@@ -85,7 +93,7 @@ async def revoke_token(host_id: int, token_id: int, at: datetime) -> bool:
     return bool(rows)
 
 
-async def token_with_host(digest: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+async def token_with_host(digest: str) -> TokenUse | None:
     """The token with this digest and its host, in one round trip (every API request
     runs this)."""
     row = await (
@@ -102,12 +110,13 @@ async def token_with_host(digest: str) -> tuple[dict[str, Any], dict[str, Any]] 
     if row is None:
         return None
     token = {k: row.pop(k) for k in ("token_id", "last_used_at", "expires_at", "revoked_at")}
-    return token, row
+    return msgspec.convert({**token, "host": row}, TokenUse)
 
 
 async def token_expiry(digest: str) -> datetime | None:
     row = await ApiToken.select(ApiToken.expires_at).where(ApiToken.token_hash == digest).first()
-    return row["expires_at"] if row else None
+    expires_at: datetime | None = row["expires_at"] if row else None
+    return expires_at
 
 
 async def touch_token(token_id: int, at: datetime) -> None:

@@ -26,17 +26,6 @@ from booking.hosts.schemas import (
 from booking.schedules import service as schedules
 
 
-def _to_host(row: dict[str, Any]) -> Host:
-    return Host(
-        id=row["id"],
-        email=row["email"],
-        name=row["name"],
-        slug=row["slug"],
-        time_zone=row["time_zone"],
-        created_at=row["created_at"],
-    )
-
-
 async def create(data: HostCreate) -> Host:
     row = await repository.insert(
         {
@@ -48,29 +37,29 @@ async def create(data: HostCreate) -> Host:
         }
     )
     # Every host can be booked at once: Mon-Fri 09:00-17:00 in the host's zone.
-    await schedules.create_default(row["id"], row["time_zone"])
-    return _to_host(row)
+    await schedules.create_default(row.id, row.time_zone)
+    return msgspec.convert(row, Host, from_attributes=True)
 
 
 async def get(host_id: int) -> Host:
     row = await repository.by_id(host_id)
     if row is None:
         raise NotFound("No such host.")
-    return _to_host(row)
+    return msgspec.convert(row, Host, from_attributes=True)
 
 
 async def get_by_email(email: str) -> Host:
     row = await repository.by_email(email.strip().lower())
     if row is None:
         raise NotFound(f"No host with e-mail {email}.")
-    return _to_host(row)
+    return msgspec.convert(row, Host, from_attributes=True)
 
 
 async def get_by_slug(slug: str) -> Host:
     row = await repository.by_slug(slug)
     if row is None:
         raise NotFound("No such booking page.")
-    return _to_host(row)
+    return msgspec.convert(row, Host, from_attributes=True)
 
 
 async def update(host_id: int, data: HostUpdate) -> Host:
@@ -86,15 +75,18 @@ async def update(host_id: int, data: HostUpdate) -> Host:
     row = await repository.update(host_id, values)
     if row is None:
         raise NotFound("No such host.")
-    return _to_host(row)
+    return msgspec.convert(row, Host, from_attributes=True)
 
 
 async def authenticate_password(email: str, password: str) -> SignedIn:
     row = await repository.by_email(email.strip().lower())
-    valid = credentials.verify_password(row["password_hash"] if row else None, password)
+    valid = credentials.verify_password(row.password_hash if row else None, password)
     if row is None or not valid:
         raise Unauthorized("Wrong e-mail or password.")
-    return SignedIn(_to_host(row), credentials.credential_stamp(row["password_hash"]))
+    return SignedIn(
+        msgspec.convert(row, Host, from_attributes=True),
+        credentials.credential_stamp(row.password_hash),
+    )
 
 
 async def get_signed_in(host_id: int) -> SignedIn:
@@ -102,7 +94,10 @@ async def get_signed_in(host_id: int) -> SignedIn:
     row = await repository.by_id(host_id)
     if row is None:
         raise NotFound("No such host.")
-    return SignedIn(_to_host(row), credentials.credential_stamp(row["password_hash"]))
+    return SignedIn(
+        msgspec.convert(row, Host, from_attributes=True),
+        credentials.credential_stamp(row.password_hash),
+    )
 
 
 async def change_password(host_id: int, current: str, new: str) -> SignedIn:
@@ -111,7 +106,7 @@ async def change_password(host_id: int, current: str, new: str) -> SignedIn:
     row = await repository.by_id(host_id)
     if row is None:
         raise NotFound("No such host.")
-    if not credentials.verify_password(row["password_hash"], current):
+    if not credentials.verify_password(row.password_hash, current):
         raise InvalidInput("current_password", "This is not your current password.")
     if not MIN_PASSWORD <= len(new) <= MAX_PASSWORD:
         raise InvalidInput("new_password", f"Use {MIN_PASSWORD} to {MAX_PASSWORD} characters.")
@@ -121,7 +116,10 @@ async def change_password(host_id: int, current: str, new: str) -> SignedIn:
     updated = await repository.update(host_id, {"password_hash": password_hash})
     if updated is None:
         raise NotFound("No such host.")
-    return SignedIn(_to_host(updated), credentials.credential_stamp(password_hash))
+    return SignedIn(
+        msgspec.convert(updated, Host, from_attributes=True),
+        credentials.credential_stamp(password_hash),
+    )
 
 
 # How stale last_used_at may get. Writing it on every request would make every API
@@ -137,17 +135,6 @@ LATEST_EXPIRY = datetime(2200, 1, 1, tzinfo=UTC)
 # Serial columns are 32-bit on PostgreSQL; a larger id would be a driver error (500)
 # rather than the 404 it is.
 _MAX_ID = 2**31 - 1
-
-
-def _to_token(row: dict[str, Any]) -> ApiToken:
-    return ApiToken(
-        id=row["id"],
-        name=row["name"],
-        created_at=row["created_at"],
-        last_used_at=row["last_used_at"],
-        expires_at=row["expires_at"],
-        revoked_at=row["revoked_at"],
-    )
 
 
 def _expiry(value: datetime | None, now: datetime, not_after: datetime | None) -> datetime | None:
@@ -193,7 +180,7 @@ async def issue_token(
             "expires_at": expires_at,
         }
     )
-    return ApiTokenCreated(**msgspec.structs.asdict(_to_token(row)), token=token)
+    return ApiTokenCreated(**msgspec.structs.asdict(row), token=token)
 
 
 async def create_token(host_id: int, name: str = "") -> str:
@@ -210,7 +197,7 @@ async def list_tokens(host_id: int, *, include_revoked: bool = False) -> list[Ap
     """The host's tokens, newest first; expired ones too (their host may want to see
     and revoke them), revoked ones only when asked."""
     rows = await repository.tokens_of(host_id, include_revoked=include_revoked)
-    return [_to_token(r) for r in rows]
+    return msgspec.convert(rows, list[ApiToken], from_attributes=True)
 
 
 async def revoke_token(host_id: int, token_id: int) -> None:
@@ -229,14 +216,13 @@ async def authenticate_token(token: str) -> Host:
         found = await repository.token_with_host(credentials.token_digest(token))
     if found is None:
         raise Unauthorized("The API token is missing or wrong.")
-    meta, host = found
     # Saying why is safe: only someone holding the token's secret gets to read it.
-    if meta["revoked_at"] is not None:
+    if found.revoked_at is not None:
         raise Unauthorized("This API token has been revoked; create a new one.")
     now = datetime.now(UTC)
-    if meta["expires_at"] is not None and meta["expires_at"] <= now:
+    if found.expires_at is not None and found.expires_at <= now:
         raise Unauthorized("This API token has expired; create a new one.")
-    last_used = meta["last_used_at"]
+    last_used = found.last_used_at
     if last_used is None or now - last_used >= LAST_USED_PRECISION:
-        await repository.touch_token(meta["token_id"], now)
-    return _to_host(host)
+        await repository.touch_token(found.token_id, now)
+    return msgspec.convert(found.host, Host, from_attributes=True)

@@ -5,22 +5,28 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import msgspec
 from piccolo.columns import Column
 
 from booking.db import write_transaction
+from booking.schedules.records import ScheduleRecord
+from booking.schedules.schemas import WEEKDAYS
 from booking.schedules.tables import Schedule
 
 
-def _decoded(row: dict[str, Any]) -> dict[str, Any]:
+def _decoded(row: dict[str, Any]) -> ScheduleRecord:
     # JSON columns come back as text from both engines (and from RETURNING, which
     # has no load_json), so decode here once for every query.
     for key in ("weekly", "overrides"):
         if isinstance(row.get(key), str):
             row[key] = json.loads(row[key])
-    return row
+    weekly = row["weekly"]
+    row["weekly"] = {day: list(weekly.get(day, [])) for day in WEEKDAYS}
+    row["overrides"] = dict(sorted(row["overrides"].items()))
+    return msgspec.convert(row, ScheduleRecord)
 
 
-async def insert(row: dict[str, Any]) -> dict[str, Any]:
+async def insert(row: dict[str, Any]) -> ScheduleRecord:
     """Insert a schedule; when ``row["is_default"]`` the host's others lose the flag.
 
     The host also gets this one as default when it has no default yet, so every host
@@ -55,7 +61,7 @@ async def _default_id(host_id: int) -> int | None:
     return None if row is None else int(row["id"])
 
 
-async def for_host(host_id: int) -> list[dict[str, Any]]:
+async def for_host(host_id: int) -> list[ScheduleRecord]:
     rows = (
         await Schedule.select()
         .where(Schedule.host == host_id)
@@ -66,7 +72,7 @@ async def for_host(host_id: int) -> list[dict[str, Any]]:
     return [_decoded(row) for row in rows]
 
 
-async def by_id(host_id: int, schedule_id: int) -> dict[str, Any] | None:
+async def by_id(host_id: int, schedule_id: int) -> ScheduleRecord | None:
     """The schedule if it belongs to ``host_id`` (another host's is as good as missing)."""
     row = (
         await Schedule.select()
@@ -76,7 +82,7 @@ async def by_id(host_id: int, schedule_id: int) -> dict[str, Any] | None:
     return None if row is None else _decoded(row)
 
 
-async def default_for(host_id: int) -> dict[str, Any] | None:
+async def default_for(host_id: int) -> ScheduleRecord | None:
     row = (
         await Schedule.select()
         .where((Schedule.host == host_id) & (Schedule.is_default == True))  # noqa: E712
@@ -88,7 +94,7 @@ async def default_for(host_id: int) -> dict[str, Any] | None:
 
 async def update(
     host_id: int, schedule_id: int, values: dict[Column | str, Any]
-) -> dict[str, Any] | None:
+) -> ScheduleRecord | None:
     """Change a schedule; ``values["is_default"] is True`` clears the flag on the others."""
     async with write_transaction():
         if values.get("is_default") is True:

@@ -113,18 +113,6 @@ def engine_schedule(
         raise InvalidInput("weekly", str(exc)) from exc
 
 
-def _to_schedule(row: dict[str, Any]) -> Schedule:
-    weekly = row["weekly"]
-    return Schedule(
-        id=row["id"],
-        name=row["name"],
-        time_zone=row["time_zone"],
-        is_default=row["is_default"],
-        weekly={day: list(weekly.get(day, [])) for day in WEEKDAYS},
-        overrides=dict(sorted(row["overrides"].items())),
-    )
-
-
 def to_engine(schedule: Schedule) -> availability.Schedule:
     """The availability engine's view of a schedule (weekday 0 = Monday, dates as dates)."""
     return engine_schedule(schedule.time_zone, schedule.weekly, schedule.overrides)
@@ -132,7 +120,7 @@ def to_engine(schedule: Schedule) -> availability.Schedule:
 
 async def list_for_host(host_id: int) -> list[Schedule]:
     """The host's schedules, the default first, then by name."""
-    return [_to_schedule(row) for row in await repository.for_host(host_id)]
+    return msgspec.convert(await repository.for_host(host_id), list[Schedule], from_attributes=True)
 
 
 async def get(host_id: int, schedule_id: int) -> Schedule:
@@ -140,7 +128,7 @@ async def get(host_id: int, schedule_id: int) -> Schedule:
     row = await repository.by_id(host_id, schedule_id)
     if row is None:
         raise NotFound("No such schedule.")
-    return _to_schedule(row)
+    return msgspec.convert(row, Schedule, from_attributes=True)
 
 
 async def create(host_id: int, data: ScheduleCreate) -> Schedule:
@@ -162,7 +150,7 @@ async def create(host_id: int, data: ScheduleCreate) -> Schedule:
             "overrides": overrides,
         }
     )
-    return _to_schedule(row)
+    return msgspec.convert(row, Schedule, from_attributes=True)
 
 
 async def create_default(host_id: int, time_zone: str) -> Schedule:
@@ -210,7 +198,7 @@ async def update(host_id: int, schedule_id: int, data: ScheduleUpdate) -> Schedu
     row = await repository.update(host_id, schedule_id, values)
     if row is None:
         raise NotFound("No such schedule.")
-    return _to_schedule(row)
+    return msgspec.convert(row, Schedule, from_attributes=True)
 
 
 async def delete(host_id: int, schedule_id: int) -> None:
@@ -236,11 +224,11 @@ async def get_default(host_id: int) -> Schedule:
     """
     row = await repository.default_for(host_id)
     if row is not None:
-        return _to_schedule(row)
+        return msgspec.convert(row, Schedule, from_attributes=True)
     host = await hosts_repository.by_id(host_id)
     if host is None:
         raise NotFound("No such host.")
-    return await create_default(host_id, host["time_zone"])
+    return await create_default(host_id, host.time_zone)
 
 
 async def for_event_type(host_id: int, event_type: EventType) -> availability.Schedule:
@@ -252,7 +240,7 @@ async def for_event_type(host_id: int, event_type: EventType) -> availability.Sc
     schedule: Schedule | None = None
     if event_type.schedule_id is not None:
         row = await repository.by_id(host_id, event_type.schedule_id)
-        schedule = None if row is None else _to_schedule(row)
+        schedule = None if row is None else msgspec.convert(row, Schedule, from_attributes=True)
     if schedule is None:
         schedule = await get_default(host_id)
     return to_engine(schedule)

@@ -11,6 +11,7 @@ from typing import Any
 
 from availability import BusyBlock
 from integrations.calendars import repository
+from integrations.calendars.records import CheckedCalendar
 
 __all__ = ["ConflictBlocks", "SortedBlocks"]
 
@@ -67,30 +68,30 @@ class ConflictBlocks:
         found: list[BusyBlock] = []
         for calendar in await repository.checked_calendars(host_id, event_type_id):
             every, firm = await self._blocks(calendar)
-            blocks = every if calendar["tentative_blocks"] else firm
+            blocks = every if calendar.tentative_blocks else firm
             found.extend(blocks.overlapping(start, end))
         return found
 
-    async def _blocks(self, calendar: dict[str, Any]) -> tuple[SortedBlocks, SortedBlocks]:
-        label = f"{calendar['provider']}:{calendar['name'] or calendar['remote_id']}"
-        key = (calendar["blocks_version"], calendar["last_synced_at"], label)
-        cached = self._cache.get(calendar["id"])
+    async def _blocks(self, calendar: CheckedCalendar) -> tuple[SortedBlocks, SortedBlocks]:
+        label = f"{calendar.provider}:{calendar.name or calendar.remote_id}"
+        key = (calendar.blocks_version, calendar.last_synced_at, label)
+        cached = self._cache.get(calendar.id)
         if cached is not None and cached[0] == key:
-            self._cache.move_to_end(calendar["id"])
+            self._cache.move_to_end(calendar.id)
             return cached[1], cached[2]
         blocks = [
             BusyBlock(
-                row["start_at"],
-                row["end_at"],
+                row.start_at,
+                row.end_at,
                 label,
-                tentative=row["tentative"],
-                title=None if row["private"] else row["title"],
+                tentative=row.tentative,
+                title=None if row.private else row.title,
             )
-            for row in await repository.busy_blocks_of(calendar["id"])
+            for row in await repository.busy_blocks_of(calendar.id)
         ]
         every = SortedBlocks(blocks)
         firm = SortedBlocks([block for block in blocks if not block.tentative])
-        self._cache[calendar["id"]] = (key, every, firm)
+        self._cache[calendar.id] = (key, every, firm)
         if len(self._cache) > self._max:
             self._cache.popitem(last=False)
         return every, firm

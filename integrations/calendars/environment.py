@@ -21,11 +21,15 @@ from integrations.providers.caldav.client import CalDavProvider
 from integrations.providers.google.client import GoogleCalendarProvider
 from integrations.providers.google.oauth import GoogleApp
 from integrations.providers.ics.feed import IcsFeedProvider
+from integrations.providers.microsoft.client import MicrosoftCalendarProvider
+from integrations.providers.microsoft.oauth import MicrosoftApp
 
-__all__ = ["WEBHOOK_PATH", "CalendarEnvironment"]
+__all__ = ["MICROSOFT_WEBHOOK_PATH", "WEBHOOK_PATH", "CalendarEnvironment"]
 
 #: Where Google posts push notifications, below the public URL.
 WEBHOOK_PATH = "/webhooks/google"
+#: Where Microsoft Graph posts change notifications (and its validation requests).
+MICROSOFT_WEBHOOK_PATH = "/webhooks/microsoft"
 
 
 def _utcnow() -> datetime:
@@ -35,6 +39,7 @@ def _utcnow() -> datetime:
 @dataclass(frozen=True)
 class CalendarEnvironment(AccountsEnvironment):
     google: GoogleApp | None = None
+    microsoft: MicrosoftApp | None = None
     #: Watch conflict calendars for changes (needs a public URL Google can reach).
     push: bool = False
     #: A calendar not synced successfully for this long is reported stale.
@@ -59,6 +64,17 @@ class CalendarEnvironment(AccountsEnvironment):
     @property
     def webhook_address(self) -> str:
         return self.public_url.rstrip("/") + WEBHOOK_PATH
+
+    def webhook_address_for(self, provider: str) -> str:
+        """Where ``provider`` posts its change notifications."""
+        if provider == "microsoft":
+            return self.public_url.rstrip("/") + MICROSOFT_WEBHOOK_PATH
+        return self.webhook_address
+
+    def microsoft_app(self) -> MicrosoftApp:
+        if self.microsoft is None:
+            raise ProviderError("Microsoft 365 is not configured (MICROSOFT_CLIENT_ID).")
+        return self.microsoft
 
     def google_app(self) -> GoogleApp:
         if self.google is None:
@@ -109,10 +125,14 @@ class CalendarEnvironment(AccountsEnvironment):
                 )
             except (FetchError, KeyError) as exc:
                 raise ProviderError(f"the stored CalDAV account is unusable: {exc}") from None
+        tokens = OAuthTokens.from_dict(self.vault.decrypt(account.credentials))
+        if account.provider == "microsoft":
+            microsoft = self.microsoft_app()
+            refresh = thread_refresher(self.vault, account.id, microsoft.refresh, microsoft.now)
+            return MicrosoftCalendarProvider(microsoft, tokens, refresher=refresh)
         if account.provider != "google":
             raise ProviderError(f"unsupported calendar provider {account.provider!r}")
         app = self.google_app()
-        tokens = OAuthTokens.from_dict(self.vault.decrypt(account.credentials))
         refresher = thread_refresher(self.vault, account.id, app.refresh, app.now)
         return GoogleCalendarProvider(app, tokens, refresher=refresher)
 
@@ -123,7 +143,10 @@ class CalendarEnvironment(AccountsEnvironment):
             # A feed address grants nothing; an app password is revoked by its owner
             # in their provider's settings (we forget ours with the account).
             return
+        tokens = OAuthTokens.from_dict(self.vault.decrypt(account.credentials))
+        if account.provider == "microsoft":
+            self.microsoft_app().revoke(tokens)
+            return
         if account.provider != "google":
             raise ProviderError(f"unsupported calendar provider {account.provider!r}")
-        tokens = OAuthTokens.from_dict(self.vault.decrypt(account.credentials))
         self.google_app().revoke(tokens.refresh_token)

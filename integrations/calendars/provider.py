@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 __all__ = [
     "POLLED_ONLY",
@@ -22,6 +22,7 @@ __all__ = [
     "PushChannel",
     "RemoteCalendar",
     "RemoteEvent",
+    "RenewsWatch",
     "SyncWindow",
 ]
 
@@ -156,3 +157,14 @@ class CalendarProvider(Protocol):
     ) -> PushChannel: ...
 
     def stop_watch(self, channel: PushChannel) -> None: ...
+
+
+@runtime_checkable
+class RenewsWatch(Protocol):
+    """An adapter whose push channels can be extended in place (Graph subscriptions,
+    by PATCH), rather than replaced by a new one (Google's channels)."""
+
+    def renew_watch(self, channel: PushChannel, *, expires_at: datetime) -> PushChannel:
+        """The same channel living until about ``expires_at`` (the provider may cap
+        it); :class:`.errors.RemoteNotFound` when the provider dropped it."""
+        ...

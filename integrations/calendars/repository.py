@@ -7,6 +7,17 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
+import msgspec
+from piccolo.columns import Column
+
+from integrations.calendars.records import (
+    BlockRecord,
+    BusyBlockRecord,
+    CalendarChange,
+    CalendarRecord,
+    ChannelRecord,
+    CheckedCalendar,
+)
 from integrations.calendars.tables import (
     BusyBlock,
     Calendar,
@@ -30,25 +41,25 @@ def _calendar_select() -> Any:
     )
 
 
-async def calendars_of_host(host_id: int) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = (
+async def calendars_of_host(host_id: int) -> list[CalendarRecord]:
+    rows = (
         await _calendar_select()
         .where(Calendar.account.host == host_id)
         .order_by(Calendar.account)
         .order_by(Calendar.primary, ascending=False)
         .order_by(Calendar.name)
     )
-    return rows
+    return msgspec.convert(rows, list[CalendarRecord])
 
 
-async def calendars_of_account(account_id: int) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = await _calendar_select().where(Calendar.account == account_id)
-    return rows
+async def calendars_of_account(account_id: int) -> list[CalendarRecord]:
+    rows = await _calendar_select().where(Calendar.account == account_id)
+    return msgspec.convert(rows, list[CalendarRecord])
 
 
-async def calendar(calendar_id: int) -> dict[str, Any] | None:
-    row: dict[str, Any] | None = await _calendar_select().where(Calendar.id == calendar_id).first()
-    return row
+async def calendar(calendar_id: int) -> CalendarRecord | None:
+    row = await _calendar_select().where(Calendar.id == calendar_id).first()
+    return None if row is None else msgspec.convert(row, CalendarRecord)
 
 
 async def conflict_calendar_ids(account_id: int | None = None) -> list[int]:
@@ -67,8 +78,15 @@ async def insert_calendar(values: dict[str, Any]) -> int:
     return int(created[0]["id"])
 
 
-async def update_calendar(calendar_id: int, values: dict[str, Any]) -> None:
-    await Calendar.update(**values).where(Calendar.id == calendar_id)
+async def update_calendar(calendar_id: int, change: CalendarChange) -> None:
+    """Write the fields ``change`` sets; nothing if it sets none."""
+    values: dict[Column | str, Any] = {
+        name: value
+        for name, value in msgspec.structs.asdict(change).items()
+        if value is not msgspec.UNSET
+    }
+    if values:
+        await Calendar.update(values).where(Calendar.id == calendar_id)
 
 
 # ---------------------------------------------------------------------------- busy blocks
@@ -99,16 +117,16 @@ async def bump_blocks_version(calendar_id: int) -> None:
     )
 
 
-async def busy_blocks_of(calendar_id: int) -> list[dict[str, Any]]:
+async def busy_blocks_of(calendar_id: int) -> list[BusyBlockRecord]:
     """Every busy block of the calendar (free events are stored but never block)."""
-    rows: list[dict[str, Any]] = await BusyBlock.select(
+    rows = await BusyBlock.select(
         BusyBlock.start_at,
         BusyBlock.end_at,
         BusyBlock.tentative,
         BusyBlock.private,
         BusyBlock.title,
     ).where((BusyBlock.calendar == calendar_id) & (BusyBlock.busy == True))  # noqa: E712
-    return rows
+    return msgspec.convert(rows, list[BusyBlockRecord])
 
 
 _UPSERT_COLUMNS = ("calendar", "remote_id", *(c._meta.db_column_name for c in _BLOCK_COLUMNS))
@@ -161,14 +179,14 @@ async def clear_blocks(calendar_id: int) -> None:
     await BusyBlock.delete().where(BusyBlock.calendar == calendar_id)
 
 
-async def blocks_of(calendar_id: int) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = (
+async def blocks_of(calendar_id: int) -> list[BlockRecord]:
+    rows = (
         await BusyBlock.select()
         .where(BusyBlock.calendar == calendar_id)
         .order_by(BusyBlock.start_at)
         .order_by(BusyBlock.remote_id)
     )
-    return rows
+    return msgspec.convert(rows, list[BlockRecord])
 
 
 # ---------------------------------------------------------------------------- push channels
@@ -178,18 +196,14 @@ async def insert_channel(values: dict[str, Any]) -> None:
     await PushChannel.insert(PushChannel(**values))
 
 
-async def channels_of(calendar_id: int) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = await PushChannel.select().where(
-        PushChannel.calendar == calendar_id
-    )
-    return rows
+async def channels_of(calendar_id: int) -> list[ChannelRecord]:
+    rows = await PushChannel.select().where(PushChannel.calendar == calendar_id)
+    return msgspec.convert(rows, list[ChannelRecord])
 
 
-async def channel(channel_id: str) -> dict[str, Any] | None:
-    row: dict[str, Any] | None = (
-        await PushChannel.select().where(PushChannel.channel_id == channel_id).first()
-    )
-    return row
+async def channel(channel_id: str) -> ChannelRecord | None:
+    row = await PushChannel.select().where(PushChannel.channel_id == channel_id).first()
+    return None if row is None else msgspec.convert(row, ChannelRecord)
 
 
 async def delete_channel(row_id: int) -> None:
@@ -212,13 +226,11 @@ WHERE connected_account.host = {} AND calendar.is_conflict = {}
 """
 
 
-async def checked_calendars(host_id: int, event_type_id: int) -> list[dict[str, Any]]:
+async def checked_calendars(host_id: int, event_type_id: int) -> list[CheckedCalendar]:
     """The conflict calendars an event type checks: those chosen for it, or all of the
     host's when none are."""
-    rows: list[dict[str, Any]] = await Calendar.raw(
-        _CHECKED_CALENDARS, host_id, True, event_type_id, event_type_id
-    )
-    return rows
+    rows = await Calendar.raw(_CHECKED_CALENDARS, host_id, True, event_type_id, event_type_id)
+    return msgspec.convert(rows, list[CheckedCalendar])
 
 
 async def selected_calendar_ids(event_type_id: int) -> list[int]:

@@ -14,13 +14,23 @@ import contextlib
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from integrations.calendars import repository
 from integrations.calendars.sync import CalendarSync, SyncOutcome
 
-__all__ = ["CalendarSyncRunner"]
+__all__ = ["CalendarScheduler", "CalendarSyncRunner"]
 
 logger = logging.getLogger("rendezvous.calendars.runner")
+
+
+class CalendarScheduler(Protocol):
+    """Where handlers ask for syncs: this runner (embedded default) or, with Redis, the
+    workers' queue (``integrations.jobs.queue.JobQueue``)."""
+
+    def schedule(self, *calendar_ids: int) -> None: ...
+
+    async def schedule_account(self, account_id: int) -> None: ...
 
 
 class CalendarSyncRunner:

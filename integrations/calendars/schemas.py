@@ -10,7 +10,7 @@ import msgspec
 from booking.ids import Id
 
 AccountStatus = Literal["ok", "reconnect_needed", "error"]
-Provider = Literal["google", "ics", "caldav"]
+Provider = Literal["google", "microsoft", "caldav", "ics"]
 #: More than any host links; keeps one request's work bounded.
 MAX_CALENDARS = 500
 Colour = Annotated[str, msgspec.Meta(pattern=r"^(#[0-9a-fA-F]{6})?$", examples=["#9fe1e7"])]

@@ -7,10 +7,10 @@ import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any, cast
 
 import msgspec
 
+from booking.convert import to_schema
 from booking.db import write_transaction
 from booking.errors import InvalidInput, NotFound
 from booking.event_types import service as event_types
@@ -22,8 +22,8 @@ from integrations.accounts.records import Account, Identity
 from integrations.calendars import push, repository
 from integrations.calendars.environment import CalendarEnvironment
 from integrations.calendars.provider import CalendarProvider, RemoteCalendar
+from integrations.calendars.records import CalendarChange, CalendarRecord
 from integrations.calendars.schemas import (
-    AccountStatus,
     Calendar,
     CalendarAccount,
     CalendarUpdate,
@@ -35,6 +35,8 @@ from integrations.net.errors import FetchError
 from integrations.providers.google.client import GoogleCalendarProvider
 from integrations.providers.google.oauth import READ_SCOPES, WRITE_SCOPES
 from integrations.providers.ics.feed import IcsFeedProvider
+from integrations.providers.microsoft import oauth as microsoft_oauth
+from integrations.providers.microsoft.client import MicrosoftCalendarProvider
 from integrations.vault import VaultError
 
 logger = logging.getLogger("rendezvous.calendars")
@@ -45,15 +47,14 @@ PURPOSE = "calendar"
 
 
 def _to_account(account: Account) -> CalendarAccount:
-    return CalendarAccount(
-        id=account.id,
-        provider=account.provider,
+    return to_schema(
+        account,
+        CalendarAccount,
         email=account.external_email,
-        status=cast(AccountStatus, account.status),
-        status_message=account.status_message,
-        connected_at=account.connected_at,
         scopes=account.scopes.split(),
-        can_write=account.granted(WRITE_SCOPES),
+        can_write=account.granted(
+            microsoft_oauth.WRITE_SCOPES if account.provider == "microsoft" else WRITE_SCOPES
+        ),
     )
 
 
@@ -80,8 +81,62 @@ def begin_google_consent(env: CalendarEnvironment, redirect_uri: str) -> Consent
     return google.begin(redirect_uri, READ_SCOPES)
 
 
+async def account_provider(host_id: int, account_id: int) -> str:
+    """Which provider a host's calendar account is at (NotFound for another host's)."""
+    return (await _own_account(host_id, account_id)).provider
+
+
+def begin_microsoft_consent(env: CalendarEnvironment, redirect_uri: str) -> Consent:
+    """Connecting a calendar for conflicts asks to read (``Calendars.Read``) and
+    for offline access (msal adds it), nothing more."""
+    if env.microsoft is None:
+        raise InvalidInput("provider", "Microsoft 365 is not configured on this server.")
+    return env.microsoft.begin(redirect_uri, microsoft_oauth.READ_SCOPES)
+
+
+async def connect_microsoft(
+    env: CalendarEnvironment,
+    host_id: int,
+    pending: Mapping[str, str],
+    response: Mapping[str, str],
+) -> int:
+    """Finish Microsoft's consent: the grant (msal's token cache, encrypted) and the
+    account's calendars, as :func:`connect_google` does for Google. The identity is
+    msal's home account id, stable across reconnects and renamed addresses."""
+    microsoft = env.microsoft
+    if microsoft is None:
+        raise InvalidInput("provider", "Microsoft 365 is not configured on this server.")
+    tokens = await asyncio.to_thread(microsoft.finish, pending, response)
+    identity = microsoft.identity(tokens)
+    provider = MicrosoftCalendarProvider(microsoft, tokens)
+    remote = await env.retry.run(lambda: asyncio.to_thread(provider.list_calendars))
+    if not any(c.primary for c in remote):
+        raise ProviderError("Microsoft listed no default calendar for this account.")
+    async with write_transaction():
+        account_id = await accounts.connect(
+            host_id,
+            "microsoft",
+            PURPOSE,
+            Identity(
+                external_id=identity.home_account_id,
+                external_email=identity.username,
+                display_name=identity.username,
+            ),
+            credentials=env.vault.encrypt(provider.tokens.to_dict()),
+            scopes=provider.tokens.scope,
+            now=env.clock(),
+        )
+        await _store_calendars(account_id, remote)
+    return account_id
+
+
 async def begin_write_access(
-    env: CalendarEnvironment, host_id: int, account_id: int, redirect_uri: str
+    env: CalendarEnvironment,
+    host_id: int,
+    account_id: int,
+    redirect_uri: str,
+    *,
+    microsoft_redirect_uri: str | None = None,
 ) -> Consent:
     """Send the host through Google's consent again to add write access, which
     one-way and two-way sync need (issue 13 turns them on through this).
@@ -90,6 +145,19 @@ async def begin_write_access(
     callback (:func:`connect_google`) updates the same account, keeping its calendars,
     choices and busy blocks, and records the scopes granted."""
     account = await _own_account(host_id, account_id)
+    if account.provider == "microsoft":
+        if env.microsoft is None or microsoft_redirect_uri is None:
+            raise InvalidInput("provider", "Microsoft 365 is not configured on this server.")
+        # Entra adds the new scope to what the user consented to before; the
+        # callback (:func:`connect_microsoft`) updates the same account.
+        # msal reads the authority's OpenID configuration: off the event loop.
+        return await asyncio.to_thread(
+            env.microsoft.begin,
+            microsoft_redirect_uri,
+            microsoft_oauth.WRITE_SCOPES,
+            include_granted=True,
+            login_hint=account.external_email,
+        )
     if account.provider != "google" or env.google is None:
         raise InvalidInput("provider", "Google is not configured on this server.")
     return env.google.begin(
@@ -230,21 +298,27 @@ async def connect_caldav(
 
 
 async def _store_calendars(account_id: int, remote: list[RemoteCalendar]) -> None:
-    known = {row["remote_id"]: row for row in await repository.calendars_of_account(account_id)}
+    known = {row.remote_id: row for row in await repository.calendars_of_account(account_id)}
     for calendar in remote:
-        values = {"name": calendar.name, "primary": calendar.primary, "colour": calendar.colour}
         row = known.get(calendar.remote_id)
         if row is None:
             await repository.insert_calendar(
                 {
-                    **values,
+                    "name": calendar.name,
+                    "primary": calendar.primary,
+                    "colour": calendar.colour,
                     "account": account_id,
                     "remote_id": calendar.remote_id,
                     "is_conflict": calendar.primary,
                 }
             )
         else:
-            await repository.update_calendar(row["id"], values)
+            await repository.update_calendar(
+                row.id,
+                CalendarChange(
+                    name=calendar.name, primary=calendar.primary, colour=calendar.colour
+                ),
+            )
 
 
 async def disconnect(
@@ -261,30 +335,18 @@ async def disconnect(
         except (ProviderError, VaultError):
             provider = None  # channels then expire on their own
         for calendar in await repository.calendars_of_account(account_id):
-            await push.stop_channels(env, provider, calendar["id"])
+            await push.stop_channels(env, provider, calendar.id)
         return await accounts.forget(account, lambda: env.revoke_grant(account))
 
 
 # ---------------------------------------------------------------------------- calendars
 
 
-def _to_calendar(row: dict[str, Any], now: datetime, env: CalendarEnvironment) -> Calendar:
-    synced = row["last_synced_at"]
-    return Calendar(
-        id=row["id"],
-        account_id=row["account"],
-        provider=row["provider"],
-        remote_id=row["remote_id"],
-        name=row["name"],
-        primary=row["primary"],
-        is_conflict=row["is_conflict"],
-        tentative_blocks=row["tentative_blocks"],
-        colour=row["colour"],
-        last_synced_at=synced,
-        # Only conflict calendars are synced, so only they can be stale.
-        stale=row["is_conflict"] and (synced is None or now - synced > env.stale_after),
-        last_error=row["last_error"],
-    )
+def _to_calendar(row: CalendarRecord, now: datetime, env: CalendarEnvironment) -> Calendar:
+    synced = row.last_synced_at
+    # Only conflict calendars are synced, so only they can be stale.
+    stale = row.is_conflict and (synced is None or now - synced > env.stale_after)
+    return to_schema(row, Calendar, stale=stale)
 
 
 async def list_calendars(env: CalendarEnvironment, host_id: int) -> list[Calendar]:
@@ -292,9 +354,9 @@ async def list_calendars(env: CalendarEnvironment, host_id: int) -> list[Calenda
     return [_to_calendar(row, now, env) for row in await repository.calendars_of_host(host_id)]
 
 
-async def _own_calendar(host_id: int, calendar_id: int) -> dict[str, Any]:
+async def _own_calendar(host_id: int, calendar_id: int) -> CalendarRecord:
     row = await repository.calendar(calendar_id)
-    if row is None or row["host_id"] != host_id:
+    if row is None or row.host_id != host_id:
         raise NotFound("No such calendar.")
     return row
 
@@ -312,12 +374,12 @@ async def update_calendar(
     loses its blocks, sync state and push channel; one that becomes one is synced in
     full (``on_conflict_added`` schedules it)."""
     row = await _own_calendar(host_id, calendar_id)
-    values = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
-    added = values.get("is_conflict") is True and not row["is_conflict"]
-    removed = values.get("is_conflict") is False and row["is_conflict"]
+    change = CalendarChange(**msgspec.structs.asdict(data))
+    added = change.is_conflict is True and not row.is_conflict
+    removed = change.is_conflict is False and row.is_conflict
     if removed:
-        account = await _own_account(host_id, row["account"])
-        async with sync.lock(row["account"]):
+        account = await _own_account(host_id, row.account_id)
+        async with sync.lock(row.account_id):
             try:
                 provider: CalendarProvider | None = sync.provider(account)
             except (ProviderError, VaultError):
@@ -328,17 +390,17 @@ async def update_calendar(
                 await repository.bump_blocks_version(calendar_id)
                 await repository.update_calendar(
                     calendar_id,
-                    {
-                        **values,
-                        "sync_token": None,
-                        "full_sync_window_start": None,
-                        "full_sync_window_end": None,
-                        "last_synced_at": None,
-                        "last_error": "",
-                    },
+                    msgspec.structs.replace(
+                        change,
+                        sync_token=None,
+                        full_sync_window_start=None,
+                        full_sync_window_end=None,
+                        last_synced_at=None,
+                        last_error="",
+                    ),
                 )
-    elif values:
-        await repository.update_calendar(calendar_id, values)
+    else:
+        await repository.update_calendar(calendar_id, change)
     if added:
         on_conflict_added(calendar_id)
     return _to_calendar(await _own_calendar(host_id, calendar_id), env.clock(), env)
@@ -354,7 +416,7 @@ async def event_type_calendars(host_id: int, event_type_id: int) -> EventTypeCal
         return EventTypeCalendars(uses_default=False, calendar_ids=chosen)
     calendars = await repository.calendars_of_host(host_id)
     return EventTypeCalendars(
-        uses_default=True, calendar_ids=sorted(c["id"] for c in calendars if c["is_conflict"])
+        uses_default=True, calendar_ids=sorted(c.id for c in calendars if c.is_conflict)
     )
 
 
@@ -367,7 +429,7 @@ async def set_event_type_calendars(
         raise InvalidInput(
             "calendar_ids", "choose at least one calendar, or null for every conflict calendar."
         )
-    conflict = {c["id"] for c in await repository.calendars_of_host(host_id) if c["is_conflict"]}
+    conflict = {c.id for c in await repository.calendars_of_host(host_id) if c.is_conflict}
     unknown = [i for i in ids if i not in conflict]
     if unknown:
         raise InvalidInput(

@@ -7,10 +7,8 @@ or an error before the commit leaves the old token, so the next run fetches the
 same changes again, and the (calendar, remote_id) upsert makes that harmless.
 
 One sync per account at a time, across that account's calendars (token refreshes
-and the provider's per-user quota are per account). The lock is an in-process
-asyncio lock: right for the embedded default, where one process runs every sync.
-Several worker processes (Redis + SAQ) would need a lock in Redis, keyed the same
-way; that is future work (DESIGN.md "Runtime shape").
+and the provider's per-user quota are per account), in every process: the lock is
+handed in (``integrations.jobs.locks``: Redis with a lease, or the database's).
 
 Provider calls are synchronous (googleapiclient), so each runs in a worker thread;
 the event loop is never blocked by the network.
@@ -21,9 +19,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
+
+import msgspec
 
 from booking.db import write_transaction
 from integrations.accounts import repository as accounts_repository
@@ -45,6 +46,8 @@ from integrations.calendars.provider import (
     RemoteEvent,
     SyncWindow,
 )
+from integrations.calendars.records import CalendarChange, CalendarRecord
+from integrations.jobs.locks import AccountLocks, LocalLocks
 from integrations.vault import VaultError
 
 __all__ = ["CalendarSync", "SyncOutcome"]
@@ -82,21 +85,26 @@ def _unreadable_note(remote_ids: list[str]) -> str:
 
 
 class CalendarSync:
-    """Syncs calendars; one instance per process (it owns the per-account locks).
+    """Syncs calendars; one instance per process.
 
     ``on_queued`` is called after a commit that queued outbox work (the reconnect
     e-mail), so the outbox runner can deliver it without waiting for its next poll.
+    ``locks`` keep two syncs of one account apart (default: within this process only).
     """
 
     def __init__(
-        self, env: CalendarEnvironment, *, on_queued: Callable[[], None] | None = None
+        self,
+        env: CalendarEnvironment,
+        *,
+        on_queued: Callable[[], None] | None = None,
+        locks: AccountLocks | None = None,
     ) -> None:
         self.env = env
         self._on_queued = on_queued
-        self._locks: dict[int, asyncio.Lock] = {}
+        self._locks: AccountLocks = locks or LocalLocks()
 
-    def lock(self, account_id: int) -> asyncio.Lock:
-        return self._locks.setdefault(account_id, asyncio.Lock())
+    def lock(self, account_id: int) -> AbstractAsyncContextManager[None]:
+        return self._locks.hold(account_id)
 
     # -- entry points ---------------------------------------------------------------
 
@@ -110,13 +118,13 @@ class CalendarSync:
         calendar = await repository.calendar(calendar_id)
         if calendar is None:
             return SyncOutcome(calendar_id, ok=False, error="calendar deleted")
-        async with self.lock(calendar["account"]):
-            account = await accounts_repository.get(calendar["account"])
+        async with self.lock(calendar.account_id):
+            account = await accounts_repository.get(calendar.account_id)
             # Re-read under the lock: a sync that held it may have changed both.
             calendar = await repository.calendar(calendar_id)
             if account is None or calendar is None:
                 return SyncOutcome(calendar_id, ok=False, error="calendar deleted")
-            if account.status == "reconnect_needed" or not calendar["is_conflict"]:
+            if account.status == "reconnect_needed" or not calendar.is_conflict:
                 return SyncOutcome(calendar_id, ok=False, error="not synced")
             try:
                 provider = self.provider(account)
@@ -139,34 +147,34 @@ class CalendarSync:
     # -- one calendar -----------------------------------------------------------------
 
     async def _sync(
-        self, provider: CalendarProvider, account: Account, calendar: dict[str, Any]
+        self, provider: CalendarProvider, account: Account, calendar: CalendarRecord
     ) -> SyncOutcome:
         now = self.env.clock()
         window = self.env.window(now)
-        token: str | None = calendar["sync_token"]
-        stored_end: datetime | None = calendar["full_sync_window_end"]
+        token: str | None = calendar.sync_token
+        stored_end: datetime | None = calendar.full_sync_window_end
         if stored_end is None or window.end - stored_end > self.env.window_slack:
             token = None
         try:
-            events, next_token = await self._fetch(provider, calendar["remote_id"], token, window)
+            events, next_token = await self._fetch(provider, calendar.remote_id, token, window)
         except SyncStateExpired:
             # Google 410 fullSyncRequired: start over; the generation swap below
             # replaces the calendar's blocks without duplicates or gaps.
             token = None
-            events, next_token = await self._fetch(provider, calendar["remote_id"], None, window)
+            events, next_token = await self._fetch(provider, calendar.remote_id, None, window)
         full = token is None
         host_zone = account.host_time_zone
         changes = plan(events, lambda e: provider.facts(e, host_zone=host_zone), window, full=full)
         if changes.unreadable:
             logger.warning(
-                "calendar %s: skipped unreadable events %s", calendar["id"], changes.unreadable
+                "calendar %s: skipped unreadable events %s", calendar.id, changes.unreadable
             )
         note = _unreadable_note(changes.unreadable)
-        if not events and str(calendar["last_error"]).startswith(SKIPPED_NOTE):
-            note = calendar["last_error"]  # an idle round: the skipped events still are
+        if not events and calendar.last_error.startswith(SKIPPED_NOTE):
+            note = calendar.last_error  # an idle round: the skipped events still are
         await self._commit(calendar, changes, next_token, window if full else None, now, note)
         return SyncOutcome(
-            calendar["id"],
+            calendar.id,
             ok=True,
             full=full,
             written=len(changes.writes),
@@ -195,15 +203,15 @@ class CalendarSync:
 
     async def _commit(
         self,
-        calendar: dict[str, Any],
+        calendar: CalendarRecord,
         changes: Plan,
         token: str,
         full_window: SyncWindow | None,
         now: datetime,
         note: str = "",
     ) -> None:
-        calendar_id = calendar["id"]
-        generation = calendar["sync_generation"] + (1 if full_window else 0)
+        calendar_id = calendar.id
+        generation = calendar.sync_generation + (1 if full_window else 0)
         rows = [
             {
                 "calendar": calendar_id,
@@ -224,22 +232,22 @@ class CalendarSync:
             }
             for change in changes.writes
         ]
-        values: dict[str, Any] = {
-            "sync_token": token,
-            "last_synced_at": now,
-            "last_error": note,
-            "sync_generation": generation,
-        }
+        change = CalendarChange(
+            sync_token=token, last_synced_at=now, last_error=note, sync_generation=generation
+        )
         if full_window is not None:
-            values["full_sync_window_start"] = full_window.start
-            values["full_sync_window_end"] = full_window.end
+            change = msgspec.structs.replace(
+                change,
+                full_sync_window_start=full_window.start,
+                full_sync_window_end=full_window.end,
+            )
         async with write_transaction():
             await repository.upsert_blocks(rows)
             if full_window is not None:
                 await repository.delete_blocks_not_of(calendar_id, generation)
             else:
                 await repository.delete_blocks(calendar_id, changes.deletions)
-            await repository.update_calendar(calendar_id, values)
+            await repository.update_calendar(calendar_id, change)
             await repository.bump_blocks_version(calendar_id)
 
     # -- failures -----------------------------------------------------------------------
@@ -261,12 +269,12 @@ class CalendarSync:
             self._on_queued()
 
     async def _failed(
-        self, account: Account, calendar: dict[str, Any], exc: Exception
+        self, account: Account, calendar: CalendarRecord, exc: Exception
     ) -> SyncOutcome:
         detail = getattr(exc, "detail", str(exc))
-        logger.warning("calendar %s sync failed: %s", calendar["id"], detail)
-        await repository.update_calendar(calendar["id"], {"last_error": detail[:2000]})
+        logger.warning("calendar %s sync failed: %s", calendar.id, detail)
+        await repository.update_calendar(calendar.id, CalendarChange(last_error=detail[:2000]))
         if not isinstance(exc, RateLimited | Unavailable):
             # Not a passing outage: the account as a whole needs the host's eyes.
             await accounts.record_error(account, detail)
-        return SyncOutcome(calendar["id"], ok=False, error=detail)
+        return SyncOutcome(calendar.id, ok=False, error=detail)

@@ -64,7 +64,7 @@ def video_job_handlers(env: VideoEnvironment) -> dict[str, JobHandler]:
 async def create_meeting(env: VideoEnvironment, job: dict[str, Any], now: datetime) -> None:
     uid = job["payload"]["uid"]
     row = await bookings.for_video(uid)
-    if row is None or row["status"] != "confirmed" or row["video_meeting_id"] is not None:
+    if row is None or row.status != "confirmed" or row.video_meeting_id is not None:
         # Cancelled before Zoom was reached, or a meeting is already there.
         await outbox.succeed(job, now)
         return
@@ -74,7 +74,7 @@ async def create_meeting(env: VideoEnvironment, job: dict[str, Any], now: dateti
     retried = job["attempts"] > 0
     try:
         meeting = await _on_zoom(
-            env, row["host"], now, lambda c: meetings.create(c, wanted, may_exist=retried)
+            env, row.host_id, now, lambda c: meetings.create(c, wanted, may_exist=retried)
         )
     except Exception as exc:
         # Whatever went wrong, the invitee hears now; the link follows with a retry.
@@ -88,15 +88,15 @@ async def create_meeting(env: VideoEnvironment, job: dict[str, Any], now: dateti
         uid, meeting.join_url, str(meeting.id), env.bookings, announced=retried
     )
     try:
-        if stored is None or stored["status"] != "confirmed":
+        if stored is None or stored.status != "confirmed":
             # Cancelled while Zoom was busy; its delete job may have run already.
             await _on_zoom(
-                env, row["host"], now, lambda c: meetings.delete(c, meeting.id, wanted.marker)
+                env, row.host_id, now, lambda c: meetings.delete(c, meeting.id, wanted.marker)
             )
-        elif (stored["start_at"], stored["end_at"]) != (row["start_at"], row["end_at"]):
+        elif (stored.start, stored.end) != (row.start, row.end):
             # Rescheduled meanwhile (by another process); its update found no meeting.
             moved = meetings.plan(stored)
-            await _on_zoom(env, row["host"], now, lambda c: meetings.move(c, meeting.id, moved))
+            await _on_zoom(env, row.host_id, now, lambda c: meetings.move(c, meeting.id, moved))
     except ProviderError as exc:
         await _failed(job, now, f"following a change to the booking of meeting {meeting.id}", exc)
         return
@@ -105,13 +105,13 @@ async def create_meeting(env: VideoEnvironment, job: dict[str, Any], now: dateti
 
 async def update_meeting(env: VideoEnvironment, job: dict[str, Any], now: datetime) -> None:
     row = await bookings.for_video(job["payload"]["uid"])
-    if row is None or row["status"] != "confirmed" or row["video_meeting_id"] is None:
+    if row is None or row.status != "confirmed" or row.video_meeting_id is None:
         # No meeting yet: the create job reads the booking's time when it runs.
         await outbox.succeed(job, now)
         return
-    meeting_id, wanted = int(row["video_meeting_id"]), meetings.plan(row)
+    meeting_id, wanted = int(row.video_meeting_id), meetings.plan(row)
     try:
-        await _on_zoom(env, row["host"], now, lambda c: meetings.move(c, meeting_id, wanted))
+        await _on_zoom(env, row.host_id, now, lambda c: meetings.move(c, meeting_id, wanted))
     except ProviderError as exc:
         await _failed(job, now, f"moving Zoom meeting {meeting_id}", exc)
         return
@@ -121,15 +121,15 @@ async def update_meeting(env: VideoEnvironment, job: dict[str, Any], now: dateti
 async def delete_meeting(env: VideoEnvironment, job: dict[str, Any], now: datetime) -> None:
     uid = job["payload"]["uid"]
     row = await bookings.for_video(uid)
-    raw_id = row["video_meeting_id"] if row is not None else None
-    if row is None or (raw_id is None and not await service.zoom_connected(row["host"])):
+    raw_id = row.video_meeting_id if row is not None else None
+    if row is None or (raw_id is None and not await service.zoom_connected(row.host_id)):
         # No meeting known, and no account to look for one an unfinished create made.
         await outbox.succeed(job, now)
         return
     meeting_id = int(raw_id) if raw_id is not None else None
     try:
         await _on_zoom(
-            env, row["host"], now, lambda c: meetings.delete(c, meeting_id, meetings.marker(uid))
+            env, row.host_id, now, lambda c: meetings.delete(c, meeting_id, meetings.marker(uid))
         )
     except ProviderError as exc:
         await _failed(job, now, f"deleting Zoom meeting {meeting_id or meetings.marker(uid)}", exc)

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
+from booking.bookings.records import BookingRecord
 from integrations.providers.zoom import ZoomClient, ZoomMeeting
 
 
@@ -28,20 +28,20 @@ def marker(uid: str) -> str:
     return f"[rdv:{uid}]"
 
 
-def plan(row: dict[str, Any]) -> MeetingPlan:
+def plan(row: BookingRecord) -> MeetingPlan:
     """The meeting for a booking row (as read by the bookings repository)."""
-    title = f"{row['event_type_title']} with {row['invitee_name']}"
+    title = f"{row.event_type_title} with {row.invitee.name}"
     agenda = f"{title}, booked through Rendezvous."
-    if row["notes"]:
-        agenda += f"\n\nNotes from {row['invitee_name']}:\n{row['notes']}"
+    if row.notes:
+        agenda += f"\n\nNotes from {row.invitee.name}:\n{row.notes}"
     return MeetingPlan(
         topic=title,
-        start=row["start_at"],
-        duration_minutes=int((row["end_at"] - row["start_at"]).total_seconds() // 60),
+        start=row.start,
+        duration_minutes=int((row.end - row.start).total_seconds() // 60),
         # The host's zone: Zoom shows the meeting to its host in it.
-        time_zone=row["host_time_zone"],
+        time_zone=row.host_time_zone,
         agenda=agenda,
-        marker=marker(row["uid"]),
+        marker=marker(row.uid),
     )
 
 

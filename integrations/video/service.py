@@ -8,6 +8,7 @@ import asyncio
 from collections.abc import Mapping
 from datetime import datetime
 
+from booking.convert import to_schema
 from booking.errors import InvalidInput, NotFound
 from integrations.accounts import service as accounts
 from integrations.accounts.errors import ProviderError
@@ -21,15 +22,14 @@ from integrations.video.schemas import VideoAccount
 
 
 def _to_account(account: Account) -> VideoAccount:
-    return VideoAccount(
-        id=account.id,
-        provider=account.provider,
+    # Zoom accounts know no "error" status: anything but reconnect_needed is usable.
+    status = "reconnect_needed" if account.status == "reconnect_needed" else "ok"
+    return to_schema(
+        account,
+        VideoAccount,
         user_id=account.external_id,
         email=account.external_email,
-        display_name=account.display_name,
-        status="reconnect_needed" if account.status == "reconnect_needed" else "ok",
-        status_message=account.status_message,
-        connected_at=account.connected_at,
+        status=status,
     )
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from availability import MalformedEventError, classify_microsoft_event
 from tests.availability.helpers import utc
@@ -108,3 +111,21 @@ def test_all_day_in_host_zone(zone: str, start: object, end: object) -> None:
 def test_malformed_required_fields(patch: dict[str, Any]) -> None:
     with pytest.raises(MalformedEventError):
         classify_microsoft_event({**EVENT, **patch}, host_zone="UTC")
+
+
+@given(
+    wall=st.datetimes(min_value=datetime(1970, 1, 2), max_value=datetime(2200, 1, 1)),
+    spelling=st.sampled_from(["UTC", "Etc/UTC", "utc", "GMT", "Coordinated Universal Time"]),
+)
+def test_utc_wall_times_are_read_as_utc_to_the_microsecond(wall: datetime, spelling: str) -> None:
+    """Graph's times as we ask for them: a wall clock with seven fractional digits in
+    "UTC" (read without the DST-aware conversion working hours need)."""
+    later = wall + timedelta(minutes=1)
+    event = {
+        "showAs": "busy",
+        "start": {"dateTime": wall.isoformat(timespec="microseconds") + "0", "timeZone": spelling},
+        "end": {"dateTime": later.isoformat(timespec="microseconds") + "0", "timeZone": spelling},
+    }
+    block = classify_microsoft_event(event, host_zone="Europe/Berlin")
+    assert block is not None
+    assert (block.start, block.end) == (wall.replace(tzinfo=UTC), later.replace(tzinfo=UTC))

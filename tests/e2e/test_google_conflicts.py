@@ -9,19 +9,18 @@ deliver push notifications to it over real HTTP.
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
-import uvicorn
 
 from booking.hosts import service as hosts
 from booking.hosts.schemas import HostCreate
 from integrations.calendars import repository
+from tests.e2e.helpers import at, free_slots_around, next_monday, serving
 from tests.emulators.google import GoogleCalendarEmulator
 from tests.integrations.calendars.helpers import app_settings
 from tests.web.pages.test_account import PASSWORD, sign_in
@@ -44,42 +43,12 @@ def google() -> Iterator[GoogleCalendarEmulator]:
 async def server(
     settings: Settings, google: GoogleCalendarEmulator
 ) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    public_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    app = create_app(app_settings(settings, google, public_url=public_url, push_notifications=True))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    serving = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:
-        if serving.done():
-            serving.result()
-        await asyncio.sleep(0)  # yield to the server task until it listens
-    try:
-        async with httpx.AsyncClient(base_url=public_url) as client:
-            yield client, app
-    finally:
-        server.should_exit = True
-        await serving
-        sock.close()
-
-
-def next_monday() -> date:
-    today = datetime.now(UTC).date()
-    return today + timedelta(days=7 - today.weekday() + 7)
-
-
-def at(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=UTC)
-
-
-def free_slots(day: date, busy_hours: list[tuple[float, float]]) -> list[str]:
-    """DESIGN.md's answer: 30-minute slots of 09:00-17:00 that no busy block touches."""
-    slots = []
-    for half_hours in range(18, 34):
-        start = half_hours / 2
-        if not any(b_start < start + 0.5 and start < b_end for b_start, b_end in busy_hours):
-            slots.append(at(day, int(start), 30 if start % 1 else 0).isoformat())
-    return slots
+    async with serving(
+        lambda public_url: create_app(
+            app_settings(settings, google, public_url=public_url, push_notifications=True)
+        )
+    ) as served:
+        yield served
 
 
 async def test_public_slots_follow_the_busy_free_table_and_push_updates_them(
@@ -172,18 +141,18 @@ async def test_public_slots_follow_the_busy_free_table_and_push_updates_them(
     assert await offered() == {
         # Busy: opaque 9-10, tentative 11-11:30, private 13-13:30, moved occurrence 16-16:30.
         # Free: transparent, declined, cancelled, the occurrence's original 15:00.
-        str(monday): free_slots(monday, [(9, 10), (11, 11.5), (13, 13.5), (16, 16.5)]),
-        str(tuesday): free_slots(tuesday, [(15, 15.5)]),
+        str(monday): free_slots_around(monday, [(9, 10), (11, 11.5), (13, 13.5), (16, 16.5)]),
+        str(tuesday): free_slots_around(tuesday, [(15, 15.5)]),
         str(wednesday): [],  # all day
     }
-    private = [b for b in await repository.blocks_of(team) if b["private"]]
-    assert [b["title"] for b in private] == [None]
+    private = [b for b in await repository.blocks_of(team) if b.private]
+    assert [b.title for b in private] == [None]
 
     # The host marks the opaque event "free" in Google; only the push notification
     # tells us.
     seen = runner.sync_count(primary)
     google.edit_event(PRIMARY, opaque["id"], transparency="transparent")
     await asyncio.wait_for(runner.wait_synced(primary, seen), WAIT)
-    assert (await offered())[str(monday)] == free_slots(
+    assert (await offered())[str(monday)] == free_slots_around(
         monday, [(11, 11.5), (13, 13.5), (16, 16.5)]
     )

@@ -230,13 +230,15 @@ class GoogleCalendarEmulator:
         """Create an event; ``start``/``end`` may be aware datetimes or dates."""
         body = {k: _event_time(v) if k in ("start", "end") else v for k, v in fields.items()}
         with self._lock:
-            return copy.deepcopy(self._store.insert(calendar_id, body))
+            return copy.deepcopy(self._store.insert(calendar_id, body, by_user=True))
 
     def edit_event(self, calendar_id: str, event_id: str, **changes: Any) -> dict[str, Any]:
         """Patch an event (an instance id edits that one occurrence only)."""
         body = {k: _event_time(v) if k in ("start", "end") else v for k, v in changes.items()}
         with self._lock:
-            return copy.deepcopy(self._store.modify(calendar_id, event_id, body, replace=False))
+            return copy.deepcopy(
+                self._store.modify(calendar_id, event_id, body, replace=False, by_user=True)
+            )
 
     def delete_event(self, calendar_id: str, event_id: str) -> None:
         with self._lock:
@@ -322,8 +324,8 @@ class GoogleCalendarEmulator:
 
     # -- HTTP -----------------------------------------------------------------------
 
-    def _changed(self, calendar_id: str) -> None:
-        self._push.changed(calendar_id, self.now())
+    def _changed(self, calendar_id: str, event_type: str) -> None:
+        self._push.changed(calendar_id, self.now(), event_type)
 
     def _serve(self, verb: str, target: str, headers: dict[str, str], body: bytes) -> Reply:
         if self.latency:
@@ -446,7 +448,13 @@ class GoogleCalendarEmulator:
             case "calendar.events.watch":
                 calendar = store.calendar(path["calendarId"])
                 uri = f"{self.api_endpoint}calendars/{quote(path['calendarId'], safe='')}/events"
-                channel = self._push.watch(calendar.id, uri + "?alt=json", body, self.now())
+                channel = self._push.watch(
+                    calendar.id,
+                    uri + "?alt=json",
+                    body,
+                    self.now(),
+                    event_types=frozenset(call.list_param("eventTypes")),
+                )
                 result = channel.resource()
             case "calendar.freebusy.query":
                 result = store.freebusy(body)

@@ -19,6 +19,7 @@ from tests.emulators.google_discovery import (
     invalid,
     parse_rfc3339,
 )
+from tests.emulators.google_event_types import apply_event_type, of_types
 from tests.emulators.google_time import (
     EventTime,
     expand,
@@ -129,7 +130,8 @@ def _merge(target: dict[str, Any], patch: dict[str, Any]) -> None:
 
 
 class CalendarStore:
-    def __init__(self, now: Callable[[], datetime], on_change: Callable[[str], None]) -> None:
+    def __init__(self, now: Callable[[], datetime], on_change: Callable[[str, str], None]) -> None:
+        """``on_change(calendar_id, event_type)`` after every write."""
         self.now = now
         self.on_change = on_change
         self.calendars: dict[str, Calendar] = {}
@@ -346,7 +348,9 @@ class CalendarStore:
                 if name in call.query:
                     raise invalid(f"The parameter {name} is not compatible with syncToken.", name)
             since = self._sync_state(sync_token, calendar.id, single).seq
-            items = self._changes(calendar, since, single, call.str_param("timeZone"))
+            items = self._changes(
+                calendar, since, single, call.str_param("timeZone"), call.list_param("eventTypes")
+            )
         else:
             if call.str_param("orderBy") == "startTime" and not single:
                 raise invalid(
@@ -374,12 +378,20 @@ class CalendarStore:
         )
 
     def _changes(
-        self, calendar: Calendar, since: int, single: bool, zone: str | None
+        self,
+        calendar: Calendar,
+        since: int,
+        single: bool,
+        zone: str | None,
+        event_types: list[str],
     ) -> list[dict[str, Any]]:
         latest: dict[str, tuple[int, dict[str, Any]]] = {}
         changed = [s for s in calendar.events.values() if s.seq > since]
         if single:
             changed += [t for t in calendar.tombstones if t.seq > since]
+        changed = [
+            s for s in changed if of_types(s.resource, event_types, self._master_of(calendar, s))
+        ]
         for stored in changed:
             event = stored.resource
             if single and "recurrence" in event:
@@ -400,6 +412,11 @@ class CalendarStore:
             for _, e in ordered
         ]
 
+    @staticmethod
+    def _master_of(calendar: Calendar, stored: Stored) -> dict[str, Any] | None:
+        master = calendar.events.get(stored.resource.get("recurringEventId", ""))
+        return master.resource if master is not None else None
+
     def _query(self, calendar: Calendar, call: Call, single: bool) -> list[dict[str, Any]]:
         time_min = _instant(call, "timeMin")
         time_max = _instant(call, "timeMax")
@@ -408,6 +425,7 @@ class CalendarStore:
         ical_uid = call.str_param("iCalUID")
         wanted = [_property_filter(p) for p in call.list_param("privateExtendedProperty")]
         text = (call.str_param("q") or "").lower()
+        event_types = call.list_param("eventTypes")
 
         def overlaps(event: dict[str, Any]) -> bool:
             start, end = self._span(calendar, event)
@@ -425,6 +443,8 @@ class CalendarStore:
             elif updated_min is not None and _updated(event) < updated_min:
                 return False
             if ical_uid is not None and event.get("iCalUID") != ical_uid:
+                return False
+            if not of_types(event, event_types, None):
                 return False
             private = event.get("extendedProperties", {}).get("private", {})
             if any(private.get(key) != value for key, value in wanted):
@@ -503,7 +523,7 @@ class CalendarStore:
         if created:
             event["created"] = utc_text(now)
         calendar.events[event["id"]] = Stored(event, seq)
-        self.on_change(calendar.id)
+        self.on_change(calendar.id, event.get("eventType", "default"))
         return event
 
     def _bury_vanished(
@@ -524,8 +544,11 @@ class CalendarStore:
         body: dict[str, Any],
         event_id: str,
         previous: dict[str, Any] | None,
+        *,
+        by_user: bool,
     ) -> dict[str, Any]:
-        """Validate a client's event and complete it with the server-owned fields."""
+        """Validate a client's event and complete it with the server-owned fields;
+        ``by_user`` for the user in Google's own products (see google_event_types)."""
         event = {k: copy.deepcopy(v) for k, v in body.items() if k not in SERVER_FIELDS}
         start = parse_event_time(event.get("start"), "start", calendar.time_zone)
         end = parse_event_time(event.get("end"), "end", calendar.time_zone)
@@ -544,6 +567,14 @@ class CalendarStore:
                 )
             expand(event["recurrence"], start, None, start.utc() + timedelta(days=1))
         event.setdefault("status", "confirmed")
+        apply_event_type(
+            event,
+            previous,
+            primary=calendar.primary,
+            all_day=start.all_day,
+            days=(end.day - start.day).days if end.day and start.day else 0,
+            by_user=by_user,
+        )
         for name, allowed in ENUMS.items():
             if name in event and event[name] not in allowed:
                 raise invalid(f"Invalid value for: {name}", name)
@@ -566,7 +597,6 @@ class CalendarStore:
         )
         event.setdefault("iCalUID", previous["iCalUID"] if previous else f"{event_id}@google.com")
         event.setdefault("reminders", {"useDefault": True})
-        event.setdefault("eventType", "default")
         sequence = previous.get("sequence", 0) if previous else 0
         if previous and any(
             previous.get(k) != event.get(k) for k in ("start", "end", "recurrence")
@@ -581,7 +611,9 @@ class CalendarStore:
                     event[key] = previous[key]
         return event
 
-    def insert(self, calendar_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    def insert(
+        self, calendar_id: str, body: dict[str, Any], *, by_user: bool = False
+    ) -> dict[str, Any]:
         calendar = self.calendar(calendar_id)
         event_id = body.get("id")
         if event_id is None:
@@ -591,7 +623,8 @@ class CalendarStore:
         # Ids of deleted events stay taken, so a retried insert cannot duplicate.
         if event_id in calendar.events:
             raise GoogleApiError(409, "duplicate")
-        return self._write(calendar, self._build(calendar, body, event_id, None), created=True)
+        event = self._build(calendar, body, event_id, None, by_user=by_user)
+        return self._write(calendar, event, created=True)
 
     def _writable(self, calendar: Calendar, event_id: str, if_match: str | None) -> dict[str, Any]:
         current = self._lookup(calendar, event_id)
@@ -607,6 +640,7 @@ class CalendarStore:
         *,
         replace: bool,
         if_match: str | None = None,
+        by_user: bool = False,
     ) -> dict[str, Any]:
         """events.patch (merge) or events.update (replace); an instance becomes an exception."""
         calendar = self.calendar(calendar_id)
@@ -616,7 +650,7 @@ class CalendarStore:
         else:
             merged = copy.deepcopy(current)
             _merge(merged, body)
-        event = self._build(calendar, merged, event_id, current)
+        event = self._build(calendar, merged, event_id, current, by_user=by_user)
         return self._write(calendar, event, created=event_id not in calendar.events)
 
     def delete(self, calendar_id: str, event_id: str, if_match: str | None = None) -> None:
@@ -645,7 +679,7 @@ class CalendarStore:
         # The event keeps its id: the source holds a cancelled tombstone, the
         # destination gets the live copy (a move back revives that tombstone).
         self._write(source, {**current, "status": "cancelled"}, created=False)
-        moved = self._build(target, current, event_id, None)
+        moved = self._build(target, current, event_id, None, by_user=True)
         moved["created"] = current["created"]
         return self._write(target, moved, created=False)
 

@@ -28,6 +28,8 @@ class Channel:
     address: str
     token: str | None
     expiration_ms: int
+    #: events.watch's ``eventTypes``: only changes to these types notify; empty, all.
+    event_types: frozenset[str] = frozenset()
     message_number: int = 0
 
     def resource(self) -> dict[str, Any]:
@@ -57,7 +59,13 @@ class PushHub:
         self._sender.start()
 
     def watch(
-        self, calendar_id: str, resource_uri: str, body: dict[str, Any], now: datetime
+        self,
+        calendar_id: str,
+        resource_uri: str,
+        body: dict[str, Any],
+        now: datetime,
+        *,
+        event_types: frozenset[str] = frozenset(),
     ) -> Channel:
         if not body.get("id"):
             raise GoogleApiError(400, "required", "Missing channel id.", location="id")
@@ -81,6 +89,7 @@ class PushHub:
             body["address"],
             body.get("token"),
             expiration,
+            event_types,
         )
         self.channels[channel.id] = channel
         self._notify(channel, "sync")
@@ -94,13 +103,15 @@ class PushHub:
             )
         del self.channels[channel.id]
 
-    def changed(self, calendar_id: str, now: datetime) -> None:
+    def changed(self, calendar_id: str, now: datetime, event_type: str = "default") -> None:
         now_ms = int(now.timestamp() * 1000)
         for channel in list(self.channels.values()):
             if channel.expiration_ms <= now_ms:
                 # An expired channel goes silent; the client must watch again.
                 del self.channels[channel.id]
-            elif channel.calendar_id == calendar_id:
+            elif channel.calendar_id == calendar_id and (
+                not channel.event_types or event_type in channel.event_types
+            ):
                 self._notify(channel, "exists")
 
     def _notify(self, channel: Channel, state: str) -> None:

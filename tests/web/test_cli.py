@@ -147,3 +147,10 @@ def test_a_bad_token_expiry_is_a_clear_error(
     assert message in result.output
     assert "Traceback" not in result.output
     assert "rdv_" not in result.output
+
+
+def test_worker_without_redis_says_none_is_needed(env: dict[str, str]) -> None:
+    result = CliRunner(env={**env, "REDIS_URL": ""}).invoke(main, ["worker"])
+    assert result.exit_code != 0
+    assert "REDIS_URL is not set" in result.output
+    assert "runs background jobs itself" in result.output

@@ -29,7 +29,10 @@ async def test_healthz_checks_redis_when_configured(settings: Settings) -> None:
     async with serve_in_loop(app) as client:
         response = await client.get("/healthz")
     assert response.status_code == 200
-    assert response.json()["checks"]["redis"] == "ok"
+    body = response.json()
+    assert body["checks"]["redis"] == "ok"
+    # The queue's shape; its figures are shown in tests/integrations/jobs/test_queue.py.
+    assert set(body["queue"]) == {"depth", "oldest_due_seconds", "scheduled", "running", "workers"}
 
 
 async def test_healthz_reports_unreachable_redis_as_unavailable(settings: Settings) -> None:

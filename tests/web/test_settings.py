@@ -76,3 +76,23 @@ def test_outbox_lease_defaults_to_a_minute_and_refuses_less_than_a_second(tmp_pa
         with pytest.raises(ConfigError) as error:
             Settings.from_env({**base, "OUTBOX_LEASE_SECONDS": bad})
         assert error.value.variable == "OUTBOX_LEASE_SECONDS"
+
+
+def test_worker_settings_have_defaults_and_name_a_bad_value(tmp_path: Path) -> None:
+    base = {"RENDEZVOUS_VAR_DIR": str(tmp_path)}
+    defaults = Settings.from_env(base)
+    assert (defaults.account_lock_seconds, defaults.outbox_sweep_seconds) == (60, 10)
+    assert defaults.calendar_sync_cron is None
+    tuned = Settings.from_env(
+        {
+            **base,
+            "ACCOUNT_LOCK_SECONDS": "5",
+            "OUTBOX_SWEEP_SECONDS": "3",
+            "CALENDAR_SYNC_CRON": "*/5 * * * *",
+        }
+    )
+    assert (tuned.account_lock_seconds, tuned.outbox_sweep_seconds) == (5, 3)
+    assert tuned.calendar_sync_cron == "*/5 * * * *"
+    with pytest.raises(ConfigError) as error:
+        Settings.from_env({**base, "ACCOUNT_LOCK_SECONDS": "0.2"})
+    assert error.value.variable == "ACCOUNT_LOCK_SECONDS"

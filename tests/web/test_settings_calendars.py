@@ -70,3 +70,53 @@ def test_bad_values_name_the_variable(tmp_path: Path, variable: str, value: str)
         Settings.from_env({"RENDEZVOUS_VAR_DIR": str(tmp_path), variable: value})
     assert caught.value.variable == variable
     assert variable in str(caught.value)
+
+
+def test_microsoft_defaults_to_the_common_authority_and_graph(tmp_path: Path) -> None:
+    settings = Settings.from_env(
+        {
+            "RENDEZVOUS_VAR_DIR": str(tmp_path),
+            "MICROSOFT_CLIENT_ID": "app-id",
+            "MICROSOFT_CLIENT_SECRET": "s3cret",
+        }
+    )
+    assert settings.microsoft is not None
+    assert settings.microsoft.client_id == "app-id"
+    assert settings.microsoft_authority == "https://login.microsoftonline.com/common"
+    assert settings.microsoft_graph_url == "https://graph.microsoft.com/v1.0"
+    assert settings.microsoft_ca_file is None
+
+
+def test_microsoft_tenant_authority_and_ca_file_are_read(tmp_path: Path) -> None:
+    tenant = Settings.from_env(
+        {"RENDEZVOUS_VAR_DIR": str(tmp_path), "MICROSOFT_TENANT": "contoso.onmicrosoft.com"}
+    )
+    assert tenant.microsoft_authority == "https://login.microsoftonline.com/contoso.onmicrosoft.com"
+    emulated = Settings.from_env(
+        {
+            "RENDEZVOUS_VAR_DIR": str(tmp_path),
+            "MICROSOFT_AUTHORITY": "https://127.0.0.1:9443/tenant-id/",
+            "MICROSOFT_GRAPH_URL": "https://127.0.0.1:9443/v1.0/",
+            "MICROSOFT_CA_FILE": "/etc/rendezvous/entra-ca.pem",
+        }
+    )
+    assert emulated.microsoft_authority == "https://127.0.0.1:9443/tenant-id"
+    assert emulated.microsoft_graph_url == "https://127.0.0.1:9443/v1.0"
+    assert emulated.microsoft_ca_file == "/etc/rendezvous/entra-ca.pem"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        # msal refuses anything but https authorities.
+        ("MICROSOFT_AUTHORITY", "http://login.microsoftonline.com/common"),
+        ("MICROSOFT_GRAPH_URL", "http://graph.microsoft.com/v1.0"),
+        ("MICROSOFT_TENANT", "../evil"),
+    ],
+)
+def test_bad_microsoft_values_name_their_variable(
+    tmp_path: Path, variable: str, value: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env({"RENDEZVOUS_VAR_DIR": str(tmp_path), variable: value})
+    assert caught.value.variable == variable

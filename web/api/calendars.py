@@ -25,6 +25,7 @@ from web.openapi import problems
 
 #: The page that starts Google's consent screen (it needs the browser session).
 GOOGLE_CONNECT_PATH = "/calendars/google/connect"
+MICROSOFT_CONNECT_PATH = "/calendars/microsoft/connect"
 
 
 class CalendarAccountController(Controller):
@@ -45,6 +46,10 @@ class CalendarAccountController(Controller):
         calendar_services: NamedDependency[CalendarServices],
         data: JSONBody[CalendarAccountConnect],
     ) -> ConnectLink | CalendarAccount:
+        if data.provider == "microsoft":
+            if calendar_services.env.microsoft is None:
+                raise InvalidInput("provider", "Microsoft 365 is not configured on this server.")
+            return ConnectLink.to_page(calendar_services.env.public_url, MICROSOFT_CONNECT_PATH)
         if data.provider == "ics":
             # No consent to go through: the feed is read now and the account answered.
             if not data.url:
@@ -83,7 +88,11 @@ class CalendarAccountController(Controller):
         # Checked here so that the API answers 404 / 422 at once, not the browser later;
         # the consent itself needs the browser session, like connecting.
         await calendars.begin_write_access(
-            calendar_services.env, host.id, account_id, calendar_services.google_redirect_uri
+            calendar_services.env,
+            host.id,
+            account_id,
+            calendar_services.google_redirect_uri,
+            microsoft_redirect_uri=calendar_services.microsoft_redirect_uri,
         )
         path = WRITE_ACCESS_PATH.replace("{account_id:int}", str(account_id))
         return ConnectLink.to_page(calendar_services.env.public_url, path)

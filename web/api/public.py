@@ -120,7 +120,7 @@ class PublicController(Controller):
         self, uid: FromPath[str], token: Token, data: JSONBody[Cancel], env: Env
     ) -> PublicBooking:
         row = await bookings.cancel(uid, data.reason, env, token=token)
-        return await bookings.public_booking(row["uid"], token, env)
+        return await bookings.public_booking(row.uid, token, env)
 
     @post(
         "/bookings/{uid:str}/reschedule",
@@ -132,4 +132,4 @@ class PublicController(Controller):
         self, uid: FromPath[str], token: Token, data: JSONBody[Reschedule], env: Env
     ) -> PublicBooking:
         row = await bookings.reschedule(uid, data.start, env, token=token, reason=data.reason)
-        return await bookings.public_booking(row["uid"], token, env)
+        return await bookings.public_booking(row.uid, token, env)

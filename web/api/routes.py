@@ -18,7 +18,7 @@ from web.api.public import PublicController
 from web.api.schedules import ScheduleController
 from web.api.tokens import TokenController
 from web.api.video_accounts import VideoAccountController
-from web.api.webhooks import google_notification
+from web.api.webhooks import google_notification, microsoft_notification
 
 #: Under /api/v1, bearer token required.
 HOST_API: list[Any] = [
@@ -38,4 +38,4 @@ HOST_API: list[Any] = [
 #: Under /api/v1/public, no authentication (rate-limited writes).
 PUBLIC_API: list[Any] = [PublicController]
 #: At the top level, no authentication: provider push notifications.
-WEBHOOKS: list[Any] = [google_notification]
+WEBHOOKS: list[Any] = [google_notification, microsoft_notification]

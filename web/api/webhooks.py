@@ -3,13 +3,16 @@ itself with its channel token, checked against the one we stored."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from litestar import Request, post
+import msgspec
+from litestar import MediaType, Request, Response, post
 from litestar.di import NamedDependency
+from litestar.params import QueryParameter
 
+from booking.errors import InvalidInput
 from integrations.calendars import push
-from integrations.calendars.environment import WEBHOOK_PATH
+from integrations.calendars.environment import MICROSOFT_WEBHOOK_PATH, WEBHOOK_PATH
 from web.calendars import CalendarServices
 from web.openapi import problems
 
@@ -36,3 +39,59 @@ async def google_notification(
     # "sync" only confirms a new channel; nothing changed yet.
     if headers.get("x-goog-resource-state") != "sync":
         calendar_services.runner.schedule(calendar_id)
+
+
+class GraphNotification(msgspec.Struct, rename="camel"):
+    """One item of a Graph change or lifecycle notification; only what we use is read."""
+
+    subscription_id: str = ""
+    client_state: str | None = None
+    #: Lifecycle notices only: subscriptionRemoved, reauthorizationRequired, missed.
+    lifecycle_event: str | None = None
+
+
+#: Lifecycle notices after which the subscription must be renewed or replaced.
+_RENEW = frozenset({"subscriptionRemoved", "reauthorizationRequired"})
+
+
+class GraphNotifications(msgspec.Struct):
+    value: list[GraphNotification] = msgspec.field(default_factory=list)
+
+
+@post(
+    MICROSOFT_WEBHOOK_PATH,
+    operation_id="microsoftNotification",
+    responses=problems(400, 403, 404),
+    status_code=202,
+    tags=["Webhooks"],
+)
+async def microsoft_notification(
+    request: Request[Any, Any, Any],
+    calendar_services: NamedDependency[CalendarServices],
+    validation_token: Annotated[str | None, QueryParameter(name="validationToken")] = None,
+    channel: Annotated[str | None, QueryParameter()] = None,
+) -> Response[str]:
+    """Graph's change and lifecycle notifications: the validation handshake, then
+    notifications that each carry the subscription's ``clientState``, checked before
+    a sync of the channel's calendar is scheduled (after ``subscriptionRemoved`` or
+    ``reauthorizationRequired``, that sync renews or replaces the subscription).
+
+    The handshake must be answered with the token as text/plain within 10 s, so it
+    touches nothing else. Our notification URL names the channel (``?channel=``):
+    Graph chooses subscription ids itself."""
+    if validation_token is not None:
+        return Response(validation_token, media_type=MediaType.TEXT, status_code=200)
+    try:
+        notifications = msgspec.json.decode(await request.body(), type=GraphNotifications)
+    except msgspec.DecodeError as exc:
+        raise InvalidInput("body", f"not a Graph change notification: {exc}") from exc
+    calendar_id: int | None = None
+    for item in notifications.value:
+        # Every item proves itself: one forged item refuses the whole post.
+        calendar_id = await push.verify_notification(channel or "", item.client_state)
+    if calendar_id is not None:
+        if any(item.lifecycle_event in _RENEW for item in notifications.value):
+            await push.renew_soon(channel or "", calendar_services.env.clock())
+        # A change, a "missed" notice (the delta catches up) or a renewal: one sync.
+        calendar_services.runner.schedule(calendar_id)
+    return Response("", media_type=MediaType.TEXT, status_code=202)

@@ -1,8 +1,10 @@
-"""The host's calendars page: connect Google (OAuth with PKCE and a session-bound
-``state``) or add an ICS feed, see each account's status, choose conflict calendars."""
+"""The host's calendars page: connect Google or Microsoft 365 (OAuth with PKCE and a
+session-bound ``state``) or add an ICS feed, see each account's status, choose
+conflict calendars."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, ClassVar
 
 import msgspec
@@ -16,12 +18,19 @@ from booking.hosts.schemas import Host
 from integrations.calendars import service as calendars
 from integrations.calendars.schemas import CalendarUpdate
 from web.auth import provide_host, require_session
-from web.calendars import GOOGLE_CALLBACK_PATH, WRITE_ACCESS_PATH, CalendarServices
+from web.calendars import (
+    GOOGLE_CALLBACK_PATH,
+    MICROSOFT_CALLBACK_PATH,
+    WRITE_ACCESS_PATH,
+    CalendarServices,
+)
 from web.pages.banner import reconnect_banner
 from web.pages.consent import Callback, callback_route, redirect_to_consent
 
 #: Session key of a consent in progress: ``Consent.pending`` (state, verifier, ...).
 OAUTH_SESSION_KEY = "google_oauth"
+#: Microsoft's consent in progress: msal's flow (state, PKCE verifier, nonce).
+MICROSOFT_SESSION_KEY = "microsoft_oauth"
 
 
 class ConsentFailed(DomainError):
@@ -60,6 +69,7 @@ async def _page(
             "calendars": {a.id: [c for c in listed if c.account_id == a.id] for a in accounts},
             "stale": [c for c in listed if c.stale],
             "google_configured": services.env.google is not None,
+            "microsoft_configured": services.env.microsoft is not None,
             "error": error,
             "reconnect": await reconnect_banner(host.id),
         },
@@ -95,9 +105,49 @@ async def write_access(
 ) -> Redirect:
     """Consent again, for write access (one-way and two-way sync); same callback."""
     consent = await calendars.begin_write_access(
-        calendar_services.env, host.id, account_id, calendar_services.google_redirect_uri
+        calendar_services.env,
+        host.id,
+        account_id,
+        calendar_services.google_redirect_uri,
+        microsoft_redirect_uri=calendar_services.microsoft_redirect_uri,
     )
-    return redirect_to_consent(request, OAUTH_SESSION_KEY, consent)
+    microsoft = await calendars.account_provider(host.id, account_id) == "microsoft"
+    key = MICROSOFT_SESSION_KEY if microsoft else OAUTH_SESSION_KEY
+    return redirect_to_consent(request, key, consent)
+
+
+@get("/calendars/microsoft/connect", guards=[require_session], include_in_schema=False)
+async def connect_microsoft(
+    request: Request[Any, Any, Any], calendar_services: NamedDependency[CalendarServices]
+) -> Redirect:
+    if calendar_services.env.microsoft is None:
+        raise ConsentFailed("Microsoft 365 is not configured on this server.")
+    consent = await asyncio.to_thread(
+        calendars.begin_microsoft_consent,
+        calendar_services.env,
+        calendar_services.microsoft_redirect_uri,
+    )
+    return redirect_to_consent(request, MICROSOFT_SESSION_KEY, consent)
+
+
+@callback_route(MICROSOFT_CALLBACK_PATH, MICROSOFT_SESSION_KEY)
+async def microsoft_callback(
+    host: NamedDependency[Host],
+    calendar_services: NamedDependency[CalendarServices],
+    callback: NamedDependency[Callback],
+) -> Redirect:
+    if callback.pending is None:
+        raise ConsentFailed(
+            "This sign-in did not start here (or was already used). Start again from the "
+            "calendars page."
+        )
+    if callback.error or not callback.code:
+        raise ConsentFailed(f"Microsoft did not grant access ({callback.error or 'no code'}).")
+    account_id = await calendars.connect_microsoft(
+        calendar_services.env, host.id, callback.pending, callback.response
+    )
+    await calendar_services.runner.schedule_account(account_id)
+    return Redirect("/calendars", status_code=303)
 
 
 @callback_route(GOOGLE_CALLBACK_PATH, OAUTH_SESSION_KEY)
@@ -205,6 +255,8 @@ router = Router(
         google_callback,
         add_feed,
         add_caldav,
+        connect_microsoft,
+        microsoft_callback,
         update_calendar,
         disconnect_account,
     ],

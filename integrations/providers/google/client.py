@@ -24,7 +24,7 @@ import google_auth_httplib2
 import httplib2
 from googleapiclient.discovery import build
 
-from availability import classify_google_event
+from availability.classify import Busyness, google_busyness, google_event_span
 from integrations.accounts.errors import ProviderError
 from integrations.accounts.tokens import OAuthTokens
 from integrations.calendars.provider import (
@@ -69,24 +69,29 @@ def _remote_event(item: Mapping[str, Any]) -> RemoteEvent:
 
 
 def event_facts(event: Mapping[str, Any], *, host_zone: str) -> EventFacts | None:
-    """What to store of a Google event, classified by availability's rules.
+    """What to store of a Google event, classified by availability's rule.
 
-    Classified with tentative events counted, so the calendar's switch can be
-    applied when reading; a free event is classified again as if opaque and
-    accepted, only to learn the time it would occupy.
+    Free events are kept too (one-way sync shows them), with ``busy`` false;
+    tentative ones are kept busy and flagged, so the calendar's switch can be
+    applied when reading. ``None`` for an event that covers no time.
     """
-    private = event.get("visibility") in _HIDDEN
-    all_day = isinstance(event.get("start"), Mapping) and "date" in event["start"]
-    block = classify_google_event(event, host_zone=host_zone, tentative_blocks=True)
-    if block is not None:
-        return EventFacts(
-            block.start, block.end, all_day, True, block.tentative, private, block.title
-        )
-    occupied = {**event, "status": "confirmed", "transparency": "opaque", "attendees": []}
-    span = classify_google_event(occupied, host_zone=host_zone)
+    span = google_event_span(event, host_zone=host_zone)
     if span is None:
         return None
-    return EventFacts(span.start, span.end, all_day, False, False, private, span.title)
+    busyness = google_busyness(event)
+    private = event.get("visibility") in _HIDDEN
+    all_day = isinstance(event.get("start"), Mapping) and "date" in event["start"]
+    summary = event.get("summary")
+    title = None if private or not isinstance(summary, str) else summary
+    return EventFacts(
+        span[0],
+        span[1],
+        all_day,
+        busyness is not Busyness.FREE,
+        busyness is Busyness.TENTATIVE,
+        private,
+        title,
+    )
 
 
 class _RefreshedByUs(google.auth.credentials.Credentials):
@@ -196,6 +201,9 @@ class GoogleCalendarProvider:
             # Must match between the full sync and every incremental one after it.
             "singleEvents": True,
             "maxResults": PAGE_SIZE,
+            # No ``eventTypes``: unset, Google returns every type, and the classifier
+            # decides (markers are free). A list of wanted types would silently drop
+            # any type Google adds later, opaque ones included: double bookings.
         }
         if sync_state is not None:
             # Google refuses timeMin/timeMax with a syncToken; the window is applied

@@ -77,10 +77,10 @@ class TestDefaultSchedule:
         row = await hosts_repository.insert(
             {"email": "old@example.com", "slug": "old", "time_zone": "America/New_York"}
         )
-        default = await schedules.get_default(row["id"])
+        default = await schedules.get_default(row.id)
         assert default.is_default
         assert default.time_zone == "America/New_York"
-        assert await schedules.list_for_host(row["id"]) == [default]
+        assert await schedules.list_for_host(row.id) == [default]
 
     async def test_switching_the_default_clears_the_others_and_it_cannot_be_unset(self) -> None:
         host = await hosts.create(HostCreate(email="a@example.com", slug="a1"))

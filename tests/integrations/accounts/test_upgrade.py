@@ -198,7 +198,7 @@ async def test_connections_made_before_the_upgrade_keep_working(
         )  # fmt: skip
         channel = await calendars.channel("channel-1")
         assert channel is not None
-        assert channel["calendar"] == calendar_id
+        assert channel.calendar_id == calendar_id
 
         # Sync goes on from the stored token, with the stored (refreshed) grant.
         google.add_event(PRIMARY, summary="After", start=now + timedelta(days=2),
@@ -207,7 +207,7 @@ async def test_connections_made_before_the_upgrade_keep_working(
         [outcome] = await app.state.calendars.sync.sync_account(account_id)
         assert outcome.ok, outcome.error
         assert (outcome.full, outcome.written) == (False, 1)
-        titles = sorted(b["title"] for b in await calendars.blocks_of(calendar_id))
+        titles = sorted(b.title for b in await calendars.blocks_of(calendar_id))
         assert titles == ["After", "Before"]
 
         [zoom_account] = (await client.get("/api/v1/video-accounts", headers=headers)).json()

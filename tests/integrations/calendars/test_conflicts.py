@@ -34,7 +34,7 @@ async def test_busy_blocks_follow_the_switches_and_the_event_type_choice(
     )
     google.add_event(TEAM, summary="Standup", start=at(2, 8), end=at(2, 9))
     account_id = await connect(env, host.id)
-    calendars = {c["remote_id"]: c["id"] for c in await repository.calendars_of_account(account_id)}
+    calendars = {c.remote_id: c.id for c in await repository.calendars_of_account(account_id)}
     event_type = await event_types.create(
         host.id, EventTypeCreate(title="Call", duration_minutes=30)
     )

@@ -30,21 +30,21 @@ async def test_channels_are_opened_renewed_and_stopped(
 
     await sync.sync_calendar(calendar_id)
     (first,) = await repository.channels_of(calendar_id)
-    assert [c["id"] for c in google.channels] == [first["channel_id"]]
-    assert await push.verify_notification(first["channel_id"], first["token"]) == calendar_id
+    assert [c["id"] for c in google.channels] == [first.channel_id]
+    assert await push.verify_notification(first.channel_id, first.token) == calendar_id
     with pytest.raises(Forbidden):
-        await push.verify_notification(first["channel_id"], "forged")
+        await push.verify_notification(first.channel_id, "forged")
     with pytest.raises(NotFound):
-        await push.verify_notification("unknown", first["token"])
+        await push.verify_notification("unknown", first.token)
 
     await sync.sync_calendar(calendar_id)  # far from expiry: kept
-    assert [c["id"] for c in await repository.channels_of(calendar_id)] == [first["id"]]
+    assert [c.id for c in await repository.channels_of(calendar_id)] == [first.id]
 
     frozen.shift(env.channel_lifetime - env.channel_renew_before + timedelta(minutes=1))
     await sync.sync_calendar(calendar_id)
     (second,) = await repository.channels_of(calendar_id)
-    assert second["channel_id"] != first["channel_id"]
-    assert [c["id"] for c in google.channels] == [second["channel_id"]]
+    assert second.channel_id != first.channel_id
+    assert [c["id"] for c in google.channels] == [second.channel_id]
 
     await service.disconnect(env, sync, host.id, account_id)
     assert google.channels == []

@@ -58,12 +58,12 @@ async def test_write_access_is_added_by_a_second_consent_keeping_the_account(
     google.add_event(PRIMARY, summary="1:1", start=at(2, 9), end=at(2, 10))
     await sync.sync_account(account_id)
     calendars_before = await repository.calendars_of_account(account_id)
-    [primary] = [c for c in calendars_before if c["primary"]]
+    [primary] = [c for c in calendars_before if c.primary]
     await service.update_calendar(
-        env, sync, host.id, primary["id"],
+        env, sync, host.id, primary.id,
         service.CalendarUpdate(tentative_blocks=False), on_conflict_added=lambda _id: None,
     )  # fmt: skip
-    blocks_before = await repository.blocks_of(primary["id"])
+    blocks_before = await repository.blocks_of(primary.id)
     before = await accounts.get(account_id)
     assert before is not None
 
@@ -83,11 +83,11 @@ async def test_write_access_is_added_by_a_second_consent_keeping_the_account(
     [listed] = await service.list_accounts(host.id)
     assert listed.can_write
     calendars_after = await repository.calendars_of_account(account_id)
-    assert [(c["id"], c["is_conflict"], c["tentative_blocks"]) for c in calendars_after] == [
-        (c["id"], c["is_conflict"], c["tentative_blocks"] if c["id"] != primary["id"] else False)
+    assert [(c.id, c.is_conflict, c.tentative_blocks) for c in calendars_after] == [
+        (c.id, c.is_conflict, c.tentative_blocks if c.id != primary.id else False)
         for c in calendars_before
     ]
-    assert await repository.blocks_of(primary["id"]) == blocks_before
+    assert await repository.blocks_of(primary.id) == blocks_before
 
     created = await sync.call(sync.provider(after).create_event, PRIMARY, EVENT)
     assert google.event(PRIMARY, created.remote_id)["summary"] == "From the CRM"

@@ -4,6 +4,7 @@ contract suite by adding a param to ``harness`` and a class like GoogleHarness."
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -18,10 +19,17 @@ from integrations.net.guard import AddressPolicy
 from integrations.providers.caldav.client import CalDavProvider
 from integrations.providers.google.client import GoogleCalendarProvider
 from integrations.providers.ics.feed import IcsFeedProvider
+from integrations.providers.microsoft.client import MicrosoftCalendarProvider
 from tests.emulators.google import GoogleCalendarEmulator
+from tests.emulators.microsoft import MicrosoftGraphEmulator
 from tests.integrations.calendars.helpers import google_app
 from tests.integrations.providers.caldav.radicale import PASSWORD, USER, Radicale
 from tests.integrations.providers.ics.feedserver import FeedServer
+from tests.integrations.providers.microsoft.helpers import (
+    consent_tokens,
+    microsoft_app,
+    validation_receiver,
+)
 
 Fault = Literal["auth", "rate", "unavailable"]
 
@@ -151,7 +159,38 @@ class CalDavHarness:
             self.dav.fail_next(503)
 
 
-@pytest.fixture(params=["google", "ics", "caldav"])
+@dataclass
+class MicrosoftHarness:
+    ms: MicrosoftGraphEmulator
+    provider: CalendarProvider
+    calendar_id: str
+    #: A live receiver: Graph validates the URL before it creates a subscription.
+    push_address: str | None
+    read_only: bool = False
+
+    def seed(self, summary: str, start: datetime, end: datetime) -> str:
+        return str(self.ms.add_event(self.calendar_id, subject=summary, start=start, end=end)["id"])
+
+    def edit(self, remote_id: str, summary: str) -> None:
+        self.ms.edit_event(remote_id, subject=summary)
+
+    def remove(self, remote_id: str) -> None:
+        self.ms.delete_event(remote_id)
+
+    def expire_sync_state(self) -> None:
+        self.ms.expire_delta_tokens()
+
+    def fail_next(self, fault: Fault, retry_after: int | None = None) -> None:
+        if fault == "auth":
+            self.ms.revoke_refresh_token()
+            self.ms.expire_access_tokens()
+        elif fault == "rate":
+            self.ms.fail_next(1, 429, retry_after=retry_after)
+        else:
+            self.ms.fail_next(1, 503)
+
+
+@pytest.fixture(params=["google", "microsoft", "ics", "caldav"])
 def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
     if request.param == "google":
         with GoogleCalendarEmulator(user_email="contract@example.com") as google:
@@ -167,6 +206,16 @@ def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
                 ),
             )
             yield GoogleHarness(google, provider)
+    elif request.param == "microsoft":
+        with ExitStack() as stack:
+            ms = stack.enter_context(MicrosoftGraphEmulator(user_email="contract@example.com"))
+            receiver = stack.enter_context(validation_receiver())
+            app = microsoft_app(ms)
+            # The grant the host gives for two-way sync (the contract writes too).
+            tokens = consent_tokens(ms, app, ("Calendars.ReadWrite",))
+            yield MicrosoftHarness(
+                ms, MicrosoftCalendarProvider(app, tokens), ms.default_calendar_id, receiver.url
+            )
     elif request.param == "ics":
         feed = FeedServer()
         try:

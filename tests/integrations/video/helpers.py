@@ -17,6 +17,7 @@ import time_machine
 from icalendar import Calendar
 
 from booking.bookings import service as bookings
+from booking.bookings.records import BookingRecord
 from booking.outbox import service as outbox
 from integrations.video import service as video_service
 from integrations.video.environment import ZOOM_CALLBACK_PATH, VideoEnvironment
@@ -88,7 +89,7 @@ async def book(client: httpx.AsyncClient, start: str = NINE, name: str = "Grace 
     return uid
 
 
-async def stored(uid: str) -> dict[str, Any]:
+async def stored(uid: str) -> BookingRecord:
     row = await bookings.for_video(uid)
     assert row is not None
     return row

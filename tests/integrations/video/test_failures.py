@@ -52,7 +52,7 @@ async def test_zoom_down_sends_the_confirmation_at_once_and_the_link_when_it_exi
         await runner.drain()
     ((meeting),) = zoom.meetings.values()
     row = await stored(uid)
-    assert (row["video_url"], row["sequence"]) == (meeting["join_url"], 1)
+    assert (row.video_url, row.sequence) == (meeting["join_url"], 1)
     linked = await emails(uid, 1)
     assert set(linked) == {"invitee", "host"}
     assert meeting["join_url"] in text_of(linked["invitee"])
@@ -82,7 +82,7 @@ async def test_a_reschedule_while_zoom_is_down_is_what_the_meeting_gets(
         await runner.drain()
     ((meeting),) = zoom.meetings.values()
     assert meeting["start_time"] == "2026-03-03T10:00:00Z"
-    assert (await stored(uid))["sequence"] == 2
+    assert (await stored(uid)).sequence == 2
     assert meeting["join_url"] in text_of((await emails(uid, 2))["invitee"])
 
 
@@ -100,7 +100,7 @@ async def test_a_create_whose_answer_was_lost_is_found_again_not_duplicated(
     ((meeting_id, meeting),) = zoom.meetings.items()
     assert zoom.requests.count(("POST", "/v2/users/me/meetings")) == 1
     row = await stored(uid)
-    assert (row["video_meeting_id"], row["video_url"]) == (str(meeting_id), meeting["join_url"])
+    assert (row.video_meeting_id, row.video_url) == (str(meeting_id), meeting["join_url"])
     assert meeting["join_url"] in text_of((await emails(uid, 1))["invitee"])
 
 
@@ -118,7 +118,7 @@ async def test_a_rate_limit_is_retried_when_zoom_says(
     with later(seconds=120):
         await runner.drain()
     assert len(zoom.meetings) == 1
-    assert (await stored(uid))["video_url"] is not None
+    assert (await stored(uid)).video_url is not None
 
 
 async def test_the_daily_create_limit_is_retried_after_it_resets(
@@ -128,7 +128,7 @@ async def test_the_daily_create_limit_is_retried_after_it_resets(
     first = await book(client)
     second = await book(client, "2026-03-03T09:00:00Z", "Alan Turing")
     await runner.drain()
-    assert (await stored(first))["video_url"] is not None
+    assert (await stored(first)).video_url is not None
     create = await job("video.create", second)
     midnight = datetime(2026, 3, 3, tzinfo=UTC)
     assert (create["status"], create["next_attempt_at"]) == ("pending", midnight)
@@ -139,7 +139,7 @@ async def test_the_daily_create_limit_is_retried_after_it_resets(
     with time_machine.travel(midnight, tick=False):
         await runner.drain()
     assert len(zoom.meetings) == 2
-    assert (await stored(second))["video_url"] is not None
+    assert (await stored(second)).video_url is not None
 
 
 async def test_a_revoked_grant_flags_the_account_tells_the_host_once_and_confirms(
@@ -166,7 +166,7 @@ async def test_a_revoked_grant_flags_the_account_tells_the_host_once_and_confirm
         create = await job("video.create", uid)
         assert create["status"] == "failed"
         assert "Zoom needs reconnecting" in create["last_error"]
-        assert (await stored(uid))["status"] == "confirmed"
+        assert (await stored(uid)).status == "confirmed"
     api = await client.get("/api/v1/video-accounts", headers=ada.headers)
     assert api.json()[0]["status"] == "reconnect_needed"
 
@@ -184,7 +184,7 @@ async def test_rotated_refresh_tokens_are_stored_at_once(
         await runner.drain()
         after = await _stored_tokens(video, ada.host.id)
         assert video.zoom is not None
-        assert (await stored(uid))["video_url"] is not None
+        assert (await stored(uid)).video_url is not None
         assert after.refresh_token != before.refresh_token
         assert after.expires_at == NOW + timedelta(hours=3)
         # Only the newest refresh token works at Zoom: the stored one is it.
@@ -212,7 +212,7 @@ async def test_a_refused_field_is_named_in_the_create_jobs_last_error(
         "creating the Zoom meeting: Zoom refused the meeting's time zone (timezone: Invalid field.)"
     )
     assert set(await emails(uid, 0)) == {"invitee", "host"}, "confirmed without a link"
-    assert (await stored(uid))["status"] == "confirmed"
+    assert (await stored(uid)).status == "confirmed"
 
 
 async def test_a_refused_field_is_named_in_the_update_jobs_last_error(

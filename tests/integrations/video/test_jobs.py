@@ -37,7 +37,7 @@ async def test_a_booking_gets_its_meeting_and_every_message_carries_the_link(
 
     row = await stored(uid)
     ((meeting_id, meeting),) = zoom.meetings.items()
-    assert (row["video_url"], row["video_meeting_id"]) == (meeting["join_url"], str(meeting_id))
+    assert (row.video_url, row.video_meeting_id) == (meeting["join_url"], str(meeting_id))
     assert meeting["topic"] == "Intro call with Grace Hopper"
     assert (meeting["start_time"], meeting["duration"]) == ("2026-03-02T09:00:00Z", 30)
     assert meeting["timezone"] == "Europe/Berlin", "the host's zone"
@@ -137,7 +137,7 @@ async def test_cancelling_before_zoom_answered_deletes_what_the_lost_create_made
     await impatient.drain()
     zoom.set_latency(0)
     assert len(zoom.meetings) == 1, "Zoom made it; the answer was lost"
-    assert (await stored(uid))["video_meeting_id"] is None
+    assert (await stored(uid)).video_meeting_id is None
 
     await client.post(f"/api/v1/bookings/{uid}/cancel", json={"reason": ""}, headers=ada.headers)
     await runner.drain()

@@ -120,14 +120,12 @@ async def test_webhook_checks_the_channel_token(client: httpx.AsyncClient, ada: 
             "X-Goog-Resource-State": "exists",
         }
 
-    unknown = await client.post("/webhooks/google", headers=headers("nope", channel["token"]))
+    unknown = await client.post("/webhooks/google", headers=headers("nope", channel.token))
     assert unknown.status_code == 404
-    forged = await client.post("/webhooks/google", headers=headers(channel["channel_id"], "x"))
+    forged = await client.post("/webhooks/google", headers=headers(channel.channel_id, "x"))
     assert forged.status_code == 403
     seen = runner(client).sync_count(calendar_id)
-    ok = await client.post(
-        "/webhooks/google", headers=headers(channel["channel_id"], channel["token"])
-    )
+    ok = await client.post("/webhooks/google", headers=headers(channel.channel_id, channel.token))
     assert ok.status_code == 200
     await synced(client, calendar_id, seen)
 
@@ -141,3 +139,17 @@ async def test_other_hosts_calendars_are_not_found(
     assert response.status_code == 404
     response = await client.delete("/api/v1/calendar-accounts/12345", headers=ada.headers)
     assert response.status_code == 404
+
+
+async def test_microsoft_unconfigured_is_refused_plainly(
+    client: httpx.AsyncClient, ada: SignedIn
+) -> None:
+    refused = await client.post(
+        "/api/v1/calendar-accounts", json={"provider": "microsoft"}, headers=ada.headers
+    )
+    assert refused.status_code == 422
+    assert "Microsoft 365 is not configured" in refused.json()["detail"]
+    await sign_in(client, "ada@example.com", PASSWORD)
+    page = await client.get("/calendars")
+    assert "Microsoft 365 / Outlook is not configured on this server" in page.text
+    assert (await client.get("/calendars/microsoft/connect")).status_code == 400

@@ -58,7 +58,7 @@ async def test_a_feed_is_added_and_its_busy_events_block(
     )  # fmt: skip
     await _synced(client, calendar["id"])
     [block] = await repository.busy_blocks_of(calendar["id"])
-    assert block["start_at"] == start
+    assert block.start_at == start
 
 
 @pytest.mark.parametrize(

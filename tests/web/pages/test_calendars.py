@@ -52,7 +52,7 @@ async def test_connect_switch_and_disconnect_from_the_page(
     assert saved.status_code == 303
     assert await repository.conflict_calendar_ids() == []
 
-    account_id = (await repository.calendar(calendar_id) or {})["account"]
+    account_id = (await repository.calendar(calendar_id)).account_id
     token = await csrf_token(client, "/calendars")
     gone = await client.post(
         f"/calendars/accounts/{account_id}/disconnect", data={"_csrf_token": token}
@@ -88,7 +88,7 @@ async def test_reconnect_needed_and_stale_calendars_are_shown(
     await sign_in(client, "ada@example.com", PASSWORD)
     await connect_in_browser(client)
     (calendar_id,) = await repository.conflict_calendar_ids()
-    account_id = (await repository.calendar(calendar_id) or {})["account"]
+    account_id = (await repository.calendar(calendar_id)).account_id
     await account_rows.mark_reconnect_needed(account_id, "Access was revoked.", _now())
     with time_machine.travel(_now() + timedelta(days=1), tick=False):
         page = await client.get("/calendars")

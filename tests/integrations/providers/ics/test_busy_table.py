@@ -130,7 +130,7 @@ async def test_the_slots_read_exactly_what_designs_table_says(host: Host, feed: 
     account_id = await service.connect_ics(env, host.id, feed.url, "Feed")
     [calendar] = await repository.calendars_of_account(account_id)
     sync = CalendarSync(env)
-    assert (await sync.sync_calendar(calendar["id"])).ok
+    assert (await sync.sync_calendar(calendar.id)).ok
     event_type = await event_types.create(
         host.id, EventTypeCreate(title="Call", duration_minutes=30)
     )
@@ -162,24 +162,24 @@ async def test_the_slots_read_exactly_what_designs_table_says(host: Host, feed: 
         (utc(d3 + timedelta(days=3), 7), utc(d3 + timedelta(days=3), 7, 30), "Daily", False),
     ]
     assert await seen() == sorted(expected)
-    stored = await repository.calendar(calendar["id"])
+    stored = await repository.calendar(calendar.id)
     assert stored is not None
-    assert stored["last_error"].startswith("Synced, but 1 event(s) could not be read")
-    assert "backwards" in stored["last_error"]
+    assert stored.last_error.startswith("Synced, but 1 event(s) could not be read")
+    assert "backwards" in stored.last_error
 
     await service.update_calendar(
-        env, sync, host.id, calendar["id"], CalendarUpdate(tentative_blocks=False),
+        env, sync, host.id, calendar.id, CalendarUpdate(tentative_blocks=False),
         on_conflict_added=lambda _: None,
     )  # fmt: skip
     assert await seen() == sorted(e for e in expected if not e[3])
 
     # An idle round (304) keeps the note; the feed fixed clears it.
-    assert (await sync.sync_calendar(calendar["id"])).ok
-    stored = await repository.calendar(calendar["id"])
+    assert (await sync.sync_calendar(calendar.id)).ok
+    stored = await repository.calendar(calendar.id)
     assert stored is not None
-    assert "backwards" in stored["last_error"]
+    assert "backwards" in stored.last_error
     del feed.events["backwards"]
-    assert (await sync.sync_calendar(calendar["id"])).ok
-    stored = await repository.calendar(calendar["id"])
+    assert (await sync.sync_calendar(calendar.id)).ok
+    stored = await repository.calendar(calendar.id)
     assert stored is not None
-    assert stored["last_error"] == ""
+    assert stored.last_error == ""

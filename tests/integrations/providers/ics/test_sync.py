@@ -53,11 +53,11 @@ async def host(db: None) -> Host:
 async def _connect(env: CalendarEnvironment, host: Host, feed: FeedServer) -> int:
     account_id = await service.connect_ics(env, host.id, feed.url, "Family")
     [calendar] = await repository.calendars_of_account(account_id)
-    return int(calendar["id"])
+    return int(calendar.id)
 
 
 async def _titles(calendar_id: int) -> set[str]:
-    return {b["title"] for b in await repository.busy_blocks_of(calendar_id)}
+    return {b.title for b in await repository.busy_blocks_of(calendar_id)}
 
 
 async def test_a_feed_is_added_with_its_address_encrypted_and_synced(
@@ -77,7 +77,7 @@ async def test_a_feed_is_added_with_its_address_encrypted_and_synced(
     assert env.vault.decrypt(account.credentials) == {"url": feed.url}
     calendar = await repository.calendar(calendar_id)
     assert calendar is not None
-    assert calendar["is_conflict"]
+    assert calendar.is_conflict
 
     outcome = await CalendarSync(env).sync_calendar(calendar_id)
     assert outcome.ok
@@ -113,7 +113,7 @@ async def test_a_broken_feed_shows_its_error_and_keeps_the_last_good_blocks(
     assert not failed.ok
     calendar = await repository.calendar(calendar_id)
     assert calendar is not None
-    assert "not valid iCalendar" in calendar["last_error"]
+    assert "not valid iCalendar" in calendar.last_error
     assert await repository.busy_blocks_of(calendar_id) == good
 
     for status in (500, 500):  # the engine retries once; both attempts fail
@@ -128,7 +128,7 @@ async def test_a_broken_feed_shows_its_error_and_keeps_the_last_good_blocks(
     assert back.ok
     calendar = await repository.calendar(calendar_id)
     assert calendar is not None
-    assert calendar["last_error"] == ""
+    assert calendar.last_error == ""
     assert await _titles(calendar_id) == {"Dentist", "Lunch"}
 
 
@@ -178,7 +178,7 @@ async def test_each_bad_feed_keeps_the_last_good_blocks(
     assert says in failed.error
     calendar = await repository.calendar(calendar_id)
     assert calendar is not None
-    assert says in calendar["last_error"]
+    assert says in calendar.last_error
     assert await repository.busy_blocks_of(calendar_id) == good
 
 

@@ -1,0 +1,1 @@
+"""Microsoft 365 / Outlook calendars: msal OAuth, the Graph adapter, and error mapping."""
