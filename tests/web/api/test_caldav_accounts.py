@@ -55,7 +55,7 @@ async def test_an_account_is_connected_and_its_busy_events_block(
     app: Any = client._transport.app  # type: ignore[attr-defined]
     await asyncio.wait_for(app.state["calendars"].runner.wait_synced(listed[0]["id"], 0), 10)
     [block] = await repository.busy_blocks_of(listed[0]["id"])
-    assert block["start_at"] == start
+    assert block.start_at == start
 
 
 async def test_a_wrong_password_is_422_naming_the_field(

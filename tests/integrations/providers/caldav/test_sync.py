@@ -45,12 +45,12 @@ async def host(db: None) -> Host:
 
 async def _connect(env: CalendarEnvironment, host: Host, dav: Radicale) -> int:
     account_id = await service.connect_caldav(env, host.id, dav.url, USER, PASSWORD)
-    [calendar] = [c for c in await repository.calendars_of_account(account_id) if c["is_conflict"]]
-    return int(calendar["id"])
+    [calendar] = [c for c in await repository.calendars_of_account(account_id) if c.is_conflict]
+    return calendar.id
 
 
 async def _titles(calendar_id: int) -> list[str]:
-    return sorted(b["title"] for b in await repository.busy_blocks_of(calendar_id))
+    return sorted(b.title for b in await repository.busy_blocks_of(calendar_id))
 
 
 def hours(n: int) -> datetime:
@@ -140,14 +140,14 @@ async def test_a_failing_server_keeps_the_last_good_blocks(
     assert not outcome.ok
     calendar = await repository.calendar(calendar_id)
     assert calendar is not None
-    assert says in calendar["last_error"]
+    assert says in calendar.last_error
     assert await repository.busy_blocks_of(calendar_id) == good
 
     assert (await sync.sync_calendar(calendar_id)).ok  # the server is back
     assert await _titles(calendar_id) == ["Added meanwhile", "Dentist"]
     calendar = await repository.calendar(calendar_id)
     assert calendar is not None
-    assert calendar["last_error"] == ""
+    assert calendar.last_error == ""
 
 
 async def test_a_rejected_sync_token_resyncs_in_full_without_duplicates(
@@ -186,4 +186,4 @@ async def test_an_idle_round_is_one_request_and_no_write(
     after = await repository.calendar(calendar_id)
     assert before is not None
     assert after is not None
-    assert after["sync_token"] == before["sync_token"]
+    assert after.sync_token == before.sync_token
