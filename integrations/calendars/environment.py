@@ -17,6 +17,7 @@ from integrations.calendars.retry import RetryPolicy
 from integrations.net.errors import FetchError
 from integrations.net.fetch import Fetcher, Limits
 from integrations.net.guard import AddressPolicy
+from integrations.providers.caldav.client import CalDavProvider
 from integrations.providers.google.client import GoogleCalendarProvider
 from integrations.providers.google.oauth import GoogleApp
 from integrations.providers.ics.feed import IcsFeedProvider
@@ -88,6 +89,21 @@ class CalendarEnvironment(AccountsEnvironment):
         address this server does not fetch (checked again at every fetch)."""
         return IcsFeedProvider(url, self.fetcher(), name=name)
 
+    def caldav_provider(
+        self, url: str, username: str, password: str, auth_type: str | None = None
+    ) -> CalDavProvider:
+        """A CalDAV account's adapter over the pinned session (ALLOW_PRIVATE_URLS
+        decides whether the server may be on a private network); raises
+        :class:`~integrations.net.errors.InvalidUrl` for an address that is not http(s)."""
+        return CalDavProvider(
+            url,
+            username,
+            password,
+            AddressPolicy(self.allow_private_urls),
+            limits=self.fetch_limits,
+            auth_type=auth_type,
+        )
+
     def provider(self, account: Account) -> CalendarProvider:
         """The adapter for a stored account. Call on the event loop: the adapter
         refreshes through the shared refresh (the account's cross-process lock), which
@@ -98,6 +114,17 @@ class CalendarEnvironment(AccountsEnvironment):
                 return self.ics_provider(str(feed["url"]), account.display_name)
             except (FetchError, KeyError) as exc:
                 raise ProviderError(f"the stored feed address is unusable: {exc}") from None
+        if account.provider == "caldav":
+            stored = self.vault.decrypt(account.credentials)
+            try:
+                return self.caldav_provider(
+                    str(stored["url"]),
+                    str(stored["username"]),
+                    str(stored["password"]),
+                    stored.get("auth_type"),
+                )
+            except (FetchError, KeyError) as exc:
+                raise ProviderError(f"the stored CalDAV account is unusable: {exc}") from None
         tokens = OAuthTokens.from_dict(self.vault.decrypt(account.credentials))
         if account.provider == "microsoft":
             microsoft = self.microsoft_app()
@@ -112,8 +139,10 @@ class CalendarEnvironment(AccountsEnvironment):
     def revoke_grant(self, account: Account) -> None:
         """Revoke the account's stored grant at the provider. Blocking (run it in a
         thread); raises :class:`ProviderError` or :class:`VaultError`."""
-        if account.provider == "ics":
-            return  # a feed address grants nothing that could be revoked
+        if account.provider in ("ics", "caldav"):
+            # A feed address grants nothing; an app password is revoked by its owner
+            # in their provider's settings (we forget ours with the account).
+            return
         tokens = OAuthTokens.from_dict(self.vault.decrypt(account.credentials))
         if account.provider == "microsoft":
             self.microsoft_app().revoke(tokens)

@@ -28,7 +28,7 @@ __all__ = [
 
 
 #: Providers without change notifications: their calendars are polled, never watched.
-POLLED_ONLY = frozenset({"ics"})
+POLLED_ONLY = frozenset({"ics", "caldav"})
 
 
 @dataclass(frozen=True, slots=True)

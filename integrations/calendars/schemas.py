@@ -10,7 +10,7 @@ import msgspec
 from booking.ids import Id
 
 AccountStatus = Literal["ok", "reconnect_needed", "error"]
-Provider = Literal["google", "microsoft", "ics"]
+Provider = Literal["google", "microsoft", "caldav", "ics"]
 #: More than any host links; keeps one request's work bounded.
 MAX_CALENDARS = 500
 Colour = Annotated[str, msgspec.Meta(pattern=r"^(#[0-9a-fA-F]{6})?$", examples=["#9fe1e7"])]
@@ -41,6 +41,10 @@ class CalendarAccountConnect(msgspec.Struct, kw_only=True, forbid_unknown_fields
     url: Annotated[str, msgspec.Meta(max_length=2048)] | None = None
     #: ICS: what to call the calendar (default: the feed's own name).
     name: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    #: CalDAV: the user name at the server (``url`` is the server's CalDAV address).
+    username: Annotated[str, msgspec.Meta(max_length=320)] = ""
+    #: CalDAV: an app password; kept encrypted, never shown again.
+    password: Annotated[str, msgspec.Meta(max_length=1024)] = ""
 
 
 class Calendar(msgspec.Struct, kw_only=True):

@@ -16,7 +16,7 @@ from booking.errors import InvalidInput, NotFound
 from booking.event_types import service as event_types
 from integrations.accounts import repository as accounts_repository
 from integrations.accounts import service as accounts
-from integrations.accounts.errors import ProviderError
+from integrations.accounts.errors import AuthExpired, ProviderError
 from integrations.accounts.oauth import Consent
 from integrations.accounts.records import Account, Identity
 from integrations.calendars import push, repository
@@ -31,6 +31,7 @@ from integrations.calendars.schemas import (
     EventTypeCalendarsUpdate,
 )
 from integrations.calendars.sync import CalendarSync
+from integrations.net.errors import FetchError
 from integrations.providers.google.client import GoogleCalendarProvider
 from integrations.providers.google.oauth import READ_SCOPES, WRITE_SCOPES
 from integrations.providers.ics.feed import IcsFeedProvider
@@ -239,6 +240,56 @@ async def store_ics(
                 display_name=name or remote[0].name,
             ),
             credentials=env.vault.encrypt({"url": provider.url}),
+            scopes="",
+            now=env.clock(),
+        )
+        await _store_calendars(account_id, remote)
+    return account_id
+
+
+async def connect_caldav(
+    env: CalendarEnvironment, host_id: int, url: str, username: str, password: str
+) -> int:
+    """Add a CalDAV account (an app password): discover its calendars now, so that a
+    wrong address or password is said at once (422), then store the credentials
+    encrypted and the calendars, the first one as a conflict calendar. Connecting the
+    same user on the same server again replaces the password and keeps the choices
+    (a reconnect after "reconnect needed")."""
+    try:
+        provider = env.caldav_provider(url, username, password)
+    except FetchError as exc:
+        raise InvalidInput("url", exc.detail) from None
+    try:
+        remote = await asyncio.to_thread(provider.list_calendars)
+    except AuthExpired:
+        raise InvalidInput(
+            "password",
+            f"{provider.server} refused this user name and password. Use an app password "
+            "(iCloud, Fastmail and most providers require one for CalDAV).",
+        ) from None
+    except ProviderError as exc:
+        raise InvalidInput("url", exc.detail) from None
+    if not remote:
+        raise InvalidInput("url", f"the account on {provider.server} has no event calendar.")
+    async with write_transaction():
+        account_id = await accounts.connect(
+            host_id,
+            "caldav",
+            PURPOSE,
+            Identity(
+                external_id=f"{username}|{provider.url}",
+                external_email=username,
+                display_name=provider.server,
+            ),
+            credentials=env.vault.encrypt(
+                {
+                    "url": provider.url,
+                    "username": username,
+                    "password": password,
+                    # Sent at once from then on: no 401 round trip in every sync.
+                    "auth_type": provider.auth_type,
+                }
+            ),
             scopes="",
             now=env.clock(),
         )

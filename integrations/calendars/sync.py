@@ -254,9 +254,14 @@ class CalendarSync:
 
     async def _reconnect_needed(self, account: Account, exc: AuthExpired) -> None:
         logger.warning("calendar account %s needs reconnecting: %s", account.id, exc)
+        message = "Access was revoked or has expired: reconnect the account."
+        if account.provider == "caldav":
+            # No consent screen to send the host through: the server refused the app
+            # password, and the host must make a new one and connect again.
+            message = f"The CalDAV server refused the app password ({exc.detail})."
         first = await accounts.reconnect_needed(
             account,
-            "Access was revoked or has expired: reconnect the account.",
+            message,
             self.env.clock(),
             self.env,
         )

@@ -59,6 +59,16 @@ class CalendarAccountController(Controller):
             )
             await calendar_services.runner.schedule_account(account_id)
             return await calendars.get_account(host.id, account_id)
+        if data.provider == "caldav":
+            for field, value in (("url", data.url), ("username", data.username),
+                                 ("password", data.password)):  # fmt: skip
+                if not value:
+                    raise InvalidInput(field, f"the {field} is required for a CalDAV account.")
+            account_id = await calendars.connect_caldav(
+                calendar_services.env, host.id, str(data.url), data.username, data.password
+            )
+            await calendar_services.runner.schedule_account(account_id)
+            return await calendars.get_account(host.id, account_id)
         if calendar_services.env.google is None:
             raise InvalidInput("provider", "Google is not configured on this server.")
         return ConnectLink.to_page(calendar_services.env.public_url, GOOGLE_CONNECT_PATH)

@@ -44,6 +44,12 @@ class FeedForm(msgspec.Struct):
     name: str = ""
 
 
+class CalDavForm(msgspec.Struct):
+    url: str = ""
+    username: str = ""
+    password: str = ""
+
+
 class CalendarForm(msgspec.Struct):
     # Unchecked boxes are not sent at all: absence means off.
     is_conflict: str = ""
@@ -183,6 +189,29 @@ async def add_feed(
     return Redirect("/calendars", status_code=303)
 
 
+@post("/calendars/caldav", guards=[require_session], include_in_schema=False)
+async def add_caldav(
+    host: NamedDependency[Host],
+    calendar_services: NamedDependency[CalendarServices],
+    data: URLEncodedBody[CalDavForm],
+) -> Redirect | Template:
+    """Connect a CalDAV account: discovered at once, so a wrong address or password
+    is said on this page."""
+    try:
+        account_id = await calendars.connect_caldav(
+            calendar_services.env, host.id, data.url.strip(), data.username.strip(), data.password
+        )
+    except DomainError as exc:
+        return await _page(
+            host,
+            calendar_services,
+            error=f"The CalDAV account was not connected: {exc.detail}",
+            status=422,
+        )
+    await calendar_services.runner.schedule_account(account_id)
+    return Redirect("/calendars", status_code=303)
+
+
 @post("/calendars/{calendar_id:int}", guards=[require_session], include_in_schema=False)
 async def update_calendar(
     host: NamedDependency[Host],
@@ -225,6 +254,7 @@ router = Router(
         write_access,
         google_callback,
         add_feed,
+        add_caldav,
         connect_microsoft,
         microsoft_callback,
         update_calendar,

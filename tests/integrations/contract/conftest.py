@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Literal, Protocol
 
 import pytest
@@ -15,12 +16,14 @@ from integrations.accounts.tokens import OAuthTokens
 from integrations.calendars.provider import CalendarProvider
 from integrations.net.fetch import Fetcher
 from integrations.net.guard import AddressPolicy
+from integrations.providers.caldav.client import CalDavProvider
 from integrations.providers.google.client import GoogleCalendarProvider
 from integrations.providers.ics.feed import IcsFeedProvider
 from integrations.providers.microsoft.client import MicrosoftCalendarProvider
 from tests.emulators.google import GoogleCalendarEmulator
 from tests.emulators.microsoft import MicrosoftGraphEmulator
 from tests.integrations.calendars.helpers import google_app
+from tests.integrations.providers.caldav.radicale import PASSWORD, USER, Radicale
 from tests.integrations.providers.ics.feedserver import FeedServer
 from tests.integrations.providers.microsoft.helpers import (
     consent_tokens,
@@ -117,6 +120,46 @@ class IcsHarness:
 
 
 @dataclass
+class CalDavHarness:
+    """A real Radicale; its "user" edits through Radicale as a phone app would. The
+    faults are real where Radicale can make them (a changed password, a forgotten
+    sync token) and injected by the front before it otherwise (429, 503)."""
+
+    dav: Radicale
+    provider: CalDavProvider
+    push_address: str | None = None
+    read_only: bool = False
+
+    @property
+    def calendar_id(self) -> str:
+        return self.dav.url.rstrip("/") + self.dav.calendar_path()
+
+    def seed(self, summary: str, start: datetime, end: datetime) -> str:
+        return self.dav.add(summary, start, end)
+
+    def edit(self, remote_id: str, summary: str) -> None:
+        self.dav.rename(remote_id, summary)
+
+    def remove(self, remote_id: str) -> None:
+        self.dav.delete(remote_id)
+
+    def expire_sync_state(self) -> None:
+        # Radicale drops old token histories (its cache cleanup) and answers a token
+        # it cannot compare with 403 valid-sync-token, once the calendar changed.
+        self.dav.forget_sync_tokens()
+        self.dav.add("Changed meanwhile", datetime(2030, 1, 1, 9), datetime(2030, 1, 1, 10))
+
+    def fail_next(self, fault: Fault, retry_after: int | None = None) -> None:
+        if fault == "auth":
+            self.dav.change_password("a-new-app-password")
+        elif fault == "rate":
+            headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+            self.dav.fail_next(429, headers)
+        else:
+            self.dav.fail_next(503)
+
+
+@dataclass
 class MicrosoftHarness:
     ms: MicrosoftGraphEmulator
     provider: CalendarProvider
@@ -147,7 +190,7 @@ class MicrosoftHarness:
             self.ms.fail_next(1, 503)
 
 
-@pytest.fixture(params=["google", "microsoft", "ics"])
+@pytest.fixture(params=["google", "microsoft", "ics", "caldav"])
 def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
     if request.param == "google":
         with GoogleCalendarEmulator(user_email="contract@example.com") as google:
@@ -180,3 +223,8 @@ def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
             yield IcsHarness(feed, IcsFeedProvider(feed.url, fetcher))
         finally:
             feed.close()
+    elif request.param == "caldav":
+        folder = Path(request.getfixturevalue("tmp_path")) / "radicale"
+        with Radicale(folder) as dav:
+            provider = CalDavProvider(dav.url, USER, PASSWORD, AddressPolicy(allow_private=True))
+            yield CalDavHarness(dav, provider)
