@@ -10,6 +10,9 @@ from piccolo.columns import Column
 
 from booking.activities.records import ActivityRecord, ActivityTypeRecord, BusyActivity
 from booking.activities.tables import Activity, ActivityGuest, ActivityType
+from booking.db import unique_as
+
+_UNIQUE_TYPE = {"name": ("name", "An activity type with this name already exists.")}
 
 
 def _type(row: dict[str, Any] | None) -> ActivityTypeRecord | None:
@@ -28,6 +31,39 @@ async def type_by_id(type_id: int) -> ActivityTypeRecord | None:
 
 async def type_by_name(name: str) -> ActivityTypeRecord | None:
     return _type(await ActivityType.select().where(ActivityType.name == name).first())
+
+
+async def insert_type(name: str, colour: str) -> int:
+    with unique_as(_UNIQUE_TYPE):
+        created = await ActivityType.insert(ActivityType(name=name, colour=colour)).returning(
+            ActivityType.id
+        )
+    return int(created[0]["id"])
+
+
+async def update_type(type_id: int, values: dict[Column | str, Any]) -> bool:
+    with unique_as(_UNIQUE_TYPE):
+        rows = (
+            await ActivityType.update(values)
+            .where(ActivityType.id == type_id)
+            .returning(ActivityType.id)
+        )
+    return bool(rows)
+
+
+async def type_uses(type_id: int) -> tuple[int, int]:
+    """How many activities and event types use the type."""
+    activities = await Activity.count().where(Activity.activity_type == type_id)
+    # Raw SQL: event types are another concern's table, which imports this one's.
+    rows = await ActivityType.raw(
+        "SELECT count(*) AS n FROM event_type WHERE activity_type = {}", type_id
+    )
+    return int(activities), int(rows[0]["n"])
+
+
+async def delete_type(type_id: int) -> bool:
+    rows = await ActivityType.delete().where(ActivityType.id == type_id).returning(ActivityType.id)
+    return bool(rows)
 
 
 async def insert(row: dict[str, Any]) -> int:

@@ -20,6 +20,21 @@ class ActivityType(msgspec.Struct, kw_only=True):
     colour: str
 
 
+TypeName = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+#: ``#rrggbb``; stored lower-case.
+Colour = Annotated[str, msgspec.Meta(pattern="^#[0-9a-fA-F]{6}$")]
+
+
+class ActivityTypeCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    name: TypeName
+    colour: Colour = "#4f46e5"
+
+
+class ActivityTypeUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    name: TypeName | msgspec.UnsetType = msgspec.UNSET
+    colour: Colour | msgspec.UnsetType = msgspec.UNSET
+
+
 class Activity(msgspec.Struct, kw_only=True):
     id: int
     owner_id: int

@@ -14,10 +14,13 @@ from booking.activities.schemas import (
     Activity,
     ActivityCreate,
     ActivityType,
+    ActivityTypeCreate,
+    ActivityTypeUpdate,
     ActivityUpdate,
 )
 from booking.contacts import service as contacts
-from booking.errors import InvalidInput, NotFound
+from booking.db import is_foreign_key_violation
+from booking.errors import AlreadyExists, Conflict, InvalidInput, NotFound
 
 DEFAULT_TYPE = "Meeting"
 
@@ -30,6 +33,76 @@ def _aware(value: datetime, field: str) -> datetime:
 
 async def types() -> list[ActivityType]:
     return msgspec.convert(await repository.types(), list[ActivityType], from_attributes=True)
+
+
+def _type_name(name: str) -> str:
+    cleaned = " ".join(name.split())
+    if not cleaned:
+        raise InvalidInput("name", "must not be blank.")
+    return cleaned
+
+
+async def _check_name_free(name: str, type_id: int | None = None) -> None:
+    # Case-insensitive, in Python: SQLite's lower() folds ASCII only. The unique index
+    # on the exact name stays as the backstop against a concurrent twin.
+    key = name.casefold()
+    for row in await repository.types():
+        if row.id != type_id and row.name.casefold() == key:
+            raise AlreadyExists("name", f"The activity type {row.name!r} already exists.")
+
+
+async def get_type(type_id: int) -> ActivityType:
+    row = await repository.type_by_id(type_id)
+    if row is None:
+        raise NotFound("No such activity type.")
+    return msgspec.convert(row, ActivityType, from_attributes=True)
+
+
+async def create_type(data: ActivityTypeCreate) -> ActivityType:
+    """A new activity type for the whole team (types are shared, like contacts)."""
+    name = _type_name(data.name)
+    await _check_name_free(name)
+    return await get_type(await repository.insert_type(name, data.colour.lower()))
+
+
+async def update_type(type_id: int, data: ActivityTypeUpdate) -> ActivityType:
+    """Rename or recolour a type; every activity of the type shows the change."""
+    await get_type(type_id)
+    values: dict[Column | str, Any] = {}
+    if data.name is not msgspec.UNSET:
+        values["name"] = _type_name(data.name)
+        await _check_name_free(values["name"], type_id)
+    if data.colour is not msgspec.UNSET:
+        values["colour"] = data.colour.lower()
+    if values and not await repository.update_type(type_id, values):
+        raise NotFound("No such activity type.")
+    return await get_type(type_id)
+
+
+async def delete_type(type_id: int) -> None:
+    """Remove a type nothing uses; one in use answers :class:`Conflict` saying by what."""
+    current = await get_type(type_id)
+    activities, event_types = await repository.type_uses(type_id)
+    if activities or event_types:
+        uses = [
+            f"{n} {one if n == 1 else many}"
+            for n, one, many in (
+                (activities, "activity", "activities"),
+                (event_types, "event type", "event types"),
+            )
+            if n
+        ]
+        raise Conflict(
+            f"The activity type {current.name!r} is in use by {' and '.join(uses)}; "
+            "move them to another type first.",
+            extra={"activities": activities, "event_types": event_types},
+        )
+    try:
+        await repository.delete_type(type_id)
+    except Exception as exc:  # a use committed between the count and the delete
+        if not is_foreign_key_violation(exc):
+            raise
+        raise Conflict(f"The activity type {current.name!r} is in use.") from exc
 
 
 async def resolve_type(type_id: int | None, field: str = "activity_type_id") -> int:
