@@ -79,6 +79,37 @@ async def delete(activity_id: int) -> None:
     await Activity.delete().where(Activity.id == activity_id)
 
 
+async def set_ambiguous(activity_id: int, emails: list[str]) -> None:
+    await Activity.update(
+        {
+            Activity.ambiguous_guests: msgspec.json.encode(emails).decode(),
+            Activity.needs_attention: bool(emails),
+        }
+    ).where(Activity.id == activity_id)
+
+
+async def add_guest(activity_id: int, contact_id: int) -> None:
+    exists = await ActivityGuest.exists().where(
+        (ActivityGuest.activity == activity_id) & (ActivityGuest.contact == contact_id)
+    )
+    if not exists:
+        await ActivityGuest.insert(ActivityGuest(activity=activity_id, contact=contact_id))
+
+
+async def link_booking_contact(activity_id: int, email_key: str, contact_id: int) -> None:
+    """A booking of this activity whose invitee had no contact (several matched) gets
+    the one the host chose. Raw SQL: bookings are a concern that imports this one."""
+    rows = await Activity.raw(
+        "SELECT id, invitee_email FROM booking WHERE activity = {} AND contact IS NULL",
+        activity_id,
+    )
+    for row in rows:
+        if str(row["invitee_email"]).strip().casefold() == email_key:
+            await Activity.raw(
+                "UPDATE booking SET contact = {} WHERE id = {}", contact_id, row["id"]
+            )
+
+
 async def set_guests(activity_id: int, contact_ids: list[int]) -> None:
     await ActivityGuest.delete().where(ActivityGuest.activity == activity_id)
     if contact_ids:
@@ -104,6 +135,8 @@ async def _records(rows: list[dict[str, Any]]) -> list[ActivityRecord]:
             "colour": row.pop("type_colour"),
         }
         row["guests"] = guests.get(row["id"], [])
+        if isinstance(row["ambiguous_guests"], str):  # JSON comes back as text
+            row["ambiguous_guests"] = msgspec.json.decode(row["ambiguous_guests"])
     return msgspec.convert(rows, list[ActivityRecord])
 
 
@@ -114,9 +147,15 @@ async def by_id(activity_id: int) -> ActivityRecord | None:
 
 
 async def for_owner(
-    owner_id: int, start: datetime | None, end: datetime | None, completed: bool | None
+    owner_id: int,
+    start: datetime | None,
+    end: datetime | None,
+    completed: bool | None,
+    needs_attention: bool | None = None,
 ) -> list[ActivityRecord]:
     query = _select().where(Activity.owner == owner_id)
+    if needs_attention is not None:
+        query = query.where(Activity.needs_attention == needs_attention)
     if start is not None:
         query = query.where(Activity.end_at > start)
     if end is not None:

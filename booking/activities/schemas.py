@@ -46,6 +46,10 @@ class Activity(msgspec.Struct, kw_only=True):
     all_day: bool
     completed: bool
     guests: list[str]  # e-mail addresses of the guest contacts
+    #: True while a guest's address matches several contacts and the host has not
+    #: chosen one (never guessed); those addresses are in ambiguous_guests.
+    needs_attention: bool
+    ambiguous_guests: list[str]
     created_at: datetime
     updated_at: datetime
 
@@ -69,3 +73,10 @@ class ActivityUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     all_day: bool | msgspec.UnsetType = msgspec.UNSET
     completed: bool | msgspec.UnsetType = msgspec.UNSET
     guests: Guests | msgspec.UnsetType = msgspec.UNSET
+
+
+class GuestResolution(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Which contact an ambiguous guest address is."""
+
+    email: Annotated[str, msgspec.Meta(min_length=3, max_length=320)]
+    contact_id: Id

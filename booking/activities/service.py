@@ -17,6 +17,7 @@ from booking.activities.schemas import (
     ActivityTypeCreate,
     ActivityTypeUpdate,
     ActivityUpdate,
+    GuestResolution,
 )
 from booking.contacts import service as contacts
 from booking.db import is_foreign_key_violation
@@ -114,16 +115,35 @@ async def resolve_type(type_id: int | None, field: str = "activity_type_id") -> 
     return row.id
 
 
-async def _guest_ids(owner_id: int, emails: list[str]) -> list[int]:
-    # Guests new to the team become contacts of the activity's owner.
-    return [(await contacts.match_or_create(e, owner_id=owner_id)).id for e in emails]
+async def link_guests(owner_id: int, emails: list[str]) -> tuple[list[int], list[str]]:
+    """The contacts of the guests, and the addresses that matched several contacts.
+
+    Guests new to the team become contacts of the activity's owner; an address that
+    several contacts share is never guessed between (the activity needs attention).
+    """
+    ids: list[int] = []
+    ambiguous: list[str] = []
+    for email in emails:
+        match = await contacts.link_guest(email, owner_id=owner_id)
+        if match.contact_id is not None:
+            ids.append(match.contact_id)
+        elif match.kind == "several" and match.email.casefold() not in {
+            a.casefold() for a in ambiguous
+        }:
+            ambiguous.append(match.email)
+    return ids, ambiguous
 
 
 async def create(
-    owner_id: int, data: ActivityCreate, *, guest_contact_ids: list[int] | None = None
+    owner_id: int,
+    data: ActivityCreate,
+    *,
+    guest_contact_ids: list[int] | None = None,
+    ambiguous_guests: list[str] | None = None,
 ) -> Activity:
-    """Create an activity. ``guest_contact_ids`` lets callers that matched contacts already
-    (a booking) skip matching them again."""
+    """Create an activity. ``guest_contact_ids`` and ``ambiguous_guests`` let callers
+    that matched contacts already (a booking, see :func:`link_guests`) skip matching
+    them again."""
     start, end = _aware(data.start, "start"), _aware(data.end, "end")
     if end <= start:
         raise InvalidInput("end", "must be after start.")
@@ -138,12 +158,13 @@ async def create(
             "all_day": data.all_day,
         }
     )
-    ids = (
-        guest_contact_ids
-        if guest_contact_ids is not None
-        else await _guest_ids(owner_id, data.guests)
-    )
+    if guest_contact_ids is not None:
+        ids, ambiguous = guest_contact_ids, ambiguous_guests or []
+    else:
+        ids, ambiguous = await link_guests(owner_id, data.guests)
     await repository.set_guests(activity_id, ids)
+    if ambiguous:
+        await repository.set_ambiguous(activity_id, ambiguous)
     return await get(owner_id, activity_id)
 
 
@@ -159,11 +180,12 @@ async def list_for(
     start: datetime | None = None,
     end: datetime | None = None,
     completed: bool | None = None,
+    needs_attention: bool | None = None,
 ) -> list[Activity]:
     for value, name in ((start, "from"), (end, "to")):
         if value is not None:
             validation.in_years(value, name)
-    rows = await repository.for_owner(owner_id, start, end, completed)
+    rows = await repository.for_owner(owner_id, start, end, completed, needs_attention)
     return msgspec.convert(rows, list[Activity], from_attributes=True)
 
 
@@ -187,7 +209,31 @@ async def update(owner_id: int, activity_id: int, data: ActivityUpdate) -> Activ
     values.update({"start_at": start, "end_at": end, "updated_at": datetime.now(UTC)})
     await repository.update(activity_id, values)
     if data.guests is not msgspec.UNSET:
-        await repository.set_guests(activity_id, await _guest_ids(owner_id, data.guests))
+        ids, ambiguous = await link_guests(owner_id, data.guests)
+        await repository.set_guests(activity_id, ids)
+        await repository.set_ambiguous(activity_id, ambiguous)
+    return await get(owner_id, activity_id)
+
+
+async def resolve_guest(owner_id: int, activity_id: int, data: GuestResolution) -> Activity:
+    """The host says which contact an ambiguous guest is: it becomes a guest of the
+    activity, and the activity needs no more attention once no guest is ambiguous."""
+    current = await get(owner_id, activity_id)
+    key = validation.email_key(data.email)
+    waiting = [a for a in current.ambiguous_guests if validation.email_key(a) == key]
+    if not waiting:
+        raise InvalidInput("email", "is not an unresolved guest of this activity.")
+    try:
+        contact = await contacts.get(data.contact_id)
+    except NotFound:
+        raise InvalidInput("contact_id", "no such contact.") from None
+    if validation.email_key(contact.email) != key:
+        raise InvalidInput("contact_id", f"that contact's address is not {waiting[0]}.")
+    await repository.add_guest(activity_id, contact.id)
+    await repository.set_ambiguous(
+        activity_id, [a for a in current.ambiguous_guests if validation.email_key(a) != key]
+    )
+    await repository.link_booking_contact(activity_id, key, contact.id)
     return await get(owner_id, activity_id)
 
 

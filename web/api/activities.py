@@ -17,6 +17,7 @@ from booking.activities.schemas import (
     ActivityTypeCreate,
     ActivityTypeUpdate,
     ActivityUpdate,
+    GuestResolution,
 )
 from booking.hosts.schemas import Host
 from web.api.params import PathId
@@ -38,8 +39,15 @@ class ActivityController(Controller):
         start: Annotated[datetime | None, QueryParameter(name="from")] = None,
         end: Annotated[datetime | None, QueryParameter(name="to")] = None,
         completed: FromQuery[bool | None] = None,
+        needs_attention: Annotated[
+            bool | None,
+            QueryParameter(
+                description="true: only activities with a guest that matched several"
+                " contacts and waits for the host to choose one."
+            ),
+        ] = None,
     ) -> list[Activity]:
-        return await activities.list_for(host.id, start, end, completed)
+        return await activities.list_for(host.id, start, end, completed, needs_attention)
 
     @post(operation_id="createActivity", responses=problems(422))
     async def create_activity(
@@ -63,6 +71,18 @@ class ActivityController(Controller):
     @post("/{activity_id:int}/complete", operation_id="completeActivity", status_code=200)
     async def complete_activity(self, host: NamedDependency[Host], activity_id: PathId) -> Activity:
         return await activities.update(host.id, activity_id, ActivityUpdate(completed=True))
+
+    @post(
+        "/{activity_id:int}/resolve-guest",
+        operation_id="resolveActivityGuest",
+        summary="Choose the contact of a guest whose address matched several",
+        status_code=200,
+        responses=problems(422),
+    )
+    async def resolve_guest(
+        self, host: NamedDependency[Host], activity_id: PathId, data: JSONBody[GuestResolution]
+    ) -> Activity:
+        return await activities.resolve_guest(host.id, activity_id, data)
 
     @delete("/{activity_id:int}", operation_id="deleteActivity")
     async def delete_activity(self, host: NamedDependency[Host], activity_id: PathId) -> None:
