@@ -16,7 +16,6 @@ from booking.contacts.tables import Contact
 from booking.db import write_transaction
 
 
-
 def _record(row: dict[str, Any] | None) -> ContactRecord | None:
     return None if row is None else msgspec.convert(row, ContactRecord)
 

@@ -58,7 +58,9 @@ async def link_guest(
 async def match_guest(email: str) -> GuestMatch:
     """Which contacts have this address (exact, case-insensitive); creates nothing."""
     address = validation.email(email)
-    return matching.match_guest(address, await repository.by_email_key(validation.email_key(address)))
+    return matching.match_guest(
+        address, await repository.by_email_key(validation.email_key(address))
+    )
 
 
 async def match_or_create(email: str, name: str = "", *, owner_id: int) -> Contact:

@@ -39,7 +39,9 @@ async def test_add_rename_recolour_and_remove_a_type(
 
     removed = await client.delete(f"{TYPES}/{sync['id']}", headers=ada.headers)
     assert removed.status_code == 204
-    assert sync["id"] not in [t["id"] for t in (await client.get(TYPES, headers=ada.headers)).json()]
+    assert sync["id"] not in [
+        t["id"] for t in (await client.get(TYPES, headers=ada.headers)).json()
+    ]
     again = await client.delete(f"{TYPES}/{sync['id']}", headers=ada.headers)
     assert_problem(again, 404, "not-found")
 
@@ -71,9 +73,7 @@ async def test_names_are_unique_regardless_of_case_and_colours_are_hex(
     assert same.json()["name"] == "LUNCH"
 
 
-async def test_a_type_in_use_cannot_be_removed(
-    client: httpx.AsyncClient, ada: SignedIn
-) -> None:
+async def test_a_type_in_use_cannot_be_removed(client: httpx.AsyncClient, ada: SignedIn) -> None:
     demo = (await client.post(TYPES, headers=ada.headers, json={"name": "Demo"})).json()
     for hour in (9, 11):
         made = await client.post(

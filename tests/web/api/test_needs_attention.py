@@ -177,7 +177,9 @@ async def test_booking_links_one_creates_none_and_never_guesses_several(
     twins = [await contact(client, ada, "shared@acme.example", f"Twin {i}") for i in (1, 2)]
 
     async def host_view(booked: dict[str, object]) -> tuple[dict[str, object], dict[str, object]]:
-        booking = (await client.get(f"/api/v1/bookings/{booked['uid']}", headers=ada.headers)).json()
+        booking = (
+            await client.get(f"/api/v1/bookings/{booked['uid']}", headers=ada.headers)
+        ).json()
         activity = (
             await client.get(f"/api/v1/activities/{booking['activity_id']}", headers=ada.headers)
         ).json()
@@ -191,7 +193,9 @@ async def test_booking_links_one_creates_none_and_never_guesses_several(
     fresh, activity = await host_view(await _book(client, "fresh@acme.example", 10))
     contacts = (await client.get("/api/v1/contacts", headers=ada.headers)).json()
     assert len(contacts) == before + 1
-    assert fresh["contact_id"] == next(c["id"] for c in contacts if c["email"] == "fresh@acme.example")
+    assert fresh["contact_id"] == next(
+        c["id"] for c in contacts if c["email"] == "fresh@acme.example"
+    )
     assert activity["guests"] == ["fresh@acme.example"]
 
     several, activity = await host_view(await _book(client, "Shared@acme.example", 11))
