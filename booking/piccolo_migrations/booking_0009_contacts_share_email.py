@@ -17,6 +17,7 @@ import asyncio
 import sqlite3
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.columns.column_types import Varchar
 from piccolo.engine import engine_finder
 from piccolo.engine.sqlite import SQLiteEngine
 
@@ -92,4 +93,23 @@ async def forwards() -> MigrationManager:
     )
     manager.add_raw(_forwards)
     manager.add_raw_backwards(_backwards)
+    # Declared so piccolo's picture of the schema (what `migrations new --auto`
+    # compares the tables with) knows the change; the DDL is the raw step above,
+    # since piccolo's own would be "DROP CONSTRAINT", which SQLite does not have.
+    manager.alter_column(
+        table_class_name="Contact",
+        tablename="contact",
+        column_name="email_key",
+        db_column_name="email_key",
+        params={"unique": False, "index": True},
+        old_params={"unique": True, "index": False},
+        column_class=Varchar,
+        old_column_class=Varchar,
+        schema=None,
+    )
+
+    async def _declared_only(backwards: bool = False) -> None:
+        return None
+
+    manager._run_alter_columns = _declared_only
     return manager
