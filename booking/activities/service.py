@@ -107,9 +107,15 @@ async def delete_type(type_id: int) -> None:
 
 
 async def resolve_type(type_id: int | None, field: str = "activity_type_id") -> int:
-    row = await (
-        repository.type_by_name(DEFAULT_TYPE) if type_id is None else repository.type_by_id(type_id)
-    )
+    if type_id is None:
+        # Meeting by default; once renamed or removed (types are editable), the oldest type.
+        row = await repository.type_by_name(DEFAULT_TYPE)
+        if row is None:
+            row = next(iter(await repository.types()), None)
+        if row is None:
+            raise InvalidInput(field, "required: there are no activity types.")
+        return row.id
+    row = await repository.type_by_id(type_id)
     if row is None:
         raise InvalidInput(field, f"no activity type with id {type_id}.")
     return row.id

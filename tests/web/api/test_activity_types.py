@@ -109,3 +109,39 @@ async def test_a_type_in_use_cannot_be_removed(client: httpx.AsyncClient, ada: S
 async def test_types_need_a_signed_in_host(client: httpx.AsyncClient) -> None:
     anonymous = await client.post(TYPES, json={"name": "Sneaky"})
     assert anonymous.status_code == 401
+
+
+async def test_a_type_an_event_type_uses_cannot_be_removed(
+    client: httpx.AsyncClient, ada: SignedIn
+) -> None:
+    demo = (await client.post(TYPES, headers=ada.headers, json={"name": "Demo"})).json()
+    made = await client.post(
+        "/api/v1/event-types",
+        headers=ada.headers,
+        json={
+            "title": "Demo",
+            "slug": "demo",
+            "duration_minutes": 30,
+            "activity_type_id": demo["id"],
+        },
+    )
+    assert made.status_code == 201, made.text
+    refused = await client.delete(f"{TYPES}/{demo['id']}", headers=ada.headers)
+    problem = assert_problem(refused, 409, "conflict")
+    assert (problem["activities"], problem["event_types"]) == (0, 1)
+    assert "1 event type" in problem["detail"]
+
+
+async def test_renaming_meeting_keeps_it_the_default(
+    client: httpx.AsyncClient, ada: SignedIn
+) -> None:
+    types = (await client.get(TYPES, headers=ada.headers)).json()
+    meeting = next(t for t in types if t["name"] == "Meeting")
+    await client.patch(f"{TYPES}/{meeting['id']}", headers=ada.headers, json={"name": "Termin"})
+    made = await client.post(
+        "/api/v1/activities",
+        headers=ada.headers,
+        json={"title": "x", "start": "2026-03-02T10:00:00Z", "end": "2026-03-02T11:00:00Z"},
+    )
+    assert made.status_code == 201, made.text
+    assert made.json()["activity_type"]["name"] == "Termin"
