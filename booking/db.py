@@ -25,6 +25,13 @@ def is_unique_violation(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" in str(exc)
 
 
+def is_foreign_key_violation(exc: BaseException) -> bool:
+    """True for a foreign-key failure (a RESTRICT delete of a row still referenced)."""
+    if isinstance(exc, asyncpg.ForeignKeyViolationError):
+        return True
+    return isinstance(exc, sqlite3.IntegrityError) and "FOREIGN KEY" in str(exc)
+
+
 def violated_constraint(exc: BaseException) -> str:
     """Best-effort name of what was violated (constraint or ``table.column``)."""
     if isinstance(exc, asyncpg.UniqueViolationError):

@@ -45,6 +45,7 @@ from web.limits import EdgeLimits
 from web.logs import structlog_plugin
 from web.openapi import ApiDocument
 from web.pages import account
+from web.pages import activities as activity_pages
 from web.pages import booking as booking_pages
 from web.pages import calendars as calendar_pages
 from web.pages import video as video_pages
@@ -185,6 +186,7 @@ def create_app(settings: Settings) -> Litestar:
             calendar_pages.router,
             booking_pages.router,
             video_pages.router,
+            activity_pages.router,
             *WEBHOOKS,
             # The demo's conflict calendar: only where this server may fetch itself.
             *([demo_feed] if settings.allow_private_urls else []),

@@ -30,6 +30,8 @@ class ActivityRecord(msgspec.Struct, kw_only=True, frozen=True):
     all_day: bool
     completed: bool
     guests: list[str]
+    needs_attention: bool
+    ambiguous_guests: list[str]
     created_at: datetime
     updated_at: datetime
 

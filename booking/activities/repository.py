@@ -10,6 +10,9 @@ from piccolo.columns import Column
 
 from booking.activities.records import ActivityRecord, ActivityTypeRecord, BusyActivity
 from booking.activities.tables import Activity, ActivityGuest, ActivityType
+from booking.db import unique_as
+
+_UNIQUE_TYPE = {"name": ("name", "An activity type with this name already exists.")}
 
 
 def _type(row: dict[str, Any] | None) -> ActivityTypeRecord | None:
@@ -30,6 +33,39 @@ async def type_by_name(name: str) -> ActivityTypeRecord | None:
     return _type(await ActivityType.select().where(ActivityType.name == name).first())
 
 
+async def insert_type(name: str, colour: str) -> int:
+    with unique_as(_UNIQUE_TYPE):
+        created = await ActivityType.insert(ActivityType(name=name, colour=colour)).returning(
+            ActivityType.id
+        )
+    return int(created[0]["id"])
+
+
+async def update_type(type_id: int, values: dict[Column | str, Any]) -> bool:
+    with unique_as(_UNIQUE_TYPE):
+        rows = (
+            await ActivityType.update(values)
+            .where(ActivityType.id == type_id)
+            .returning(ActivityType.id)
+        )
+    return bool(rows)
+
+
+async def type_uses(type_id: int) -> tuple[int, int]:
+    """How many activities and event types use the type."""
+    activities = await Activity.count().where(Activity.activity_type == type_id)
+    # Raw SQL: event types are another concern's table, which imports this one's.
+    rows = await ActivityType.raw(
+        "SELECT count(*) AS n FROM event_type WHERE activity_type = {}", type_id
+    )
+    return int(activities), int(rows[0]["n"])
+
+
+async def delete_type(type_id: int) -> bool:
+    rows = await ActivityType.delete().where(ActivityType.id == type_id).returning(ActivityType.id)
+    return bool(rows)
+
+
 async def insert(row: dict[str, Any]) -> int:
     created = await Activity.insert(Activity(**row)).returning(Activity.id)
     return int(created[0]["id"])
@@ -41,6 +77,37 @@ async def update(activity_id: int, values: dict[Column | str, Any]) -> None:
 
 async def delete(activity_id: int) -> None:
     await Activity.delete().where(Activity.id == activity_id)
+
+
+async def set_ambiguous(activity_id: int, emails: list[str]) -> None:
+    await Activity.update(
+        {
+            Activity.ambiguous_guests: msgspec.json.encode(emails).decode(),
+            Activity.needs_attention: bool(emails),
+        }
+    ).where(Activity.id == activity_id)
+
+
+async def add_guest(activity_id: int, contact_id: int) -> None:
+    exists = await ActivityGuest.exists().where(
+        (ActivityGuest.activity == activity_id) & (ActivityGuest.contact == contact_id)
+    )
+    if not exists:
+        await ActivityGuest.insert(ActivityGuest(activity=activity_id, contact=contact_id))
+
+
+async def link_booking_contact(activity_id: int, email_key: str, contact_id: int) -> None:
+    """A booking of this activity whose invitee had no contact (several matched) gets
+    the one the host chose. Raw SQL: bookings are a concern that imports this one."""
+    rows = await Activity.raw(
+        "SELECT id, invitee_email FROM booking WHERE activity = {} AND contact IS NULL",
+        activity_id,
+    )
+    for row in rows:
+        if str(row["invitee_email"]).strip().casefold() == email_key:
+            await Activity.raw(
+                "UPDATE booking SET contact = {} WHERE id = {}", contact_id, row["id"]
+            )
 
 
 async def set_guests(activity_id: int, contact_ids: list[int]) -> None:
@@ -68,6 +135,8 @@ async def _records(rows: list[dict[str, Any]]) -> list[ActivityRecord]:
             "colour": row.pop("type_colour"),
         }
         row["guests"] = guests.get(row["id"], [])
+        if isinstance(row["ambiguous_guests"], str):  # JSON comes back as text
+            row["ambiguous_guests"] = msgspec.json.decode(row["ambiguous_guests"])
     return msgspec.convert(rows, list[ActivityRecord])
 
 
@@ -78,9 +147,15 @@ async def by_id(activity_id: int) -> ActivityRecord | None:
 
 
 async def for_owner(
-    owner_id: int, start: datetime | None, end: datetime | None, completed: bool | None
+    owner_id: int,
+    start: datetime | None,
+    end: datetime | None,
+    completed: bool | None,
+    needs_attention: bool | None = None,
 ) -> list[ActivityRecord]:
     query = _select().where(Activity.owner == owner_id)
+    if needs_attention is not None:
+        query = query.where(Activity.needs_attention == needs_attention)
     if start is not None:
         query = query.where(Activity.end_at > start)
     if end is not None:

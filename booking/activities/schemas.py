@@ -20,6 +20,21 @@ class ActivityType(msgspec.Struct, kw_only=True):
     colour: str
 
 
+TypeName = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+#: ``#rrggbb``; stored lower-case.
+Colour = Annotated[str, msgspec.Meta(pattern="^#[0-9a-fA-F]{6}$")]
+
+
+class ActivityTypeCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    name: TypeName
+    colour: Colour = "#4f46e5"
+
+
+class ActivityTypeUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    name: TypeName | msgspec.UnsetType = msgspec.UNSET
+    colour: Colour | msgspec.UnsetType = msgspec.UNSET
+
+
 class Activity(msgspec.Struct, kw_only=True):
     id: int
     owner_id: int
@@ -31,6 +46,10 @@ class Activity(msgspec.Struct, kw_only=True):
     all_day: bool
     completed: bool
     guests: list[str]  # e-mail addresses of the guest contacts
+    #: True while a guest's address matches several contacts and the host has not
+    #: chosen one (never guessed); those addresses are in ambiguous_guests.
+    needs_attention: bool
+    ambiguous_guests: list[str]
     created_at: datetime
     updated_at: datetime
 
@@ -54,3 +73,10 @@ class ActivityUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     all_day: bool | msgspec.UnsetType = msgspec.UNSET
     completed: bool | msgspec.UnsetType = msgspec.UNSET
     guests: Guests | msgspec.UnsetType = msgspec.UNSET
+
+
+class GuestResolution(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Which contact an ambiguous guest address is."""
+
+    email: Annotated[str, msgspec.Meta(min_length=3, max_length=320)]
+    contact_id: Id

@@ -14,10 +14,14 @@ from booking.activities.schemas import (
     Activity,
     ActivityCreate,
     ActivityType,
+    ActivityTypeCreate,
+    ActivityTypeUpdate,
     ActivityUpdate,
+    GuestResolution,
 )
 from booking.contacts import service as contacts
-from booking.errors import InvalidInput, NotFound
+from booking.db import is_foreign_key_violation
+from booking.errors import AlreadyExists, Conflict, InvalidInput, NotFound
 
 DEFAULT_TYPE = "Meeting"
 
@@ -32,25 +36,120 @@ async def types() -> list[ActivityType]:
     return msgspec.convert(await repository.types(), list[ActivityType], from_attributes=True)
 
 
+def _type_name(name: str) -> str:
+    cleaned = " ".join(name.split())
+    if not cleaned:
+        raise InvalidInput("name", "must not be blank.")
+    return cleaned
+
+
+async def _check_name_free(name: str, type_id: int | None = None) -> None:
+    # Case-insensitive, in Python: SQLite's lower() folds ASCII only. The unique index
+    # on the exact name stays as the backstop against a concurrent twin.
+    key = name.casefold()
+    for row in await repository.types():
+        if row.id != type_id and row.name.casefold() == key:
+            raise AlreadyExists("name", f"The activity type {row.name!r} already exists.")
+
+
+async def get_type(type_id: int) -> ActivityType:
+    row = await repository.type_by_id(type_id)
+    if row is None:
+        raise NotFound("No such activity type.")
+    return msgspec.convert(row, ActivityType, from_attributes=True)
+
+
+async def create_type(data: ActivityTypeCreate) -> ActivityType:
+    """A new activity type for the whole team (types are shared, like contacts)."""
+    name = _type_name(data.name)
+    await _check_name_free(name)
+    return await get_type(await repository.insert_type(name, data.colour.lower()))
+
+
+async def update_type(type_id: int, data: ActivityTypeUpdate) -> ActivityType:
+    """Rename or recolour a type; every activity of the type shows the change."""
+    await get_type(type_id)
+    values: dict[Column | str, Any] = {}
+    if data.name is not msgspec.UNSET:
+        values["name"] = _type_name(data.name)
+        await _check_name_free(values["name"], type_id)
+    if data.colour is not msgspec.UNSET:
+        values["colour"] = data.colour.lower()
+    if values and not await repository.update_type(type_id, values):
+        raise NotFound("No such activity type.")
+    return await get_type(type_id)
+
+
+async def delete_type(type_id: int) -> None:
+    """Remove a type nothing uses; one in use answers :class:`Conflict` saying by what."""
+    current = await get_type(type_id)
+    activities, event_types = await repository.type_uses(type_id)
+    if activities or event_types:
+        uses = [
+            f"{n} {one if n == 1 else many}"
+            for n, one, many in (
+                (activities, "activity", "activities"),
+                (event_types, "event type", "event types"),
+            )
+            if n
+        ]
+        raise Conflict(
+            f"The activity type {current.name!r} is in use by {' and '.join(uses)}; "
+            "move them to another type first.",
+            extra={"activities": activities, "event_types": event_types},
+        )
+    try:
+        await repository.delete_type(type_id)
+    except Exception as exc:  # a use committed between the count and the delete
+        if not is_foreign_key_violation(exc):
+            raise
+        raise Conflict(f"The activity type {current.name!r} is in use.") from exc
+
+
 async def resolve_type(type_id: int | None, field: str = "activity_type_id") -> int:
-    row = await (
-        repository.type_by_name(DEFAULT_TYPE) if type_id is None else repository.type_by_id(type_id)
-    )
+    if type_id is None:
+        # Meeting by default; once renamed or removed (types are editable), the oldest type.
+        row = await repository.type_by_name(DEFAULT_TYPE)
+        if row is None:
+            row = next(iter(await repository.types()), None)
+        if row is None:
+            raise InvalidInput(field, "required: there are no activity types.")
+        return row.id
+    row = await repository.type_by_id(type_id)
     if row is None:
         raise InvalidInput(field, f"no activity type with id {type_id}.")
     return row.id
 
 
-async def _guest_ids(owner_id: int, emails: list[str]) -> list[int]:
-    # Guests new to the team become contacts of the activity's owner.
-    return [(await contacts.match_or_create(e, owner_id=owner_id)).id for e in emails]
+async def link_guests(owner_id: int, emails: list[str]) -> tuple[list[int], list[str]]:
+    """The contacts of the guests, and the addresses that matched several contacts.
+
+    Guests new to the team become contacts of the activity's owner; an address that
+    several contacts share is never guessed between (the activity needs attention).
+    """
+    ids: list[int] = []
+    ambiguous: list[str] = []
+    for email in emails:
+        match = await contacts.link_guest(email, owner_id=owner_id)
+        if match.contact_id is not None:
+            ids.append(match.contact_id)
+        elif match.kind == "several" and match.email.casefold() not in {
+            a.casefold() for a in ambiguous
+        }:
+            ambiguous.append(match.email)
+    return ids, ambiguous
 
 
 async def create(
-    owner_id: int, data: ActivityCreate, *, guest_contact_ids: list[int] | None = None
+    owner_id: int,
+    data: ActivityCreate,
+    *,
+    guest_contact_ids: list[int] | None = None,
+    ambiguous_guests: list[str] | None = None,
 ) -> Activity:
-    """Create an activity. ``guest_contact_ids`` lets callers that matched contacts already
-    (a booking) skip matching them again."""
+    """Create an activity. ``guest_contact_ids`` and ``ambiguous_guests`` let callers
+    that matched contacts already (a booking, see :func:`link_guests`) skip matching
+    them again."""
     start, end = _aware(data.start, "start"), _aware(data.end, "end")
     if end <= start:
         raise InvalidInput("end", "must be after start.")
@@ -65,12 +164,13 @@ async def create(
             "all_day": data.all_day,
         }
     )
-    ids = (
-        guest_contact_ids
-        if guest_contact_ids is not None
-        else await _guest_ids(owner_id, data.guests)
-    )
+    if guest_contact_ids is not None:
+        ids, ambiguous = guest_contact_ids, ambiguous_guests or []
+    else:
+        ids, ambiguous = await link_guests(owner_id, data.guests)
     await repository.set_guests(activity_id, ids)
+    if ambiguous:
+        await repository.set_ambiguous(activity_id, ambiguous)
     return await get(owner_id, activity_id)
 
 
@@ -86,11 +186,12 @@ async def list_for(
     start: datetime | None = None,
     end: datetime | None = None,
     completed: bool | None = None,
+    needs_attention: bool | None = None,
 ) -> list[Activity]:
     for value, name in ((start, "from"), (end, "to")):
         if value is not None:
             validation.in_years(value, name)
-    rows = await repository.for_owner(owner_id, start, end, completed)
+    rows = await repository.for_owner(owner_id, start, end, completed, needs_attention)
     return msgspec.convert(rows, list[Activity], from_attributes=True)
 
 
@@ -114,7 +215,31 @@ async def update(owner_id: int, activity_id: int, data: ActivityUpdate) -> Activ
     values.update({"start_at": start, "end_at": end, "updated_at": datetime.now(UTC)})
     await repository.update(activity_id, values)
     if data.guests is not msgspec.UNSET:
-        await repository.set_guests(activity_id, await _guest_ids(owner_id, data.guests))
+        ids, ambiguous = await link_guests(owner_id, data.guests)
+        await repository.set_guests(activity_id, ids)
+        await repository.set_ambiguous(activity_id, ambiguous)
+    return await get(owner_id, activity_id)
+
+
+async def resolve_guest(owner_id: int, activity_id: int, data: GuestResolution) -> Activity:
+    """The host says which contact an ambiguous guest is: it becomes a guest of the
+    activity, and the activity needs no more attention once no guest is ambiguous."""
+    current = await get(owner_id, activity_id)
+    key = validation.email_key(data.email)
+    waiting = [a for a in current.ambiguous_guests if validation.email_key(a) == key]
+    if not waiting:
+        raise InvalidInput("email", "is not an unresolved guest of this activity.")
+    try:
+        contact = await contacts.get(data.contact_id)
+    except NotFound:
+        raise InvalidInput("contact_id", "no such contact.") from None
+    if validation.email_key(contact.email) != key:
+        raise InvalidInput("contact_id", f"that contact's address is not {waiting[0]}.")
+    await repository.add_guest(activity_id, contact.id)
+    await repository.set_ambiguous(
+        activity_id, [a for a in current.ambiguous_guests if validation.email_key(a) != key]
+    )
+    await repository.link_booking_contact(activity_id, key, contact.id)
     return await get(owner_id, activity_id)
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from piccolo.columns import Boolean, ForeignKey, OnDelete, Serial, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, Boolean, ForeignKey, OnDelete, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -24,6 +24,11 @@ class Activity(Table):
     end_at = Timestamptz(null=False)
     all_day = Boolean(default=False, null=False)
     completed = Boolean(default=False, null=False)
+    # A guest whose address matched several contacts is never guessed: the address
+    # waits in ambiguous_guests (a JSON list) until the host picks the contact, and
+    # needs_attention (true while that list is not empty) lets the list be found.
+    needs_attention = Boolean(default=False, null=False, index=True)
+    ambiguous_guests = JSON(default="[]", null=False)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
 

@@ -220,9 +220,14 @@ async def book(
     uid = uuid.uuid4().hex
     async with host_write_lock(host.id):
         await _check_bookable(host, event_type, start, env)
-        # New contacts belong to the host who was booked.
-        contact = await contacts.match_or_create(email, name, owner_id=host.id)
-        guest_ids = [(await contacts.match_or_create(g, owner_id=host.id)).id for g in guests]
+        # New contacts belong to the host who was booked. An address several contacts
+        # share is not guessed: the booking has no contact and its activity needs
+        # attention until the host chooses (activities.resolve_guest).
+        invitee = await contacts.link_guest(email, name, owner_id=host.id)
+        guest_ids, ambiguous = await activities.link_guests(host.id, guests)
+        if invitee.kind == "several":
+            ambiguous = [invitee.email, *ambiguous]
+        invitee_ids = [] if invitee.contact_id is None else [invitee.contact_id]
         activity = await activities.create(
             host.id,
             ActivityCreate(
@@ -232,7 +237,8 @@ async def book(
                 activity_type_id=event_type.activity_type_id,
                 description=data.notes,
             ),
-            guest_contact_ids=[contact.id, *guest_ids],
+            guest_contact_ids=[*invitee_ids, *guest_ids],
+            ambiguous_guests=ambiguous,
         )
         await repository.insert(
             {
@@ -248,7 +254,7 @@ async def book(
                 "invitee_time_zone": time_zone,
                 "notes": data.notes,
                 "guests": guests,
-                "contact": contact.id,
+                "contact": invitee.contact_id,
                 "activity": activity.id,
                 "location": _location(event_type),
             }

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import msgspec
 from piccolo.columns import Column
 from piccolo.columns.combination import WhereRaw
+from piccolo.engine.sqlite import SQLiteEngine
 
 from booking.contacts.records import ContactRecord
 from booking.contacts.tables import Contact
-from booking.db import unique_as
-
-_UNIQUE = {"email": ("email", "A contact with this e-mail already exists.")}
+from booking.db import write_transaction
 
 
 def _record(row: dict[str, Any] | None) -> ContactRecord | None:
@@ -20,23 +21,36 @@ def _record(row: dict[str, Any] | None) -> ContactRecord | None:
 
 
 async def insert(row: dict[str, Any]) -> ContactRecord:
-    with unique_as(_UNIQUE):
-        created = await Contact.insert(Contact(**row)).returning(*Contact.all_columns())
+    created = await Contact.insert(Contact(**row)).returning(*Contact.all_columns())
     return msgspec.convert(created[0], ContactRecord)
 
 
-async def insert_if_absent(row: dict[str, Any]) -> None:
-    # ON CONFLICT DO NOTHING, not insert-then-catch: on PostgreSQL a failed insert
-    # aborts the surrounding transaction (a booking's), which must go on.
-    await Contact.insert(Contact(**row)).on_conflict(target=Contact.email_key, action="DO NOTHING")
+@asynccontextmanager
+async def email_key_lock(key: str) -> AsyncIterator[None]:
+    """A transaction no other writer of contacts with this address enters until it ends.
+
+    Addresses are no longer unique in the schema, so "look, then create if missing"
+    must be serialised, or two bookings by one new invitee would create two contacts.
+    PostgreSQL: an advisory lock on the address; SQLite: the database write lock.
+    Joins a transaction already open (a booking's).
+    """
+    engine = Contact._meta.db
+    if isinstance(engine, SQLiteEngine):
+        async with write_transaction():
+            yield
+        return
+    async with engine.transaction():
+        await Contact.raw("SELECT pg_advisory_xact_lock(hashtextextended({}, 7))", key)
+        yield
 
 
 async def by_id(contact_id: int) -> ContactRecord | None:
     return _record(await Contact.select().where(Contact.id == contact_id).first())
 
 
-async def by_email_key(key: str) -> ContactRecord | None:
-    return _record(await Contact.select().where(Contact.email_key == key).first())
+async def by_email_key(key: str) -> list[ContactRecord]:
+    rows = await Contact.select().where(Contact.email_key == key).order_by(Contact.id)
+    return msgspec.convert(rows, list[ContactRecord])
 
 
 async def by_ids(ids: list[int]) -> list[ContactRecord]:
@@ -72,19 +86,17 @@ async def owned_by(owner_id: int, contact_id: int) -> ContactRecord | None:
 
 
 # Writes match on id *and* owner in one statement: checking ownership first and
-# writing after would let a concurrent hand-over slip in between, and the unique
-# e-mail check must not run (and answer 409) for a contact the caller may not touch.
+# writing after would let a concurrent hand-over slip in between.
 
 
 async def update_owned(
     owner_id: int, contact_id: int, values: dict[Column | str, Any]
 ) -> ContactRecord | None:
-    with unique_as(_UNIQUE):
-        rows = (
-            await Contact.update(values)
-            .where((Contact.id == contact_id) & (Contact.owner == owner_id))
-            .returning(*Contact.all_columns())
-        )
+    rows = (
+        await Contact.update(values)
+        .where((Contact.id == contact_id) & (Contact.owner == owner_id))
+        .returning(*Contact.all_columns())
+    )
     return _record(rows[0] if rows else None)
 
 

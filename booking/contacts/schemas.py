@@ -24,8 +24,12 @@ class Contact(msgspec.Struct, kw_only=True):
 class ContactCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     email: Email
     name: Name = ""
+    #: Contacts may share an address (a shared inbox), but only when asked for:
+    #: without this, an address some contact already has answers 409.
+    allow_duplicate: bool = False
 
 
 class ContactUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     email: Email | msgspec.UnsetType = msgspec.UNSET
     name: Name | msgspec.UnsetType = msgspec.UNSET
+    allow_duplicate: bool = False  # as in ContactCreate

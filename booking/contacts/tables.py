@@ -12,7 +12,9 @@ class Contact(Table):
     email = Varchar(length=320, null=False)
     # casefold() of email. Kept as a column (not a functional index) because SQLite's
     # lower() folds ASCII only; matching must agree with Python's casefold exactly.
-    email_key = Varchar(length=320, unique=True, null=False)
+    # Not unique (booking_0009): contacts may share an address (a shared inbox, a
+    # duplicate import); a guest matching several is never guessed (service.match_guest).
+    email_key = Varchar(length=320, null=False, index=True)
     name = Varchar(length=200, null=False, default="")
     # Every host reads the team's contacts; only the owner changes or deletes one.
     # Null only where no host existed when owners were introduced (booking_0008);

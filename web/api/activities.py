@@ -10,7 +10,15 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from booking.activities import service as activities
-from booking.activities.schemas import Activity, ActivityCreate, ActivityType, ActivityUpdate
+from booking.activities.schemas import (
+    Activity,
+    ActivityCreate,
+    ActivityType,
+    ActivityTypeCreate,
+    ActivityTypeUpdate,
+    ActivityUpdate,
+    GuestResolution,
+)
 from booking.hosts.schemas import Host
 from web.api.params import PathId
 from web.openapi import problems
@@ -31,8 +39,15 @@ class ActivityController(Controller):
         start: Annotated[datetime | None, QueryParameter(name="from")] = None,
         end: Annotated[datetime | None, QueryParameter(name="to")] = None,
         completed: FromQuery[bool | None] = None,
+        needs_attention: Annotated[
+            bool | None,
+            QueryParameter(
+                description="true: only activities with a guest that matched several"
+                " contacts and waits for the host to choose one."
+            ),
+        ] = None,
     ) -> list[Activity]:
-        return await activities.list_for(host.id, start, end, completed)
+        return await activities.list_for(host.id, start, end, completed, needs_attention)
 
     @post(operation_id="createActivity", responses=problems(422))
     async def create_activity(
@@ -57,11 +72,57 @@ class ActivityController(Controller):
     async def complete_activity(self, host: NamedDependency[Host], activity_id: PathId) -> Activity:
         return await activities.update(host.id, activity_id, ActivityUpdate(completed=True))
 
+    @post(
+        "/{activity_id:int}/resolve-guest",
+        operation_id="resolveActivityGuest",
+        summary="Choose the contact of a guest whose address matched several",
+        status_code=200,
+        responses=problems(422),
+    )
+    async def resolve_guest(
+        self, host: NamedDependency[Host], activity_id: PathId, data: JSONBody[GuestResolution]
+    ) -> Activity:
+        return await activities.resolve_guest(host.id, activity_id, data)
+
     @delete("/{activity_id:int}", operation_id="deleteActivity")
     async def delete_activity(self, host: NamedDependency[Host], activity_id: PathId) -> None:
         await activities.delete(host.id, activity_id)
 
 
-@get("/activity-types", operation_id="listActivityTypes", tags=["Activities"])
-async def list_activity_types() -> list[ActivityType]:
-    return await activities.types()
+class ActivityTypeController(Controller):
+    """The team's activity types: every host sees and edits the same list."""
+
+    path = "/activity-types"
+    tags = ["Activities"]
+
+    @get(operation_id="listActivityTypes", summary="The team's activity types")
+    async def list_activity_types(self) -> list[ActivityType]:
+        return await activities.types()
+
+    @post(
+        operation_id="createActivityType",
+        summary="Add an activity type (name unique regardless of case, colour #rrggbb)",
+        responses=problems(409, 422),
+    )
+    async def create_activity_type(self, data: JSONBody[ActivityTypeCreate]) -> ActivityType:
+        return await activities.create_type(data)
+
+    @patch(
+        "/{type_id:int}",
+        operation_id="updateActivityType",
+        summary="Rename or recolour an activity type",
+        responses=problems(409, 422),
+    )
+    async def update_activity_type(
+        self, type_id: PathId, data: JSONBody[ActivityTypeUpdate]
+    ) -> ActivityType:
+        return await activities.update_type(type_id, data)
+
+    @delete(
+        "/{type_id:int}",
+        operation_id="deleteActivityType",
+        summary="Remove an activity type nothing uses (409 says how many use it)",
+        responses=problems(409),
+    )
+    async def delete_activity_type(self, type_id: PathId) -> None:
+        await activities.delete_type(type_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from web.api.activities import ActivityController, list_activity_types
+from web.api.activities import ActivityController, ActivityTypeController
 from web.api.bookings import BookingController
 from web.api.calendars import (
     CalendarAccountController,
@@ -27,7 +27,7 @@ HOST_API: list[Any] = [
     BookingController,
     ContactController,
     ActivityController,
-    list_activity_types,
+    ActivityTypeController,
     ScheduleController,
     EventTypeController,
     CalendarAccountController,

@@ -6,7 +6,7 @@ import pytest
 
 from booking.contacts import service as contacts
 from booking.contacts.schemas import ContactCreate, ContactUpdate
-from booking.errors import AlreadyExists, InvalidInput, NotFound
+from booking.errors import AlreadyExists, Conflict, InvalidInput, NotFound
 from booking.hosts import service as hosts
 from booking.hosts.schemas import Host, HostCreate
 
@@ -82,3 +82,33 @@ async def test_search_treats_like_wildcards_literally(ada: Host) -> None:
 async def test_invalid_email_is_refused(ada: Host) -> None:
     with pytest.raises(InvalidInput):
         await contacts.match_or_create("not an address", owner_id=ada.id)
+
+
+async def test_link_guest_links_one_creates_none_and_never_picks_among_several(
+    ada: Host, grace: Host
+) -> None:
+    known = await contacts.create(ada.id, ContactCreate(email="known@example.com"))
+    one = await contacts.link_guest("KNOWN@example.com", owner_id=grace.id)
+    assert (one.kind, one.contact_id) == ("one", known.id)
+
+    only_match = await contacts.link_guest(
+        "new@example.com", owner_id=grace.id, create_missing=False
+    )
+    assert (only_match.kind, only_match.contact_id) == ("none", None)
+    assert await contacts.search("new@") == [], "matching only creates nothing"
+    created = await contacts.link_guest("new@example.com", "New", owner_id=grace.id)
+    assert created.kind == "one"
+    assert (await contacts.get(created.contact_ids[0])).owner_id == grace.id
+
+    twin = await contacts.create(
+        grace.id, ContactCreate(email="Known@example.com", allow_duplicate=True)
+    )
+    several = await contacts.link_guest("known@example.com", owner_id=ada.id)
+    assert (several.kind, several.contact_id, several.contact_ids) == (
+        "several",
+        None,
+        (known.id, twin.id),
+    )
+    assert len(await contacts.search("known@")) == 2, "nothing created when several match"
+    with pytest.raises(Conflict):
+        await contacts.match_or_create("known@example.com", owner_id=ada.id)
