@@ -20,6 +20,7 @@ from piccolo.columns import Column
 
 import availability
 from booking import validation
+from booking.activities import service as activities
 from booking.errors import Conflict, InvalidInput, NotFound
 from booking.event_types import repository
 from booking.event_types.records import BookableRecord, EventTypeRecord
@@ -38,7 +39,6 @@ from booking.validation import SLUG_RE
 #: Answers whether a host has a connected Zoom account (handed down by ``web``).
 ZoomConnected = Callable[[int], Awaitable[bool]]
 
-DEFAULT_ACTIVITY_TYPE = "Meeting"
 NO_SUCH_PAGE = "No such booking page."
 ZOOM_NOT_CONNECTED = "Connect Zoom on the video conferencing tab before choosing Zoom."
 
@@ -247,13 +247,9 @@ async def create(
     if data.location_kind == "zoom":
         await _check_zoom(host_id, zoom_connected)
     await _check_schedule(host_id, data.schedule_id)
-    activity_type_id = data.activity_type_id
-    if activity_type_id is None:
-        activity_type_id = await repository.activity_type_id_by_name(DEFAULT_ACTIVITY_TYPE)
-        if activity_type_id is None:
-            raise InvalidInput("activity_type_id", "required: there is no 'Meeting' type.")
-    else:
-        await _check_activity_type(activity_type_id)
+    # Meeting by default, or the oldest type once Meeting was renamed or removed: the
+    # same rule as an activity made without a type.
+    activity_type_id = await activities.resolve_type(data.activity_type_id)
     values = {
         **msgspec.structs.asdict(data),
         "title": title,

@@ -6,6 +6,8 @@ from typing import Any
 import pytest
 
 import availability
+from booking.activities import service as activities
+from booking.activities.schemas import ActivityTypeUpdate
 from booking.bookings.tables import Booking
 from booking.errors import AlreadyExists, Conflict, InvalidInput, NotFound
 from booking.event_types import repository
@@ -102,6 +104,17 @@ class TestCreate:
         meeting = await repository.activity_type_id_by_name("Meeting")
         assert created.activity_type_id == meeting
         assert await event_types.get(host.id, created.id) == created
+
+    async def test_once_meeting_is_renamed_the_oldest_type_is_the_default(self) -> None:
+        host = await _host("ada")
+        meeting = await repository.activity_type_id_by_name("Meeting")
+        assert meeting is not None
+        await activities.update_type(meeting, ActivityTypeUpdate(name="Sales meeting"))
+        oldest = min(t.id for t in await activities.types())
+        created = await event_types.create(
+            host.id, EventTypeCreate(title="Intro", duration_minutes=30)
+        )
+        assert created.activity_type_id == oldest
 
     async def test_duplicate_slug_is_refused_per_host_only(self) -> None:
         ada, grace = await _host("ada"), await _host("grace")
