@@ -67,10 +67,13 @@ install: $(STAMP_DEV)
 ## make run: migrate the embedded SQLite database, ensure the demo host, serve on PORT.
 # ALLOW_PRIVATE_URLS: the demo host's conflict calendar is an ICS feed this server
 # publishes and fetches from itself (web/demo_feed.py).
+# PUBLIC_URL follows HOST and PORT unless set: the demo host's conflict calendar is a
+# feed this very server publishes, and links in pages and e-mails should work too.
+RUN_ENV = PUBLIC_URL=$${PUBLIC_URL:-http://$(HOST):$(PORT)} ALLOW_PRIVATE_URLS=$${ALLOW_PRIVATE_URLS:-on}
 run: $(STAMP_RUN)
 	$(BIN)/rendezvous migrate
-	$(BIN)/rendezvous demo
-	ALLOW_PRIVATE_URLS=$${ALLOW_PRIVATE_URLS:-on} $(BIN)/rendezvous serve --host $(HOST) --port $(PORT)
+	$(RUN_ENV) $(BIN)/rendezvous demo
+	$(RUN_ENV) $(BIN)/rendezvous serve --host $(HOST) --port $(PORT)
 
 ## make test: the whole suite, on SQLite and (when reachable) PostgreSQL.
 test: $(STAMP_DEV)
