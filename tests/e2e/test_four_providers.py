@@ -99,16 +99,9 @@ def busy_by_the_table(provider: str, *, tentative_blocks: bool) -> list[tuple[da
 
 
 def expected_slots(tentative_off: str | None = None) -> dict[str, list[str]]:
-    busy = [
-        b
-        for p in PROVIDERS
-        for b in busy_by_the_table(p, tentative_blocks=p != tentative_off)
-    ]
+    busy = [b for p in PROVIDERS for b in busy_by_the_table(p, tentative_blocks=p != tentative_off)]
     days = [MONDAY + timedelta(days=n) for n in range(11)]
-    return {
-        str(day): free_slots(day, busy) if day.weekday() < 5 else []
-        for day in days
-    }
+    return {str(day): free_slots(day, busy) if day.weekday() < 5 else [] for day in days}
 
 
 # -- each provider's calendar, in its own words -----------------------------------------
@@ -353,7 +346,8 @@ async def test_four_providers_block_exactly_what_designs_table_says(
     }
     calendars = (await client.get("/api/v1/calendars", headers=headers)).json()
     by_provider = {accounts[c["account_id"]]: c for c in calendars}
-    assert sorted(by_provider) == sorted(PROVIDERS) and len(calendars) == 4
+    assert len(calendars) == 4
+    assert sorted(by_provider) == sorted(PROVIDERS)
     for calendar in calendars:
         # Each account's one calendar is a conflict calendar without being asked.
         assert calendar["is_conflict"], calendar
