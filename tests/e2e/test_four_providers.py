@@ -369,6 +369,13 @@ async def test_four_providers_block_exactly_what_designs_table_says(
         }
 
     assert await offered() == expected_slots()
+    # Nor do the public pages a guest opens, signed out.
+    async with httpx.AsyncClient(base_url=client.base_url) as guest:
+        for page in ("/ada", f"/ada/{event_type.json()['slug']}"):
+            shown = await guest.get(page)
+            assert shown.status_code == 200, shown.text
+            for secret in SECRETS.values():
+                assert secret not in shown.text
 
     # Tentative stops blocking on Google's calendar only.
     google_calendar = by_provider["google"]["id"]
