@@ -377,7 +377,8 @@ async def test_four_providers_block_exactly_what_designs_table_says(
             for secret in SECRETS.values():
                 assert secret not in shown.text
 
-    # Tentative stops blocking on Google's calendar only.
+    # Tentative stops blocking on Google's calendar only (two slots come back).
+    assert expected_slots(tentative_off="google") != expected_slots()
     google_calendar = by_provider["google"]["id"]
     changed = await client.patch(
         f"/api/v1/calendars/{google_calendar}", json={"tentative_blocks": False}, headers=headers
