@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import DAILY, MONTHLY, WEEKLY, rrule
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from integrations.calendars.provider import SyncWindow
@@ -182,6 +182,11 @@ def _plain_event(uid: str, shape: str, start: datetime, minutes: int, extra: lis
     return vevent(uid, *span, *extra)
 
 
+# The query's edges, where random draws rarely land: an instant at its end, an
+# event starting at its end, one ending at its start (floating: compared as UTC).
+@example(events=[("floating", 3, 0, False, 0, *[None] * 5)], window_hours=1, base=_BASE)
+@example(events=[("floating", 3, 0, False, 30, *[None] * 5)], window_hours=1, base=_BASE)
+@example(events=[("floating", 2, 0, True, 30, *[None] * 5)], window_hours=1, base=_BASE)
 @settings(max_examples=300, deadline=None)
 @given(
     events=st.lists(
