@@ -264,20 +264,20 @@ def _comparable(value: date | datetime, lo: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=lo.tzinfo)
 
 
-def _single(uid: str, event: icalendar.Component, window: SyncWindow) -> Occurrence | None | bool:
+def _single(uid: str, event: icalendar.Component, window: SyncWindow) -> list[Occurrence] | None:
     """The fast path for a UID with one plain event (most of any calendar): no
-    recurring-ical-events pass, which costs as much as parsing the text. Gives the
-    occurrence, ``None`` when it lies outside the window, ``False`` when the event is
-    not plain (the caller takes the general path). Same results as that path (a
+    recurring-ical-events pass, which costs as much as parsing the text. Gives its
+    occurrence in the window (or none), ``None`` when the event is not plain (the
+    caller takes the general path). Same results as that path (a
     property test holds them equal)."""
     span = _simple_span(event)
     if span is None:
-        return False
+        return None
     start, end = span
     if not _in_query(start, end, window.start - _ZONE_SLACK, window.end + _ZONE_SLACK):
-        return None
+        return []
     occurrence = _instance(uid, event, False, _unknown_zone(event), span)
-    return occurrence if occurrence is not None and _near(occurrence, window) else None
+    return [occurrence] if occurrence is not None and _near(occurrence, window) else []
 
 
 def _groups(calendar: icalendar.Calendar) -> dict[str, list[icalendar.Component]]:
@@ -300,10 +300,9 @@ def _events(calendar: icalendar.Calendar, window: SyncWindow, *, fast: bool = Tr
             # Anything odd (a vBroken DTSTART raises on ``.dt``): the general path
             # below reads it again and names what is wrong.
             except Exception:
-                plain = False
-            if plain is not False:
-                if plain is not None:
-                    result.occurrences.append(plain)
+                plain = None
+            if plain is not None:
+                result.occurrences.extend(plain)
                 continue
         if zones is None:
             zones = list(calendar.walk("VTIMEZONE"))

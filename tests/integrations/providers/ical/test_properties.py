@@ -206,7 +206,9 @@ def _plain_event(uid: str, shape: str, start: datetime, minutes: int, extra: lis
     ),
     window_hours=st.integers(1, 72),
     # Plain January, and the weekends Europe's clocks go forward and back.
-    base=st.sampled_from([_BASE, datetime(2026, 3, 28, tzinfo=UTC), datetime(2026, 10, 24, tzinfo=UTC)]),
+    base=st.sampled_from(
+        [_BASE, datetime(2026, 3, 28, tzinfo=UTC), datetime(2026, 10, 24, tzinfo=UTC)]
+    ),
 )  # fmt: skip
 def test_the_fast_path_for_plain_events_matches_recurring_ical_events(
     events: list[
