@@ -169,6 +169,8 @@ def _instance(
     unknown_zone: str | None,
     span: tuple[date | datetime, date | datetime] | None = None,
 ) -> Occurrence | None:
+    start: object
+    end: object
     if span is not None:
         start, end = span
     else:
