@@ -40,6 +40,7 @@ from booking.hosts import service as hosts
 from booking.hosts.schemas import HostCreate
 from integrations.calendars import repository, service
 from integrations.calendars.environment import CalendarEnvironment
+from integrations.calendars.records import CalendarChange
 from integrations.calendars.sync import CalendarSync
 from integrations.net.dav import dav_client
 from integrations.net.fetch import Limits
@@ -155,7 +156,7 @@ async def main() -> None:
         async def full_import() -> float:
             await repository.clear_blocks(calendar_id)
             await repository.update_calendar(
-                calendar_id, {"sync_token": None, "full_sync_window_end": None}
+                calendar_id, CalendarChange(sync_token=None, full_sync_window_end=None)
             )
             started = time.perf_counter()
             outcome = await sync.sync_calendar(calendar_id)

@@ -18,7 +18,7 @@ right hours rather than vanishing (the documented fallback).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Final
@@ -133,21 +133,18 @@ def _unknown_zone(component: icalendar.Component) -> str | None:
     return None
 
 
-def _series(calendar: icalendar.Calendar) -> Iterator[tuple[str, icalendar.Calendar]]:
-    """One small calendar per UID: its events with every VTIMEZONE of the feed."""
-    zones = list(calendar.walk("VTIMEZONE"))
-    groups: dict[str, list[icalendar.Component]] = {}
-    for event in calendar.walk("VEVENT"):
-        groups.setdefault(_uid(event), []).append(event)
-    for uid, events in groups.items():
-        single = icalendar.Calendar()
-        for zone in zones:
-            single.add_component(zone)
-        for event in events:
-            if event.get("UID") is None:
-                event.add("UID", uid)
-            single.add_component(event)
-        yield uid, single
+def _series_calendar(
+    uid: str, events: list[icalendar.Component], zones: list[icalendar.Component]
+) -> icalendar.Calendar:
+    """A small calendar of one UID: its events with every VTIMEZONE of the feed."""
+    single = icalendar.Calendar()
+    for zone in zones:
+        single.add_component(zone)
+    for event in events:
+        if event.get("UID") is None:
+            event.add("UID", uid)
+        single.add_component(event)
+    return single
 
 
 def _recurrence_id(component: icalendar.Component, recurring: bool) -> str | None:
@@ -166,11 +163,19 @@ def _recurrence_id(component: icalendar.Component, recurring: bool) -> str | Non
 
 
 def _instance(
-    uid: str, instance: icalendar.Component, recurring: bool, unknown_zone: str | None
+    uid: str,
+    instance: icalendar.Component,
+    recurring: bool,
+    unknown_zone: str | None,
+    span: tuple[date | datetime, date | datetime] | None = None,
 ) -> Occurrence | None:
-    start = getattr(instance.get("DTSTART"), "dt", None)
-    end_prop = instance.get("DTEND")
-    end = getattr(end_prop, "dt", None)
+    start: object
+    end: object
+    if span is not None:
+        start, end = span
+    else:
+        start = getattr(instance.get("DTSTART"), "dt", None)
+        end = getattr(instance.get("DTEND"), "dt", None)
     if not isinstance(start, date):
         return None
     if not isinstance(end, date):
@@ -219,16 +224,96 @@ def _check_order(event: icalendar.Component) -> None:
         raise recurring_ical_events.PeriodEndBeforeStart("", start, end)
 
 
-def _events(calendar: icalendar.Calendar, window: SyncWindow) -> Expansion:
+#: What makes an event more than one instance (or none): such events go through
+#: recurring-ical-events. EXDATE/EXRULE without RRULE can still remove the event.
+_RECURRENCE: Final = ("RRULE", "RDATE", "EXDATE", "EXRULE", "RECURRENCE-ID")
+
+
+def _simple_span(event: icalendar.Component) -> tuple[date | datetime, date | datetime] | None:
+    """(DTSTART, DTEND) of an event that is exactly one instance with an explicit end
+    of the same kind as its start, ending no earlier; ``None`` for anything else
+    (which then takes the general path, where every quirk is handled)."""
+    if any(name in event for name in _RECURRENCE) or "DURATION" in event:
+        return None
+    start = getattr(event.get("DTSTART"), "dt", None)
+    end = getattr(event.get("DTEND"), "dt", None)
+    if isinstance(start, datetime) and isinstance(end, datetime):
+        if (start.tzinfo is None) != (end.tzinfo is None):
+            return None
+    elif type(start) is not date or type(end) is not date:
+        return None
+    if end < start:
+        return None
+    # recurring-ical-events ends an instance at start + (end - start): the same end,
+    # except that an end in another zone than the start comes back in the start's
+    # zone (wall-clock arithmetic there). Done the same way, so etags do not change.
+    return start, start + (end - start)
+
+
+def _in_query(start: date | datetime, end: date | datetime, lo: datetime, hi: datetime) -> bool:
+    """recurring-ical-events' ``between(lo, hi)`` test for one instance: dates and
+    floating times compared as if in ``lo``'s zone (UTC), an instant event counts at
+    the query's start but not at its end."""
+    begin, until = _comparable(start, lo), _comparable(end, lo)
+    if begin == until:
+        return lo <= begin < hi
+    return begin < hi and lo < until
+
+
+def _comparable(value: date | datetime, lo: datetime) -> datetime:
+    if not isinstance(value, datetime):
+        return datetime(value.year, value.month, value.day, tzinfo=lo.tzinfo)
+    return value if value.tzinfo is not None else value.replace(tzinfo=lo.tzinfo)
+
+
+def _single(uid: str, event: icalendar.Component, window: SyncWindow) -> list[Occurrence] | None:
+    """The fast path for a UID with one plain event (most of any calendar): no
+    recurring-ical-events pass, which costs as much as parsing the text. Gives its
+    occurrence in the window (or none), ``None`` when the event is not plain (the
+    caller takes the general path). Same results as that path (a
+    property test holds them equal)."""
+    span = _simple_span(event)
+    if span is None:
+        return None
+    start, end = span
+    if not _in_query(start, end, window.start - _ZONE_SLACK, window.end + _ZONE_SLACK):
+        return []
+    occurrence = _instance(uid, event, False, _unknown_zone(event), span)
+    return [occurrence] if occurrence is not None and _near(occurrence, window) else []
+
+
+def _groups(calendar: icalendar.Calendar) -> dict[str, list[icalendar.Component]]:
+    groups: dict[str, list[icalendar.Component]] = {}
+    for event in calendar.walk("VEVENT"):
+        groups.setdefault(_uid(event), []).append(event)
+    return groups
+
+
+def _events(calendar: icalendar.Calendar, window: SyncWindow, *, fast: bool = True) -> Expansion:
+    """Each UID on its own, in the order of the file. ``fast=False`` sends every UID
+    through recurring-ical-events (the tests compare both paths)."""
     result = Expansion()
+    zones: list[icalendar.Component] | None = None
     start, end = window.start - _ZONE_SLACK, window.end + _ZONE_SLACK
-    for uid, single in _series(calendar):
-        sources = list(single.walk("VEVENT"))
+    for uid, sources in _groups(calendar).items():
+        if fast and len(sources) == 1:
+            try:
+                plain = _single(uid, sources[0], window)
+            # Anything odd (a vBroken DTSTART raises on ``.dt``): the general path
+            # below reads it again and names what is wrong.
+            except Exception:
+                plain = None
+            if plain is not None:
+                result.occurrences.extend(plain)
+                continue
+        if zones is None:
+            zones = list(calendar.walk("VTIMEZONE"))
         recurring = _is_recurring(sources)
         try:
             unknown = next((z for z in map(_unknown_zone, sources) if z is not None), None)
             for source in sources:
                 _check_order(source)
+            single = _series_calendar(uid, sources, zones)
             instances = recurring_ical_events.of(single).between(start, end)
             found = [_instance(uid, i, recurring, unknown) for i in instances]
         # A library boundary fed by strangers' files: whatever one series raises
@@ -286,9 +371,14 @@ def _near(occurrence: Occurrence, window: SyncWindow) -> bool:
     return start < window.end and (end > window.start or start == end == window.start)
 
 
-def expand(calendar: icalendar.Calendar, window: SyncWindow) -> Expansion:
+def expand(
+    calendar: icalendar.Calendar, window: SyncWindow, *, plain_fast_path: bool = True
+) -> Expansion:
     """Every event instance and VFREEBUSY period that may overlap ``window`` (a little
-    more, for floating times: the caller checks the exact overlap once placed)."""
-    events = _events(calendar, window)
+    more, for floating times: the caller checks the exact overlap once placed).
+
+    ``plain_fast_path=False`` sends every event through recurring-ical-events: the
+    reference the fast path for plain events is held to (tests only)."""
+    events = _events(calendar, window, fast=plain_fast_path)
     busy = _freebusy(calendar, window)
     return Expansion(events.occurrences + busy.occurrences, events.unreadable + busy.unreadable)

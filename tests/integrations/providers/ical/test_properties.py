@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import DAILY, MONTHLY, WEEKLY, rrule
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from integrations.calendars.provider import SyncWindow
@@ -151,3 +151,90 @@ def test_all_day_events_cover_the_hosts_whole_days(zone: str, day: date, length:
     start, end = facts.start.astimezone(tz), facts.end.astimezone(tz)
     assert (start.date(), start.hour, start.minute) == (day, 0, 0)
     assert (end.date(), end.hour, end.minute) == (day + timedelta(days=length), 0, 0)
+
+
+# A plain event: one VEVENT per UID, no recurrence; the shapes exporters write
+# (UTC, an IANA or Windows TZID, an unknown TZID, floating, all-day) and a few the
+# fast path leaves to the general one (DURATION, no end, mixed kinds, backwards).
+_SHAPES = ["utc", "zone", "windows", "unknown", "floating", "date", "duration", "no-end",
+           "date-start", "backwards"]  # fmt: skip
+
+
+def _plain_event(uid: str, shape: str, start: datetime, minutes: int, extra: list[str]) -> str:
+    end = start + timedelta(minutes=minutes)
+    utc = "%Y%m%dT%H%M%SZ"
+    span = {
+        "utc": [f"DTSTART:{start:{utc}}", f"DTEND:{end:{utc}}"],
+        "zone": [f"DTSTART;TZID=Asia/Kolkata:{_stamp(start)}",
+                 f"DTEND;TZID=Europe/Berlin:{_stamp(end)}"],
+        "windows": [f"DTSTART;TZID=W. Europe Standard Time:{_stamp(start)}",
+                    f"DTEND;TZID=W. Europe Standard Time:{_stamp(end)}"],
+        "unknown": [f"DTSTART;TZID=Mars/Olympus:{_stamp(start)}",
+                    f"DTEND;TZID=Mars/Olympus:{_stamp(end)}"],
+        "floating": [f"DTSTART:{_stamp(start)}", f"DTEND:{_stamp(end)}"],
+        "date": [f"DTSTART;VALUE=DATE:{start:%Y%m%d}",
+                 f"DTEND;VALUE=DATE:{start + timedelta(days=minutes % 4):%Y%m%d}"],
+        "duration": [f"DTSTART:{start:{utc}}", f"DURATION:PT{minutes}M"],
+        "no-end": [f"DTSTART;VALUE=DATE:{start:%Y%m%d}"],
+        "date-start": [f"DTSTART;VALUE=DATE:{start:%Y%m%d}", f"DTEND:{end:{utc}}"],
+        "backwards": [f"DTSTART:{end + timedelta(minutes=1):{utc}}", f"DTEND:{start:{utc}}"],
+    }[shape]  # fmt: skip
+    return vevent(uid, *span, *extra)
+
+
+# The query's edges, where random draws rarely land: an instant at its end, an
+# event starting at its end, one ending at its start (floating: compared as UTC).
+@example(events=[("floating", 3, 0, False, 0, *[None] * 5)], window_hours=1, base=_BASE)
+@example(events=[("floating", 3, 0, False, 30, *[None] * 5)], window_hours=1, base=_BASE)
+@example(events=[("floating", 2, 0, True, 30, *[None] * 5)], window_hours=1, base=_BASE)
+@settings(max_examples=300, deadline=None)
+@given(
+    events=st.lists(
+        st.tuples(
+            st.sampled_from(_SHAPES),
+            # Where it starts: minutes from the window's start, its end, or the edges
+            # of the wider query that floating and all-day times get (15 h).
+            st.sampled_from([0, 1, 2, 3]),
+            st.integers(-60 * 48, 60 * 48) | st.integers(-2, 2),
+            st.booleans(),  # the offset places its end, not its start
+            st.sampled_from([0, 30]) | st.integers(0, 60 * 30),
+            _STATUS, _TRANSP, _BUSY, _CLASS,
+            st.none() | st.text("Dentist ,;\\é", max_size=8),
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    window_hours=st.integers(1, 72),
+    # Plain January, and the weekends Europe's clocks go forward and back.
+    base=st.sampled_from(
+        [_BASE, datetime(2026, 3, 28, tzinfo=UTC), datetime(2026, 10, 24, tzinfo=UTC)]
+    ),
+)  # fmt: skip
+def test_the_fast_path_for_plain_events_matches_recurring_ical_events(
+    events: list[
+        tuple[str, int, int, bool, int, str | None, str | None, str | None, str | None, str | None]
+    ],
+    window_hours: int,
+    base: datetime,
+) -> None:
+    window = SyncWindow(base, base + timedelta(hours=window_hours))
+    components = []
+    slack = timedelta(hours=15)
+    anchors = [window.start, window.end, window.start - slack, window.end + slack]
+    for n, event in enumerate(events):
+        shape, anchor, offset, by_end, minutes, status, transp, busy, klass, summary = event
+        extra = [f"{name}:{value}" for name, value in (
+            ("STATUS", status), ("TRANSP", transp), ("X-MICROSOFT-CDO-BUSYSTATUS", busy),
+            ("CLASS", klass), ("SUMMARY", summary),
+        ) if value is not None]  # fmt: skip
+        start = anchors[anchor] + timedelta(minutes=offset - (minutes if by_end else 0))
+        start = start.replace(tzinfo=None)
+        components.append(_plain_event(f"e{n}", shape, start, minutes, extra))
+    body = vcalendar(*components)
+
+    # Parsed twice: the general path adds a UID to events that lack one.
+    fast = expand(parse_calendar(body).calendar, window)
+    general = expand(parse_calendar(body).calendar, window, plain_fast_path=False)
+    # repr, not ==: aware datetimes of one instant compare equal in any zone, and
+    # the zone an occurrence keeps is part of what the path must reproduce.
+    assert repr(fast) == repr(general)
