@@ -17,6 +17,7 @@ right hours rather than vanishing (the documented fallback).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -195,6 +196,42 @@ def _instance(
     )
 
 
+def _durations(sources: list[icalendar.Component]) -> dict[str | None, timedelta]:
+    """The DURATION of each source of a series that has one: the master under
+    ``None``, an overridden instance under its RECURRENCE-ID stamp."""
+    found: dict[str | None, timedelta] = {}
+    for source in sources:
+        duration = getattr(source.get("DURATION"), "dt", None)
+        if isinstance(duration, timedelta):
+            overridden = source.get("RECURRENCE-ID") is not None
+            found[_recurrence_id(source, True) if overridden else None] = duration
+    return found
+
+
+def _exact_end(
+    occurrence: Occurrence | None, durations: dict[str | None, timedelta]
+) -> Occurrence | None:
+    """RFC 5545 3.3.6: a DURATION's days and weeks are nominal (the same wall-clock time
+    a day later), its hours, minutes and seconds exact. recurring-ical-events adds the
+    whole duration in wall-clock time, so a two-hour meeting that starts before the
+    clocks go forward came out one real hour long, freeing an hour it occupies."""
+    if occurrence is None or not isinstance(occurrence.start, datetime):
+        return occurrence
+    if occurrence.start.tzinfo is None:
+        return occurrence  # floating: wall-clock time is all there is
+    key = occurrence.recurrence_id if occurrence.recurrence_id in durations else None
+    duration = durations.get(key)
+    if duration is None:
+        return occurrence
+    nominal = timedelta(days=duration.days)  # timedelta keeps PT24H as a day: taken as one
+    exact = duration - nominal
+    zone = occurrence.start.tzinfo
+    # Wall-clock days on the start's own clock, then the exact part on UTC's.
+    after_days = (occurrence.start.replace(tzinfo=None) + nominal).replace(tzinfo=zone)
+    end = (after_days.astimezone(UTC) + exact).astimezone(zone)
+    return dataclasses.replace(occurrence, end=end)
+
+
 def _is_recurring(events: Iterable[icalendar.Component]) -> bool:
     return any(
         e.get("RRULE") is not None or e.get("RDATE") is not None or e.get("RECURRENCE-ID")
@@ -313,9 +350,12 @@ def _events(calendar: icalendar.Calendar, window: SyncWindow, *, fast: bool = Tr
             unknown = next((z for z in map(_unknown_zone, sources) if z is not None), None)
             for source in sources:
                 _check_order(source)
+            durations = _durations(sources)
             single = _series_calendar(uid, sources, zones)
             instances = recurring_ical_events.of(single).between(start, end)
-            found = [_instance(uid, i, recurring, unknown) for i in instances]
+            found = [
+                _exact_end(_instance(uid, i, recurring, unknown), durations) for i in instances
+            ]
         # A library boundary fed by strangers' files: whatever one series raises
         # (InvalidCalendar, PeriodEndBeforeStart, a vBroken's TypeError ...) must
         # cost that series only, never the calendar.

@@ -216,3 +216,29 @@ def test_exporter_quirks_are_read_without_losing_the_event() -> None:
         datetime(2026, 3, 17, 9, tzinfo=UTC),
         datetime(2026, 3, 17, 11, tzinfo=UTC),
     ) in spans
+
+
+def test_a_duration_in_hours_is_exact_across_the_clock_change() -> None:
+    # Europe/Berlin springs forward at 02:00 on 2026-03-29: a two-hour meeting from
+    # 01:30 ends at 04:30 local, two real hours later (RFC 5545 3.3.6), not at 03:30.
+    # A day-long DURATION is nominal: the same wall-clock time the next day.
+    body = vcalendar(
+        vevent(
+            "two-hours",
+            "DTSTART;TZID=Europe/Berlin:20260328T013000",
+            "DURATION:PT120M",
+            "RRULE:FREQ=DAILY;COUNT=3",
+        ),
+        vevent("one-day", "DTSTART;TZID=Europe/Berlin:20260328T120000", "DURATION:P1D"),
+        vevent("moved", "DTSTART;TZID=Europe/Berlin:20260329T013000", "DURATION:PT90M"),
+    )
+    spans = {}
+    for occurrence in occurrences(body):
+        facts = event_facts(occurrence, host_zone="Europe/Berlin")
+        assert facts is not None
+        spans[(occurrence.uid, facts.start)] = facts.end - facts.start
+    assert spans[("two-hours", datetime(2026, 3, 29, 0, 30, tzinfo=UTC))] == timedelta(hours=2)
+    assert {v for (uid, _), v in spans.items() if uid == "two-hours"} == {timedelta(hours=2)}
+    assert spans[("moved", datetime(2026, 3, 29, 0, 30, tzinfo=UTC))] == timedelta(minutes=90)
+    # Noon to noon across the change: 23 real hours.
+    assert spans[("one-day", datetime(2026, 3, 28, 11, tzinfo=UTC))] == timedelta(hours=23)
