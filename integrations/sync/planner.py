@@ -96,12 +96,14 @@ def _both(b: _Builder, row: StatusRow, activity: ActivityItem, event: CalendarIt
     to_event: set[str] = set()
     to_activity: set[str] = set()
     settle: set[str] = set()
-    if policy.mode == "one_way":
-        # The CRM is the source: a calendar edit of a pushed event is put back.
-        to_event = crm_changed | remote_changed
-    elif not event.host_is_organiser:
+    if not event.host_is_organiser:
         # Read-only in the CRM: the organiser's calendar is the truth for every field.
         to_activity = crm_changed | remote_changed
+        if policy.mode == "one_way":
+            to_activity = set()  # one-way never writes activities; the event is not ours
+    elif policy.mode == "one_way":
+        # The CRM is the source: a calendar edit of a pushed event is put back.
+        to_event = crm_changed | remote_changed
     else:
         crm_values, remote_values = field_hashes(activity.fields), field_hashes(event.fields)
         keep_body = policy.keep_calendar_body and row.origin == "calendar"
@@ -202,6 +204,10 @@ def _pair(
     if live is None or event is None:
         starts.append(row.start)  # where the missing one was
     if not all(b.scope.contains(start) for start in starts):
+        return
+    if policy.mode == "one_way" and row.origin == "calendar":
+        # Born in two-way from a calendar event: one-way sends CRM activities out and
+        # brings nothing in, so such a pair rests until two-way comes back.
         return
     if live is not None and event is not None:
         _both(b, row, live, event)
