@@ -49,7 +49,9 @@ class TestModes:
         world.add_activity(fields())
         world.add_event("ev1", fields())
         plan = world.plan(policy(mode="off"), NOW)
-        assert not plan.actions and not plan.skipped and not plan.bookkeeping
+        assert not plan.actions
+        assert not plan.skipped
+        assert not plan.bookkeeping
 
     def test_two_way_pushes_activities_and_imports_events(self) -> None:
         world = World(HOST)
@@ -58,7 +60,8 @@ class TestModes:
         plan = world.plan(policy(), NOW)
         assert sorted(k.__name__ for k in kinds(plan)) == ["CreateActivity", "CreateEvent"]
         (create,) = [a for a in plan.actions if isinstance(a, CreateEvent)]
-        assert create.activity_id == activity.id and create.fields.title == "Demo"
+        assert create.activity_id == activity.id
+        assert create.fields.title == "Demo"
 
     def test_one_way_brings_no_event_in_as_an_activity(self) -> None:
         world = World(HOST)
@@ -68,14 +71,15 @@ class TestModes:
 
     def test_one_way_puts_back_a_calendar_edit_of_a_pushed_event(self) -> None:
         world = World(HOST)
-        activity_id, remote_id = linked_pair(world)
+        _activity_id, remote_id = linked_pair(world)
         world.edit_event(remote_id, title="Changed in the calendar")
         (action,) = world.plan(policy(mode="one_way"), NOW).actions
-        assert isinstance(action, UpdateEvent) and action.fields.title == "Call"
+        assert isinstance(action, UpdateEvent)
+        assert action.fields.title == "Call"
 
     def test_one_way_leaves_pairs_born_in_the_calendar_alone(self) -> None:
         world = World(HOST)
-        activity_id, remote_id = imported_pair(world)
+        _activity_id, remote_id = imported_pair(world)
         world.edit_event(remote_id, title="Moved")
         del world.events[remote_id]
         assert not world.plan(policy(mode="one_way"), NOW).actions
@@ -87,7 +91,8 @@ class TestChangeDetection:
         linked_pair(world)
         imported_pair(world)
         plan = world.plan(policy(), NOW)
-        assert not plan.actions and not plan.bookkeeping
+        assert not plan.actions
+        assert not plan.bookkeeping
 
     def test_a_new_etag_with_the_same_content_is_no_change(self) -> None:
         world = World(HOST)
@@ -127,18 +132,20 @@ class TestChangeDetection:
 
     def test_a_crm_edit_updates_the_event_with_the_changed_field(self) -> None:
         world = World(HOST)
-        activity_id, remote_id = linked_pair(world)
+        activity_id, _remote_id = linked_pair(world)
         world.edit_activity(activity_id, location="Room 4")
         (action,) = world.plan(policy(), NOW).actions
         assert isinstance(action, UpdateEvent)
-        assert action.changed == ("location",) and action.fields.location == "Room 4"
+        assert action.changed == ("location",)
+        assert action.fields.location == "Room 4"
 
     def test_a_calendar_edit_updates_the_activity(self) -> None:
         world = World(HOST)
         activity_id, remote_id = imported_pair(world)
         world.edit_event(remote_id, show_as="tentative")
         (action,) = world.plan(policy(), NOW).actions
-        assert isinstance(action, UpdateActivity) and action.changed == ("show_as",)
+        assert isinstance(action, UpdateActivity)
+        assert action.changed == ("show_as",)
         assert action.activity_id == activity_id
 
 
@@ -180,7 +187,8 @@ class TestMerge:
         world.edit_activity(activity_id, title="Same")
         world.edit_event(remote_id, title="Same")
         plan = world.plan(policy(), NOW)
-        assert not plan.actions and not plan.conflicts
+        assert not plan.actions
+        assert not plan.conflicts
         world.apply(plan)
         assert not world.plan(policy(), NOW).bookkeeping
 
@@ -196,14 +204,16 @@ class TestEligibility:
         world.add_activity(fields(), type_id=1)
         pushed = world.add_activity(fields(), type_id=2)
         (action,) = world.plan(policy(push_types=frozenset({2})), NOW).actions
-        assert isinstance(action, CreateEvent) and action.activity_id == pushed.id
+        assert isinstance(action, CreateEvent)
+        assert action.activity_id == pushed.id
 
     def test_only_activities_linked_to_a_contact_or_booking_when_asked(self) -> None:
         world = World(HOST)
         world.add_activity(fields())
         linked = world.add_activity(fields(), linked_to_record=True)
         (action,) = world.plan(policy(only_linked=True), NOW).actions
-        assert isinstance(action, CreateEvent) and action.activity_id == linked.id
+        assert isinstance(action, CreateEvent)
+        assert action.activity_id == linked.id
 
     def test_private_events_are_never_imported(self) -> None:
         world = World(HOST)
@@ -250,7 +260,7 @@ class TestWindow:
 
     def test_a_missing_event_last_seen_outside_the_window_is_no_deletion(self) -> None:
         world = World(HOST)
-        activity_id, remote_id = imported_pair(world)
+        _activity_id, remote_id = imported_pair(world)
         del world.events[remote_id]
         later = NOW + timedelta(days=40)  # the pair's start is now 39 days back
         assert not world.plan(policy(), later).actions
@@ -259,7 +269,7 @@ class TestWindow:
 class TestBarredAndExcluded:
     def test_barred_operations_are_listed_as_skipped_never_planned(self) -> None:
         world = World(HOST)
-        activity_id, remote_id = linked_pair(world)
+        activity_id, _remote_id = linked_pair(world)
         world.edit_activity(activity_id, title="Changed")
         world.add_event("ev9", fields())
         plan = world.plan(
@@ -285,7 +295,8 @@ class TestBarredAndExcluded:
         world = World(HOST)
         world.add_event("ev1", fields())
         plan = world.plan(policy(excluded_events=frozenset({"ev1"})), NOW)
-        assert not plan.actions and plan.skipped[0].reason == "excluded"
+        assert not plan.actions
+        assert plan.skipped[0].reason == "excluded"
         assert kinds(world.plan(policy(), NOW)) == [CreateActivity]
 
 
@@ -295,7 +306,8 @@ class TestDeletions:
         activity_id, remote_id = linked_pair(world)
         del world.activities[activity_id]
         (action,) = world.plan(policy(), NOW).actions
-        assert isinstance(action, DeleteEvent) and action.remote_id == remote_id
+        assert isinstance(action, DeleteEvent)
+        assert action.remote_id == remote_id
 
     def test_an_event_leaving_the_calendar_trashes_its_activity(self) -> None:
         world = World(HOST)
@@ -322,7 +334,8 @@ class TestDeletions:
         plan = world.plan(policy(), NOW)
         assert kinds(plan) == [CreateActivity]
         world.apply(plan)
-        assert not world.plan(policy(), NOW).actions and len(world.activities) == 1
+        assert not world.plan(policy(), NOW).actions
+        assert len(world.activities) == 1
 
     def test_a_crm_edit_beats_a_calendar_deletion(self) -> None:
         world = World(HOST)
@@ -330,7 +343,8 @@ class TestDeletions:
         world.edit_activity(activity_id, title="Still wanted")
         del world.events[remote_id]
         plan = world.plan(policy(), NOW)
-        assert kinds(plan) == [CreateEvent] and plan.conflicts[0].field is None
+        assert kinds(plan) == [CreateEvent]
+        assert plan.conflicts[0].field is None
 
     def test_a_calendar_edit_beats_a_crm_deletion(self) -> None:
         world = World(HOST)
@@ -338,20 +352,22 @@ class TestDeletions:
         world.edit_event(remote_id, title="Still wanted")
         del world.activities[activity_id]
         plan = world.plan(policy(), NOW)
-        assert kinds(plan) == [CreateActivity] and plan.conflicts[0].field is None
+        assert kinds(plan) == [CreateActivity]
+        assert plan.conflicts[0].field is None
 
 
 class TestOrganiser:
     def test_a_crm_edit_of_an_event_the_host_does_not_organise_is_put_back(self) -> None:
         world = World(HOST)
-        activity_id, remote_id = imported_pair(world, host_is_organiser=False)
+        activity_id, _remote_id = imported_pair(world, host_is_organiser=False)
         world.edit_activity(activity_id, title="Mine now")
         (action,) = world.plan(policy(), NOW).actions
-        assert isinstance(action, UpdateActivity) and action.fields.title == "Call"
+        assert isinstance(action, UpdateActivity)
+        assert action.fields.title == "Call"
 
     def test_a_crm_deletion_of_an_event_the_host_does_not_organise_is_not_sent(self) -> None:
         world = World(HOST)
-        activity_id, remote_id = imported_pair(world, host_is_organiser=False)
+        activity_id, _remote_id = imported_pair(world, host_is_organiser=False)
         del world.activities[activity_id]
         assert kinds(world.plan(policy(), NOW)) == [CreateActivity]
 
@@ -365,7 +381,8 @@ class TestKeepCalendarBody:
         world.edit_activity(activity_id, description="plain", title="Renamed")
         plan = world.plan(policy(keep_calendar_body=True), NOW)
         (action,) = plan.actions
-        assert isinstance(action, UpdateEvent) and action.changed == ("title",)
+        assert isinstance(action, UpdateEvent)
+        assert action.changed == ("title",)
         assert action.fields.description == "<b>rich</b>"
         world.apply(plan)
         assert not world.plan(policy(keep_calendar_body=True), NOW).actions
@@ -400,7 +417,8 @@ class TestRecurring:
         row = next(r for r in world.status.values() if r.remote_id == ids[1])
         world.edit_activity(row.activity_id, title="Standup (moved room)")
         (action,) = world.plan(policy(), NOW).actions
-        assert isinstance(action, UpdateEvent) and action.remote_id == ids[1]
+        assert isinstance(action, UpdateEvent)
+        assert action.remote_id == ids[1]
 
     def test_deleting_the_series_trashes_every_occurrence(self) -> None:
         world = World(HOST)
@@ -422,15 +440,16 @@ class TestIdempotentCreates:
         world = World(HOST)
         activity = world.add_activity(fields())
         (create,) = world.plan(policy(), NOW).actions
-        assert isinstance(create, CreateEvent) and create.remote_id == remote_id_for(activity.id)
+        assert isinstance(create, CreateEvent)
+        assert create.remote_id == remote_id_for(activity.id)
         # The provider wrote the event; we crashed before the status row was committed.
         world.add_event(create.remote_id, create.fields)
         plan = world.plan(policy(), NOW)
-        assert not plan.actions and plan.bookkeeping[0] == Link(
-            activity_id=activity.id, remote_id=create.remote_id
-        )
+        assert not plan.actions
+        assert plan.bookkeeping[0] == Link(activity_id=activity.id, remote_id=create.remote_id)
         world.apply(plan)
-        assert not world.plan(policy(), NOW).actions and len(world.events) == 1
+        assert not world.plan(policy(), NOW).actions
+        assert len(world.events) == 1
 
     def test_another_hosts_pushed_event_on_a_shared_calendar_is_not_imported(self) -> None:
         world = World(HOST)
@@ -449,7 +468,8 @@ class TestStopAndAsk:
         self.three_pairs(world)
         world.events.clear()
         stop = world.plan(policy(), NOW).stop
-        assert stop is not None and (stop.reason, stop.side, stop.count) == (
+        assert stop is not None
+        assert (stop.reason, stop.side, stop.count) == (
             "side_empty",
             "calendar",
             3,
@@ -461,7 +481,8 @@ class TestStopAndAsk:
             del world.activities[activity_id]
         world.add_activity(fields(day=9))  # the CRM is not empty
         stop = world.plan(policy(), NOW).stop
-        assert stop is not None and (stop.reason, stop.side) == ("would_delete_all", "calendar")
+        assert stop is not None
+        assert (stop.reason, stop.side) == ("would_delete_all", "calendar")
 
     def test_the_hosts_confirmation_lets_it_go_on(self) -> None:
         world = World(HOST)
@@ -474,4 +495,5 @@ class TestStopAndAsk:
         activity_id, _ = linked_pair(world)
         del world.activities[activity_id]
         plan = world.plan(policy(), NOW)
-        assert plan.stop is None and kinds(plan) == [DeleteEvent]
+        assert plan.stop is None
+        assert kinds(plan) == [DeleteEvent]
