@@ -77,6 +77,10 @@ class CreateActivity(_Write, frozen=True, kw_only=True):
     fields: EventFields
     type_id: int
     original_start: datetime | None = None
+    #: The event carries our tag for an activity that is gone (it was pushed, the
+    #: activity was deleted, the event came back or was edited): the executor points
+    #: the tag at the new activity (a tag-only write that e-mails nobody).
+    retag: bool = False
     side: Side = "crm"
     operation: Operation = "create"
 

@@ -182,17 +182,20 @@ def _bring_back(
                 series_id=event.series_id,
             )
         )
-    else:
-        b.bookkeeping.append(Forget(activity_id=row.activity_id, remote_id=row.remote_id))
-        b.add(
-            CreateActivity(
-                remote_id=event.remote_id,
-                fields=event.fields,
-                type_id=_type_for(b.policy, event),
-                series_id=event.series_id,
-                original_start=event.original_start,
-            )
+        return
+    b.bookkeeping.append(Forget(activity_id=row.activity_id, remote_id=row.remote_id))
+    if event.fields.private:
+        return  # a new activity from a private event would be an import: it stays busy time
+    b.add(
+        CreateActivity(
+            remote_id=event.remote_id,
+            fields=event.fields,
+            type_id=_type_for(b.policy, event),
+            series_id=event.series_id,
+            original_start=event.original_start,
+            retag=event.tag is not None,
         )
+    )
 
 
 def _pair(

@@ -82,6 +82,16 @@ class World:
     def row(self, activity_id: int, remote_id: str) -> StatusRow:
         return self.status[(activity_id, remote_id)]
 
+    def crash(self, the_plan: Plan, at: int) -> None:
+        """Carry out the first ``at`` writes, then the remote write of the next one, then
+        die before its status row is committed (a create's event is left unlinked)."""
+        self.apply(msgspec.structs.replace(the_plan, actions=the_plan.actions[:at], bookkeeping=()))
+        action = the_plan.actions[at]
+        if isinstance(action, CreateEvent):
+            rows = dict(self.status)
+            self._write(action)
+            self.status = rows
+
     def apply(self, the_plan: Plan) -> None:
         """Carry out a plan: bookkeeping that makes rows first, writes, then settling."""
         for entry in the_plan.bookkeeping:
@@ -140,6 +150,10 @@ class World:
                 fields=action.fields,
             )
             self.activities[activity.id] = activity
+            if action.retag:
+                tag = OurTag(owner_id=self.host_id, activity_id=activity.id)
+                event = msgspec.structs.replace(event, tag=tag, etag=self.etag())
+                self.events[event.remote_id] = event
             self.status[(activity.id, event.remote_id)] = new_status(activity, event, "calendar")
         elif isinstance(action, UpdateActivity):
             key = (action.activity_id, action.remote_id)
