@@ -81,6 +81,9 @@ class CreateActivity(_Write, frozen=True, kw_only=True):
     #: activity was deleted, the event came back or was edited): the executor points
     #: the tag at the new activity (a tag-only write that e-mails nobody).
     retag: bool = False
+    #: The activity of the row this pair replaces (its activity was deleted): the
+    #: executor swaps the rows in the transaction that creates the activity.
+    replaces: int | None = None
     side: Side = "crm"
     operation: Operation = "create"
 

@@ -183,9 +183,10 @@ def _bring_back(
             )
         )
         return
-    b.bookkeeping.append(Forget(activity_id=row.activity_id, remote_id=row.remote_id))
     if event.fields.private:
-        return  # a new activity from a private event would be an import: it stays busy time
+        # A new activity from a private event would be an import: it stays busy time.
+        b.bookkeeping.append(Forget(activity_id=row.activity_id, remote_id=row.remote_id))
+        return
     b.add(
         CreateActivity(
             remote_id=event.remote_id,
@@ -194,6 +195,7 @@ def _bring_back(
             series_id=event.series_id,
             original_start=event.original_start,
             retag=event.tag is not None,
+            replaces=row.activity_id,
         )
     )
 

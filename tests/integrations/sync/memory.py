@@ -85,7 +85,7 @@ class World:
     def crash(self, the_plan: Plan, at: int) -> None:
         """Carry out the first ``at`` writes, then the remote write of the next one, then
         die before its status row is committed (a create's event is left unlinked)."""
-        self.apply(msgspec.structs.replace(the_plan, actions=the_plan.actions[:at], bookkeeping=()))
+        self.apply(msgspec.structs.replace(the_plan, actions=the_plan.actions[:at]))
         action = the_plan.actions[at]
         if isinstance(action, CreateEvent):
             rows = dict(self.status)
@@ -142,6 +142,8 @@ class World:
             assert action.activity_id is not None
             self.status.pop((action.activity_id, action.remote_id))
         elif isinstance(action, CreateActivity):
+            if action.replaces is not None:
+                self.status.pop((action.replaces, action.remote_id), None)
             event = self.events[action.remote_id]
             activity = ActivityItem(
                 id=next(self.ids),
