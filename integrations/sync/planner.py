@@ -89,7 +89,7 @@ def _both(b: _Builder, row: StatusRow, activity: ActivityItem, event: CalendarIt
     crm_changed = _changed(activity.fields, row.crm_fields)
     # The etag is a hint only: equal etag means unchanged; a new etag still has to show
     # a different hash to count (a provider bumps etags for reasons of its own).
-    if event.etag is not None and event.etag == row.remote_etag and row.remote_fields:
+    if event.etag is not None and event.etag == row.remote_etag:
         remote_changed: set[str] = set()
     else:
         remote_changed = _changed(event.fields, row.remote_fields)
@@ -205,8 +205,10 @@ def _pair(
 ) -> None:
     policy = b.policy
     live = activity if activity is not None and not activity.trashed else None
-    starts = [item.fields.start for item in (live, event) if item is not None]
-    if live is None or event is None:
+    # A trashed activity still has a place: one moved out of the window, then trashed,
+    # is outside it, and so is its deletion.
+    starts = [item.fields.start for item in (activity, event) if item is not None]
+    if activity is None or event is None:
         starts.append(row.start)  # where the missing one was
     if not all(b.scope.contains(start) for start in starts):
         return

@@ -39,6 +39,16 @@ class StatusRow(msgspec.Struct, frozen=True, kw_only=True):
     trashed: bool = False
 
 
+def _etag_hint(event: CalendarItem, remote_fields: dict[str, str]) -> str | None:
+    # The planner reads "same etag" as "nothing changed in the calendar". That holds only
+    # if the row's calendar side is this very version: a calendar change not taken in
+    # yet (its CRM write barred, or a run cut short) would hide behind our own write's
+    # etag and be lost.
+    if field_hashes(event.fields) == remote_fields:
+        return event.etag
+    return None
+
+
 def new_status(
     activity: ActivityItem, event: CalendarItem, origin: Origin, *, agreed: bool = True
 ) -> StatusRow:
@@ -53,7 +63,7 @@ def new_status(
     return StatusRow(
         activity_id=activity.id,
         remote_id=event.remote_id,
-        remote_etag=event.etag,
+        remote_etag=_etag_hint(event, remote),
         origin=origin,
         crm_fields=crm,
         remote_fields=remote,
@@ -69,11 +79,12 @@ def advance(
     returned it, so our own echo matches the row."""
     names = set(fields)
     crm, remote = field_hashes(activity.fields), field_hashes(event.fields)
+    remote_fields = {**row.remote_fields, **{n: remote[n] for n in names}}
     return msgspec.structs.replace(
         row,
-        remote_etag=event.etag,
+        remote_etag=_etag_hint(event, remote_fields),
         crm_fields={**row.crm_fields, **{n: crm[n] for n in names}},
-        remote_fields={**row.remote_fields, **{n: remote[n] for n in names}},
+        remote_fields=remote_fields,
         start=activity.fields.start,
         trashed=False,
     )

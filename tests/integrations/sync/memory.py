@@ -130,9 +130,12 @@ class World:
             self.status[(activity.id, event.remote_id)] = new_status(activity, event, "crm")
         elif isinstance(action, UpdateEvent):
             key = (action.activity_id, action.remote_id)
-            event = msgspec.structs.replace(
-                self.events[action.remote_id], fields=normalise(action.fields), etag=self.etag()
-            )
+            current = self.events[action.remote_id]
+            # A PATCH of the changed fields only, which the provider normalises.
+            sent = normalise(action.fields)
+            written = {name: getattr(sent, name) for name in action.changed}
+            fields = msgspec.structs.replace(current.fields, **written)
+            event = msgspec.structs.replace(current, fields=fields, etag=self.etag())
             self.events[action.remote_id] = event
             self.status[key] = advance(
                 self.status[key], self.activities[action.activity_id], event, action.changed

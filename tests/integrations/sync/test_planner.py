@@ -258,6 +258,15 @@ class TestWindow:
         world.edit_activity(activity_id, start=NOW + timedelta(days=400))
         assert not world.plan(policy(), NOW).actions
 
+    def test_an_activity_moved_out_of_the_window_then_trashed_leaves_its_event(self) -> None:
+        world = World(HOST)
+        activity_id, _ = linked_pair(world)
+        world.edit_activity(activity_id, start=NOW - timedelta(days=45))
+        world.activities[activity_id] = msgspec.structs.replace(
+            world.activities[activity_id], trashed=True
+        )
+        assert not world.plan(policy(), NOW).actions
+
     def test_a_missing_event_last_seen_outside_the_window_is_no_deletion(self) -> None:
         world = World(HOST)
         _activity_id, remote_id = imported_pair(world)
@@ -290,6 +299,17 @@ class TestBarredAndExcluded:
         assert world.events[remote_id].fields.title == "Call"
         world.apply(world.plan(policy(), NOW))
         assert world.events[remote_id].fields.title == "Changed"
+
+    def test_a_calendar_change_waiting_on_a_bar_survives_our_write_to_that_event(self) -> None:
+        world = World(HOST)
+        activity_id, remote_id = linked_pair(world)
+        world.edit_event(remote_id, location="Room 4")
+        world.edit_activity(activity_id, title="Changed")
+        world.apply(world.plan(policy(barred=frozenset({("crm", "update")})), NOW))
+        # Our title write gave the event a new etag; the location is still news to the CRM.
+        (action,) = world.plan(policy(), NOW).actions
+        assert isinstance(action, UpdateActivity)
+        assert action.changed == ("location",)
 
     def test_unticked_items_stay_out_until_included(self) -> None:
         world = World(HOST)
