@@ -29,7 +29,7 @@ from integrations.sync.actions import (
     Plan,
     UpdateEvent,
 )
-from integrations.sync.items import FIELD_NAMES, EventFields, Guest, field_hashes
+from integrations.sync.items import FIELD_NAMES, EventFields, Guest, OurTag, field_hashes
 from integrations.sync.policy import Operation, Policy, Scope, Side
 from tests.integrations.sync.helpers import HOST, NOW, fields, policy
 from tests.integrations.sync.memory import World, normalise
@@ -122,6 +122,15 @@ class SyncMachine(RuleBasedStateMachine):
             f"r{next(self.remote_ids)}",
             fields(day=day, title=title, private=private),
             host_is_organiser=organiser,
+        )
+
+    @rule(day=days, title=titles)
+    def other_host_pushes(self, day: int, title: str) -> None:
+        """A second host linking the same shared calendar pushes one of their activities."""
+        self.world.add_event(
+            f"r{next(self.remote_ids)}",
+            fields(day=day, title=title),
+            tag=OurTag(owner_id=HOST + 1, activity_id=next(self.remote_ids)),
         )
 
     @precondition(lambda self: self.world.events)
@@ -250,7 +259,11 @@ class SyncMachine(RuleBasedStateMachine):
         rows = list(self.world.status.values())
         assert len({r.activity_id for r in rows}) == len(rows), "an activity linked twice"
         assert len({r.remote_id for r in rows}) == len(rows), "an event linked twice"
-        tags = [e.tag.activity_id for e in self.world.events.values() if e.tag is not None]
+        tags = [
+            e.tag.activity_id
+            for e in self.world.events.values()
+            if e.tag is not None and e.tag.owner_id == HOST
+        ]
         assert len(tags) == len(set(tags)), "two events for one activity"
         for row in rows:
             event = self.world.events.get(row.remote_id)
