@@ -193,13 +193,14 @@ class SyncMachine(RuleBasedStateMachine):
         assert again.bookkeeping == (), again.bookkeeping
         self.check_agreement(current)
 
-    @rule(at=st.integers(min_value=0, max_value=5))
-    def sync_crashes(self, at: int) -> None:
+    @rule(data=st.data())
+    def sync_crashes(self, data: st.DataObject) -> None:
         """A worker dies in the middle of a run (between a remote write and our commit)."""
         current = msgspec.structs.replace(self.policy, confirmed=True)
         plan = self.world.plan(current, self.now)
-        if at < len(plan.actions):
-            self.world.crash(plan, at)
+        creates = [i for i, a in enumerate(plan.actions) if isinstance(a, CreateEvent)]
+        if creates:
+            self.world.crash(plan, data.draw(st.sampled_from(creates)))
 
     def check_plan(self, plan: Plan, current: Policy) -> None:
         scope = Scope.of(current, self.now)
