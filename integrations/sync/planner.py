@@ -50,6 +50,7 @@ __all__ = ["plan"]
 class _Builder:
     policy: Policy
     scope: Scope
+    events: dict[str, CalendarItem]
     actions: list[Action] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
@@ -278,10 +279,21 @@ def _pair(
 
 
 def _recreate_event(b: _Builder, row: StatusRow, activity: ActivityItem) -> None:
+    remote_id = remote_id_for(activity.id, b.policy.id_namespace)
+    found = b.events.get(remote_id)
+    if found is not None and remote_id != row.remote_id:
+        # An earlier run re-created it and died before its commit: adopt, don't create.
+        b.bookkeeping.append(Forget(activity_id=row.activity_id, remote_id=row.remote_id))
+        b.bookkeeping.append(Link(activity_id=activity.id, remote_id=remote_id))
+        bare = msgspec.structs.replace(
+            row, remote_id=remote_id, remote_etag=None, crm_fields={}, remote_fields={}
+        )
+        _both(b, bare, activity, found)
+        return
     b.add(
         CreateEvent(
             activity_id=activity.id,
-            remote_id=remote_id_for(activity.id, b.policy.id_namespace),
+            remote_id=remote_id,
             fields=activity.fields,
             replaces=row.remote_id,
         )
@@ -348,7 +360,7 @@ def plan(
     activities = {a.id: a for a in crm_side}
     events = {e.remote_id: e for e in remote_side}
     scope = Scope.of(policy, now)
-    b = _Builder(policy, scope)
+    b = _Builder(policy, scope, events)
 
     linked_activities = {row.activity_id for row in rows}
     linked_events = {row.remote_id for row in rows}

@@ -119,6 +119,9 @@ class World:
         if isinstance(action, CreateEvent):
             if action.replaces is not None:
                 self.status.pop((action.activity_id, action.replaces), None)
+            if action.remote_id in self.events:
+                # Google answers 409, CalDAV If-None-Match 412: the planner must adopt.
+                raise AssertionError(f"create of an existing event {action.remote_id}")
             activity = self.activities[action.activity_id]
             event = CalendarItem(
                 remote_id=action.remote_id,

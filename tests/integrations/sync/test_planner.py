@@ -109,6 +109,16 @@ class TestChangeDetection:
         assert world.events[remote_id].fields.description == "notes with spaces"
         assert not world.plan(policy(), NOW).actions
 
+    def test_a_calendar_edit_after_our_normalised_write_carries_only_its_own_field(self) -> None:
+        world = World(HOST)
+        activity_id, remote_id = linked_pair(world)
+        world.edit_activity(activity_id, description="  notes  ")
+        world.apply(world.plan(policy(), NOW))
+        world.edit_event(remote_id, title="Renamed in the calendar")
+        (action,) = world.plan(policy(), NOW).actions
+        assert isinstance(action, UpdateActivity)
+        assert action.changed == ("title",)
+
     def test_the_same_instant_in_another_zone_is_no_change(self) -> None:
         world = World(HOST)
         _, remote_id = linked_pair(world)
