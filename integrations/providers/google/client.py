@@ -26,6 +26,7 @@ from googleapiclient.discovery import build
 
 from availability.classify import Busyness, google_busyness, google_event_span
 from integrations.accounts.errors import ProviderError
+from integrations.accounts.held import HeldTokens
 from integrations.accounts.tokens import OAuthTokens
 from integrations.calendars.provider import (
     ChangePage,
@@ -115,7 +116,7 @@ class _RefreshedByUs(google.auth.credentials.Credentials):
         self._show(self._provider.refresh(self._provider.tokens))
 
 
-class GoogleCalendarProvider:
+class GoogleCalendarProvider(HeldTokens):
     name = "google"
 
     def __init__(
@@ -129,10 +130,8 @@ class GoogleCalendarProvider:
         """``refresher`` turns a stale pair into a fresh one that is already stored
         (``integrations.accounts.refresh``); without one (tests, the consent itself)
         the app refreshes directly."""
+        super().__init__(tokens, refresher or app.refresh, refresh_margin)
         self.app = app
-        self.tokens = tokens
-        self._refresher = refresher or app.refresh
-        self._refresh_margin = refresh_margin
         self._credentials = _RefreshedByUs(self)
         self._http = google_auth_httplib2.AuthorizedHttp(
             self._credentials, http=httplib2.Http(timeout=app.timeout)
@@ -148,14 +147,8 @@ class GoogleCalendarProvider:
 
     # -- plumbing -------------------------------------------------------------------
 
-    def refresh(self, stale: OAuthTokens) -> OAuthTokens:
-        """Fresh tokens, unless someone refreshed since ``stale`` was read."""
-        if self.tokens is stale:
-            self.tokens = self._refresher(stale)
-        return self.tokens
-
     def _execute(self, request: Any, *, if_match: str | None = None) -> Any:
-        if self.tokens.expires_within(self._refresh_margin, self.app.now()):
+        if self.expiring(self.app.now()):
             self._credentials.refresh(None)
         if if_match is not None:
             request.headers["If-Match"] = if_match

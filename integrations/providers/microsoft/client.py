@@ -32,6 +32,7 @@ import requests
 
 from availability import classify_microsoft_event
 from integrations.accounts.errors import BadResponse, ProviderError
+from integrations.accounts.held import HeldTokens
 from integrations.accounts.tokens import OAuthTokens
 from integrations.calendars.provider import (
     ChangePage,
@@ -138,7 +139,7 @@ def graph_body(event: Mapping[str, Any]) -> dict[str, Any]:
     return body
 
 
-class MicrosoftCalendarProvider:
+class MicrosoftCalendarProvider(HeldTokens):
     name = "microsoft"
 
     def __init__(
@@ -152,19 +153,11 @@ class MicrosoftCalendarProvider:
         """``refresher`` turns a stale grant into a fresh one that is already stored
         (``integrations.accounts.refresh``); without one (tests, the consent itself)
         the app refreshes directly."""
+        super().__init__(tokens, refresher or app.refresh, refresh_margin)
         self.app = app
-        self.tokens = tokens
-        self._refresher = refresher or app.refresh
-        self._refresh_margin = refresh_margin
         self._session = app.session()
 
     # -- plumbing -------------------------------------------------------------------
-
-    def refresh(self, stale: OAuthTokens) -> OAuthTokens:
-        """Fresh tokens, unless someone refreshed since ``stale`` was read."""
-        if self.tokens is stale:
-            self.tokens = self._refresher(stale)
-        return self.tokens
 
     def _url(self, path: str) -> str:
         return self.app.graph_url.rstrip("/") + path
@@ -178,7 +171,7 @@ class MicrosoftCalendarProvider:
         body: Mapping[str, Any] | None = None,
         if_match: str | None = None,
     ) -> requests.Response:
-        if self.tokens.expires_within(self._refresh_margin, self.app.now()):
+        if self.expiring(self.app.now()):
             self.refresh(self.tokens)
         headers = {"Prefer": PREFER}
         if if_match is not None:
