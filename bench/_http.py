@@ -5,7 +5,6 @@ every benchmark prints. (A leading underscore: `make bench` runs only the others
 from __future__ import annotations
 
 import asyncio
-import json
 import socket
 import statistics
 import time
@@ -82,19 +81,3 @@ async def compare(
 
 def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
-
-
-def json_line(
-    bench: str, metric: str, value: float, unit: str, floor: float, **extra: float
-) -> str:
-    return json.dumps(
-        {
-            "bench": bench,
-            "metric": metric,
-            "value": round(value, 3),
-            "unit": unit,
-            "floor": round(floor, 3),
-            "ratio": round(value / floor, 3),
-            **{k: round(v, 3) for k, v in extra.items()},
-        }
-    )

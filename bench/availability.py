@@ -12,7 +12,6 @@ collector paused like timeit does). Nothing is asserted.
 from __future__ import annotations
 
 import gc
-import json
 import random
 import sys
 import time
@@ -33,6 +32,7 @@ from availability import (
     compute_slots,
     round_robin_slots,
 )
+from bench._report import emit
 
 WINDOW_START = datetime(2024, 3, 1, 5, tzinfo=UTC)  # includes the US and EU DST changes
 WINDOW_END = WINDOW_START + timedelta(days=31)
@@ -90,18 +90,6 @@ def best_pair(
     finally:
         gc.enable()
     return min(floors), min(runs)
-
-
-def emit(bench: str, metric: str, value: float, unit: str, floor: float) -> None:
-    line = {
-        "bench": bench,
-        "metric": metric,
-        "value": round(value, 3),
-        "unit": unit,
-        "floor": round(floor, 3),
-        "ratio": round(value / floor, 2),
-    }
-    print(json.dumps(line), flush=True)
 
 
 def single_host(count: int, repeat: int, bench: str) -> tuple[float, float]:

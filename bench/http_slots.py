@@ -30,7 +30,8 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._http import compare, free_port, json_line, percentile, wait_healthy  # noqa: E402
+from bench._http import compare, free_port, percentile, wait_healthy  # noqa: E402
+from bench._report import json_line  # noqa: E402
 from booking.event_types import service as event_types  # noqa: E402
 from booking.event_types.schemas import EventTypeCreate  # noqa: E402
 from booking.hosts import service as hosts  # noqa: E402

@@ -25,7 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._http import compare, free_port, json_line, percentile, wait_healthy  # noqa: E402
+from bench._http import compare, free_port, percentile, wait_healthy  # noqa: E402
+from bench._report import json_line  # noqa: E402
 from booking.hosts import service as hosts  # noqa: E402
 from booking.hosts.schemas import HostCreate  # noqa: E402
 from web import database  # noqa: E402

@@ -40,8 +40,9 @@ import httpx  # noqa: E402
 import redis.asyncio as aioredis  # noqa: E402
 from aiosmtpd.controller import Controller  # noqa: E402
 
-from bench._http import free_port, json_line, wait_healthy  # noqa: E402
+from bench._http import free_port, wait_healthy  # noqa: E402
 from bench._redis import redis_reachable  # noqa: E402
+from bench._report import json_line  # noqa: E402
 from booking.outbox.email import EMAIL_JOB  # noqa: E402
 from booking.outbox.tables import OutboxJob  # noqa: E402
 from tests.hosts import free_around_the_clock  # noqa: E402

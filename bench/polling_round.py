@@ -30,8 +30,8 @@ sys.path.insert(0, str(ROOT))
 # The emulator speaks http:// on loopback; oauthlib refuses that unless told.
 os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
 
-from bench._http import json_line  # noqa: E402
 from bench._redis import redis_reachable  # noqa: E402
+from bench._report import json_line  # noqa: E402
 from tests.integrations.jobs.scene import (  # noqa: E402
     EVENTS_LIST,
     JOBS_REDIS_URL,

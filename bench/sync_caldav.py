@@ -36,6 +36,7 @@ import icalendar
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench._report import emit
 from booking.hosts import service as hosts
 from booking.hosts.schemas import HostCreate
 from integrations.calendars import repository, service
@@ -54,23 +55,6 @@ RUNS = 3
 BATCH = 250
 #: Radicale's first read of 10,000 new files builds its caches: minutes, not seconds.
 LIMITS = Limits(total_timeout=900, max_bytes=64 * 1024 * 1024)
-
-
-def emit(bench: str, metric: str, value: float, unit: str, floor: float) -> None:
-    ratio = value / floor if floor else (0.0 if value == 0 else float("inf"))
-    print(
-        json.dumps(
-            {
-                "bench": "sync_caldav",
-                "metric": metric,
-                "value": round(value, 4),
-                "unit": unit,
-                "floor": round(floor, 4),
-                "ratio": round(ratio, 3),
-            }
-        ),
-        flush=True,
-    )
 
 
 def note(**seconds: float) -> None:

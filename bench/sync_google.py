@@ -17,7 +17,6 @@ Nothing is asserted. Needs the test emulator (tests/emulators/google.py).
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import sys
 import tempfile
@@ -28,6 +27,9 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench._report import emit
+
 # The emulator speaks http:// on loopback; oauthlib refuses that unless told.
 os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
 
@@ -42,23 +44,6 @@ from web import database
 EVENTS = 10_000
 RUNS = 3
 USER = "bench@example.com"
-
-
-def emit(bench: str, metric: str, value: float, unit: str, floor: float) -> None:
-    ratio = value / floor if floor else (0.0 if value == 0 else float("inf"))
-    print(
-        json.dumps(
-            {
-                "bench": bench,
-                "metric": metric,
-                "value": round(value, 4),
-                "unit": unit,
-                "floor": round(floor, 4),
-                "ratio": round(ratio, 3),
-            }
-        ),
-        flush=True,
-    )
 
 
 def seed(google: GoogleCalendarEmulator, now: datetime) -> None:

@@ -19,7 +19,6 @@ Nothing is asserted. Needs the test emulator (tests/emulators/microsoft.py).
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 import tempfile
 import time
@@ -30,6 +29,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench._report import emit
 from booking.hosts import service as hosts
 from booking.hosts.schemas import HostCreate
 from integrations.calendars import repository
@@ -42,23 +42,6 @@ from web import database
 EVENTS = 10_000
 RUNS = 3
 USER = "bench@contoso.example"
-
-
-def emit(bench: str, metric: str, value: float, unit: str, floor: float) -> None:
-    ratio = value / floor if floor else (0.0 if value == 0 else float("inf"))
-    print(
-        json.dumps(
-            {
-                "bench": bench,
-                "metric": metric,
-                "value": round(value, 4),
-                "unit": unit,
-                "floor": round(floor, 4),
-                "ratio": round(ratio, 3),
-            }
-        ),
-        flush=True,
-    )
 
 
 def seed(ms: MicrosoftGraphEmulator, now: datetime) -> None:
