@@ -4,6 +4,7 @@ the same run and the ratio between them (docs/performance.md)."""
 from __future__ import annotations
 
 import json
+import os
 
 
 def json_line(
@@ -26,3 +27,14 @@ def json_line(
 
 def emit(bench: str, metric: str, value: float, unit: str, floor: float, **extra: float) -> None:
     print(json_line(bench, metric, value, unit, floor, **extra), flush=True)
+
+
+def events(default: int) -> int:
+    """How many events a sync benchmark imports: ``BENCH_EVENTS`` (the suite's smoke
+    test runs every benchmark small, so none of them rots unseen), else ``default``."""
+    return int(os.environ.get("BENCH_EVENTS", default))
+
+
+def runs(default: int) -> int:
+    """How often each side is measured (the best run counts); once in a smoke run."""
+    return 1 if "BENCH_EVENTS" in os.environ else default

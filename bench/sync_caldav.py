@@ -36,7 +36,7 @@ import icalendar
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._report import emit
+from bench._report import emit, events, runs
 from booking.hosts import service as hosts
 from booking.hosts.schemas import HostCreate
 from integrations.calendars import repository, service
@@ -50,8 +50,8 @@ from integrations.vault import TokenVault, generate_key
 from tests.integrations.providers.caldav.radicale import PASSWORD, USER, Radicale, vevent
 from web import database
 
-EVENTS = 10_000
-RUNS = 3
+EVENTS = events(10_000)
+RUNS = runs(3)
 BATCH = 250
 #: Radicale's first read of 10,000 new files builds its caches: minutes, not seconds.
 LIMITS = Limits(total_timeout=900, max_bytes=64 * 1024 * 1024)

@@ -28,7 +28,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._report import emit
+from bench._report import emit, events, runs
 
 # The emulator speaks http:// on loopback; oauthlib refuses that unless told.
 os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
@@ -36,13 +36,14 @@ os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
 from booking.hosts import service as hosts
 from booking.hosts.schemas import HostCreate
 from integrations.calendars import repository
+from integrations.calendars.records import CalendarChange
 from integrations.calendars.sync import CalendarSync
 from tests.emulators.google import GoogleCalendarEmulator
 from tests.integrations.calendars.helpers import connect, environment
 from web import database
 
-EVENTS = 10_000
-RUNS = 3
+EVENTS = events(10_000)
+RUNS = runs(3)
 USER = "bench@example.com"
 
 
@@ -111,7 +112,7 @@ async def main() -> None:
         async def full_import() -> float:
             await repository.clear_blocks(calendar_id)
             await repository.update_calendar(
-                calendar_id, {"sync_token": None, "full_sync_window_end": None}
+                calendar_id, CalendarChange(sync_token=None, full_sync_window_end=None)
             )
             started = time.perf_counter()
             outcome = await sync.sync_calendar(calendar_id)

@@ -29,18 +29,19 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._report import emit
+from bench._report import emit, events, runs
 from booking.hosts import service as hosts
 from booking.hosts.schemas import HostCreate
 from integrations.calendars import repository
+from integrations.calendars.records import CalendarChange
 from integrations.calendars.sync import CalendarSync
 from integrations.providers.microsoft import client as graph_client
 from tests.emulators.microsoft import MicrosoftGraphEmulator
 from tests.integrations.providers.microsoft.helpers import connect, microsoft_environment
 from web import database
 
-EVENTS = 10_000
-RUNS = 3
+EVENTS = events(10_000)
+RUNS = runs(3)
 USER = "bench@contoso.example"
 
 
@@ -102,7 +103,7 @@ async def main() -> None:
         async def full_import() -> float:
             await repository.clear_blocks(calendar_id)
             await repository.update_calendar(
-                calendar_id, {"sync_token": None, "full_sync_window_end": None}
+                calendar_id, CalendarChange(sync_token=None, full_sync_window_end=None)
             )
             started = time.perf_counter()
             outcome = await sync.sync_calendar(calendar_id)
