@@ -14,6 +14,10 @@ import httpx
 import uvicorn
 from litestar import Litestar
 
+from booking.hosts import service as hosts
+from booking.hosts.schemas import HostCreate
+from tests.web.pages.test_account import PASSWORD
+
 
 @asynccontextmanager
 async def serving(
@@ -66,3 +70,19 @@ def free_slots_around(day: date, busy_hours: list[tuple[float, float]]) -> list[
         (at(day, 0) + timedelta(hours=s), at(day, 0) + timedelta(hours=e)) for s, e in busy_hours
     ]
     return free_slots(day, busy)
+
+
+async def host_offering_a_call(
+    client: httpx.AsyncClient, email: str, slug: str, name: str
+) -> tuple[dict[str, str], str]:
+    """A host in UTC with default working hours and a 30-minute event type made over
+    the API: the host's API headers and the event type's slug."""
+    host = await hosts.create(
+        HostCreate(email=email, slug=slug, time_zone="UTC", name=name, password=PASSWORD)
+    )
+    headers = {"Authorization": f"Bearer {await hosts.create_token(host.id, 'e2e')}"}
+    event_type = await client.post(
+        "/api/v1/event-types", json={"title": "Call", "duration_minutes": 30}, headers=headers
+    )
+    assert event_type.status_code == 201, event_type.text
+    return headers, str(event_type.json()["slug"])

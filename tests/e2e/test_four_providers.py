@@ -29,9 +29,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from booking.hosts import service as hosts
-from booking.hosts.schemas import HostCreate
-from tests.e2e.helpers import at, free_slots, next_monday, serving
+from tests.e2e.helpers import at, free_slots, host_offering_a_call, next_monday, serving
 from tests.emulators.google import GoogleCalendarEmulator
 from tests.emulators.microsoft import MicrosoftGraphEmulator
 from tests.integrations.calendars.helpers import app_settings as google_settings
@@ -312,14 +310,7 @@ async def test_four_providers_block_exactly_what_designs_table_says(
 ) -> None:
     client, app = server
     runner = app.state["calendars"].runner
-    host = await hosts.create(
-        HostCreate(email=EMAIL, slug="ada", time_zone="UTC", name="Ada", password=PASSWORD)
-    )
-    headers = {"Authorization": f"Bearer {await hosts.create_token(host.id, 'e2e')}"}
-    event_type = await client.post(
-        "/api/v1/event-types", json={"title": "Call", "duration_minutes": 30}, headers=headers
-    )
-    assert event_type.status_code == 201, event_type.text
+    headers, call = await host_offering_a_call(client, EMAIL, "ada", "Ada")
 
     # Google and Microsoft through their consent, in the browser.
     await sign_in(client, EMAIL, PASSWORD)
@@ -354,8 +345,7 @@ async def test_four_providers_block_exactly_what_designs_table_says(
         await asyncio.wait_for(runner.wait_synced(calendar["id"], 0), WAIT)
 
     slots_url = (
-        f"/api/v1/public/ada/{event_type.json()['slug']}/slots"
-        f"?start={MONDAY}&end={MONDAY + timedelta(days=10)}&tz=UTC"
+        f"/api/v1/public/ada/{call}/slots?start={MONDAY}&end={MONDAY + timedelta(days=10)}&tz=UTC"
     )
 
     async def offered() -> dict[str, list[str]]:
@@ -371,7 +361,7 @@ async def test_four_providers_block_exactly_what_designs_table_says(
     assert await offered() == expected_slots()
     # Nor do the public pages a guest opens, signed out.
     async with httpx.AsyncClient(base_url=client.base_url) as guest:
-        for page in ("/ada", f"/ada/{event_type.json()['slug']}"):
+        for page in ("/ada", f"/ada/{call}"):
             shown = await guest.get(page)
             assert shown.status_code == 200, shown.text
             for secret in SECRETS.values():

@@ -17,10 +17,8 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from booking.hosts import service as hosts
-from booking.hosts.schemas import HostCreate
 from integrations.calendars import repository
-from tests.e2e.helpers import at, free_slots_around, next_monday, serving
+from tests.e2e.helpers import at, free_slots_around, host_offering_a_call, next_monday, serving
 from tests.emulators.google import GoogleCalendarEmulator
 from tests.integrations.calendars.helpers import app_settings
 from tests.web.pages.test_account import PASSWORD, sign_in
@@ -56,14 +54,7 @@ async def test_public_slots_follow_the_busy_free_table_and_push_updates_them(
 ) -> None:
     client, app = server
     runner = app.state["calendars"].runner
-    host = await hosts.create(
-        HostCreate(email=PRIMARY, slug="ada", time_zone="UTC", name="Ada", password=PASSWORD)
-    )
-    headers = {"Authorization": f"Bearer {await hosts.create_token(host.id, 'e2e')}"}
-    event_type = await client.post(
-        "/api/v1/event-types", json={"title": "Call", "duration_minutes": 30}, headers=headers
-    )
-    assert event_type.status_code == 201, event_type.text
+    headers, call = await host_offering_a_call(client, PRIMARY, "ada", "Ada")
 
     monday = next_monday()
     tuesday, wednesday = monday + timedelta(days=1), monday + timedelta(days=2)
@@ -125,10 +116,7 @@ async def test_public_slots_follow_the_busy_free_table_and_push_updates_them(
     primary = calendars[PRIMARY]["id"]
     await asyncio.wait_for(runner.wait_synced(primary, 0), WAIT)
 
-    slots_url = (
-        f"/api/v1/public/ada/{event_type.json()['slug']}/slots"
-        f"?start={monday}&end={wednesday}&tz=UTC"
-    )
+    slots_url = f"/api/v1/public/ada/{call}/slots?start={monday}&end={wednesday}&tz=UTC"
 
     async def offered() -> dict[str, list[str]]:
         answer = await client.get(slots_url)

@@ -17,9 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from booking.hosts import service as hosts
-from booking.hosts.schemas import HostCreate
-from tests.e2e.helpers import at, free_slots_around, next_monday, serving
+from tests.e2e.helpers import at, free_slots_around, host_offering_a_call, next_monday, serving
 from tests.emulators.google import GoogleCalendarEmulator
 from tests.integrations.calendars.helpers import app_settings, connect_in_browser
 from tests.web.pages.test_account import PASSWORD, sign_in
@@ -51,14 +49,7 @@ async def test_public_slots_honour_google_event_types(
 ) -> None:
     client, app = server
     runner = app.state["calendars"].runner
-    host = await hosts.create(
-        HostCreate(email=PRIMARY, slug="grace", time_zone="UTC", name="Grace", password=PASSWORD)
-    )
-    headers = {"Authorization": f"Bearer {await hosts.create_token(host.id, 'e2e')}"}
-    event_type = await client.post(
-        "/api/v1/event-types", json={"title": "Call", "duration_minutes": 30}, headers=headers
-    )
-    assert event_type.status_code == 201, event_type.text
+    headers, call = await host_offering_a_call(client, PRIMARY, "grace", "Grace")
 
     monday = next_monday()
     tuesday, wednesday = monday + timedelta(days=1), monday + timedelta(days=2)
@@ -107,8 +98,7 @@ async def test_public_slots_honour_google_event_types(
     await asyncio.wait_for(runner.wait_synced(primary, 0), WAIT)
 
     answer = await client.get(
-        f"/api/v1/public/grace/{event_type.json()['slug']}/slots"
-        f"?start={monday}&end={wednesday}&tz=UTC"
+        f"/api/v1/public/grace/{call}/slots?start={monday}&end={wednesday}&tz=UTC"
     )
     assert answer.status_code == 200, answer.text
     offered = {

@@ -21,10 +21,8 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from booking.hosts import service as hosts
-from booking.hosts.schemas import HostCreate
 from integrations.calendars import repository
-from tests.e2e.helpers import at, free_slots, next_monday, serving
+from tests.e2e.helpers import at, free_slots, host_offering_a_call, next_monday, serving
 from tests.emulators.microsoft import MicrosoftGraphEmulator
 from tests.integrations.providers.microsoft.helpers import app_settings
 from tests.web.pages.test_account import PASSWORD, csrf_token, sign_in
@@ -58,14 +56,7 @@ async def test_connect_outlook_and_its_events_remove_public_slots(
 ) -> None:
     client, app = server
     runner = app.state["calendars"].runner
-    host = await hosts.create(
-        HostCreate(email=EMAIL, slug="ada", time_zone="UTC", name="Ada", password=PASSWORD)
-    )
-    headers = {"Authorization": f"Bearer {await hosts.create_token(host.id, 'e2e')}"}
-    event_type = await client.post(
-        "/api/v1/event-types", json={"title": "Call", "duration_minutes": 30}, headers=headers
-    )
-    assert event_type.status_code == 201, event_type.text
+    headers, call = await host_offering_a_call(client, EMAIL, "ada", "Ada")
 
     monday = next_monday()
     tuesday, wednesday = monday + timedelta(days=1), monday + timedelta(days=2)
@@ -137,10 +128,7 @@ async def test_connect_outlook_and_its_events_remove_public_slots(
     assert subscription["clientState"] == channel.token
     assert subscription["id"] == channel.resource_id
 
-    slots_url = (
-        f"/api/v1/public/ada/{event_type.json()['slug']}/slots"
-        f"?start={monday}&end={wednesday}&tz=UTC"
-    )
+    slots_url = f"/api/v1/public/ada/{call}/slots?start={monday}&end={wednesday}&tz=UTC"
 
     async def offered() -> dict[str, list[str]]:
         reply = await client.get(slots_url)
