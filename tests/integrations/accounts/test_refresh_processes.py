@@ -7,8 +7,6 @@ every process is waiting while the first one refreshes."""
 
 from __future__ import annotations
 
-import asyncio
-import json
 import os
 import sys
 from collections.abc import Iterator
@@ -24,6 +22,7 @@ from integrations.providers.zoom import ZoomApp
 from integrations.vault import TokenVault, generate_key
 from integrations.video.environment import VideoEnvironment
 from tests.emulators.zoom import ZoomEmulator
+from tests.integrations.accounts.racing import race_refreshes
 from tests.integrations.video.helpers import connect, emulator
 
 PROCESSES = 3
@@ -55,33 +54,7 @@ async def test_processes_refreshing_at_once_spend_the_refresh_token_once(
         str(account.id), key, zoom.client_id, zoom.client_secret, endpoints.authorize_url,
         endpoints.token_url, endpoints.api_base, endpoints.revoke_url,
     ]  # fmt: skip
-    racers = [
-        await asyncio.create_subprocess_exec(
-            *argv, env=env, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
-        )
-        for _ in range(PROCESSES)
-    ]
-    try:
-        for racer in racers:
-            assert racer.stdout is not None
-            line = await asyncio.wait_for(racer.stdout.readline(), timeout=60)
-            assert json.loads(line) == {"ready": True}
-        zoom.set_latency(0.5)  # every other process reaches the lock while one refreshes
-        for racer in racers:  # all of them hold the same stale pair
-            assert racer.stdin is not None
-            racer.stdin.write(b"go\n")
-            await racer.stdin.drain()
-        got = []
-        for racer in racers:
-            assert racer.stdout is not None
-            line = await asyncio.wait_for(racer.stdout.readline(), timeout=60)
-            got.append(json.loads(line)["access_token"])
-    finally:
-        zoom.set_latency(0)
-        for racer in racers:
-            if racer.returncode is None:
-                racer.kill()
-            await racer.wait()
+    got = await race_refreshes(argv, env, PROCESSES, slow_provider=zoom.set_latency, latency=0.5)
 
     assert zoom.requests.count(("POST", "/oauth/token")) == token_calls + 1, "one refresh"
     stored = await repository.get(account.id)

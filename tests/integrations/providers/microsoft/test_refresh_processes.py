@@ -7,8 +7,6 @@ slowed so that every process is waiting while the first one refreshes."""
 
 from __future__ import annotations
 
-import asyncio
-import json
 import os
 import sys
 from collections.abc import Iterator
@@ -22,6 +20,7 @@ from integrations.accounts import repository
 from integrations.accounts.refresh import decrypt_tokens
 from integrations.vault import TokenVault, generate_key
 from tests.emulators.microsoft import MicrosoftGraphEmulator
+from tests.integrations.accounts.racing import race_refreshes
 from tests.integrations.providers.microsoft.helpers import connect, microsoft_environment
 
 PROCESSES = 3
@@ -52,33 +51,7 @@ async def test_processes_refreshing_at_once_spend_the_refresh_token_once(
         str(account_id), key, ms.client_id, ms.client_secret, ms.authority, ms.graph_url,
         ms.ca_file,
     ]  # fmt: skip
-    racers = [
-        await asyncio.create_subprocess_exec(
-            *argv, env=environ, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
-        )
-        for _ in range(PROCESSES)
-    ]
-    try:
-        for racer in racers:
-            assert racer.stdout is not None
-            line = await asyncio.wait_for(racer.stdout.readline(), timeout=60)
-            assert json.loads(line) == {"ready": True}
-        ms.set_latency(0.3)  # every other process reaches the lock while one refreshes
-        for racer in racers:  # all of them hold the same stale grant
-            assert racer.stdin is not None
-            racer.stdin.write(b"go\n")
-            await racer.stdin.drain()
-        got = []
-        for racer in racers:
-            assert racer.stdout is not None
-            line = await asyncio.wait_for(racer.stdout.readline(), timeout=60)
-            got.append(json.loads(line)["access_token"])
-    finally:
-        ms.set_latency(0)
-        for racer in racers:
-            if racer.returncode is None:
-                racer.kill()
-            await racer.wait()
+    got = await race_refreshes(argv, environ, PROCESSES, slow_provider=ms.set_latency, latency=0.3)
 
     assert ms.count("token") == token_calls + 1, "one refresh"
     stored = await repository.get(account_id)
