@@ -28,7 +28,6 @@ import json
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -37,11 +36,11 @@ import icalendar
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._report import emit, events, runs
+from bench._sync import best_full_import, report_idle_round
 from booking.hosts import service as hosts
 from booking.hosts.schemas import HostCreate
 from integrations.calendars import repository, service
 from integrations.calendars.environment import CalendarEnvironment
-from integrations.calendars.records import CalendarChange
 from integrations.calendars.sync import CalendarSync
 from integrations.net.dav import dav_client
 from integrations.net.fetch import Limits
@@ -106,10 +105,6 @@ def bare_fetch(dav: Radicale, *, parse: bool = False) -> float:
     return min(by_sync, by_search)
 
 
-async def best(run: Callable[[], Awaitable[float]]) -> float:
-    return min([await run() for _ in range(RUNS)])
-
-
 async def main() -> None:
     now = datetime.now(UTC)
     with tempfile.TemporaryDirectory() as tmp, Radicale(Path(tmp) / "radicale") as dav:
@@ -137,33 +132,20 @@ async def main() -> None:
         note(warm_up_s=time.perf_counter() - started)
         floor = min(bare_fetch(dav) for _ in range(RUNS))
 
-        async def full_import() -> float:
-            await repository.clear_blocks(calendar_id)
-            await repository.update_calendar(
-                calendar_id, CalendarChange(sync_token=None, full_sync_window_end=None)
-            )
-            started = time.perf_counter()
-            outcome = await sync.sync_calendar(calendar_id)
-            elapsed = time.perf_counter() - started
-            if not (outcome.ok and outcome.full and outcome.written == EVENTS):
-                raise SystemExit(f"the full sync went wrong: {outcome}")
-            return elapsed
-
-        imported = await best(full_import)
+        imported = await best_full_import(sync, calendar_id, EVENTS, RUNS)
         emit("sync_caldav", "initial_import_10k_events", imported, "s", floor)
         parsed = min(bare_fetch(dav, parse=True) for _ in range(RUNS))
         emit("sync_caldav", "initial_import_vs_bare_fetch_and_icalendar_parse", imported, "s",
              parsed)  # fmt: skip
 
-        dav.seen.clear()
-        started = time.perf_counter()
-        idle = await sync.sync_calendar(calendar_id)
-        elapsed = time.perf_counter() - started
-        if not idle.ok or idle.full:
-            raise SystemExit(f"the idle round went wrong: {idle}")
-        emit("sync_caldav", "idle_round_requests_per_calendar", len(dav.seen), "requests", 1)
-        emit("sync_caldav", "idle_round_block_writes", idle.written + idle.deleted, "rows", 0)
-        emit("sync_caldav", "idle_round_time", elapsed, "s", elapsed)
+        await report_idle_round(
+            "sync_caldav",
+            sync,
+            calendar_id,
+            lambda: len(dav.seen),
+            metric="idle_round_requests_per_calendar",
+            unit="requests",
+        )
 
 
 if __name__ == "__main__":

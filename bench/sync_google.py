@@ -21,7 +21,6 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._report import emit, events, runs
+from bench._sync import best_full_import, report_idle_round
 
 # The emulator speaks http:// on loopback; oauthlib refuses that unless told.
 os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
@@ -36,7 +36,6 @@ os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
 from booking.hosts import service as hosts
 from booking.hosts.schemas import HostCreate
 from integrations.calendars import repository
-from integrations.calendars.records import CalendarChange
 from integrations.calendars.sync import CalendarSync
 from tests.emulators.google import GoogleCalendarEmulator
 from tests.integrations.calendars.helpers import connect, environment
@@ -91,10 +90,6 @@ def bare_paging(google: GoogleCalendarEmulator, window: Any) -> float:
     return time.perf_counter() - started
 
 
-async def best(run: Callable[[], Awaitable[float]]) -> float:
-    return min([await run() for _ in range(RUNS)])
-
-
 async def main() -> None:
     now = datetime.now(UTC)
     with tempfile.TemporaryDirectory() as tmp, GoogleCalendarEmulator(user_email=USER) as google:
@@ -109,30 +104,15 @@ async def main() -> None:
 
         floor = min(bare_paging(google, window) for _ in range(RUNS))
 
-        async def full_import() -> float:
-            await repository.clear_blocks(calendar_id)
-            await repository.update_calendar(
-                calendar_id, CalendarChange(sync_token=None, full_sync_window_end=None)
-            )
-            started = time.perf_counter()
-            outcome = await sync.sync_calendar(calendar_id)
-            elapsed = time.perf_counter() - started
-            if not (outcome.ok and outcome.full and outcome.written == EVENTS):
-                raise SystemExit(f"the full sync went wrong: {outcome}")
-            return elapsed
+        emit(
+            "sync_google",
+            "initial_import_10k_events",
+            await best_full_import(sync, calendar_id, EVENTS, RUNS),
+            "s",
+            floor,
+        )
 
-        emit("sync_google", "initial_import_10k_events", await best(full_import), "s", floor)
-
-        calls = len(google.requests)
-        started = time.perf_counter()
-        idle = await sync.sync_calendar(calendar_id)
-        elapsed = time.perf_counter() - started
-        if not idle.ok or idle.full:
-            raise SystemExit(f"the idle round went wrong: {idle}")
-        emit("sync_google", "idle_round_api_calls_per_calendar", len(google.requests) - calls,
-             "calls", 1)  # fmt: skip
-        emit("sync_google", "idle_round_block_writes", idle.written + idle.deleted, "rows", 0)
-        emit("sync_google", "idle_round_time", elapsed, "s", elapsed)
+        await report_idle_round("sync_google", sync, calendar_id, lambda: len(google.requests))
 
 
 if __name__ == "__main__":

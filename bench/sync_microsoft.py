@@ -22,7 +22,6 @@ import asyncio
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -30,10 +29,10 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._report import emit, events, runs
+from bench._sync import best_full_import, report_idle_round
 from booking.hosts import service as hosts
 from booking.hosts.schemas import HostCreate
 from integrations.calendars import repository
-from integrations.calendars.records import CalendarChange
 from integrations.calendars.sync import CalendarSync
 from integrations.providers.microsoft import client as graph_client
 from tests.emulators.microsoft import MicrosoftGraphEmulator
@@ -82,10 +81,6 @@ def bare_paging(ms: MicrosoftGraphEmulator, window: Any) -> float:
     return elapsed
 
 
-async def best(run: Callable[[], Awaitable[float]]) -> float:
-    return min([await run() for _ in range(RUNS)])
-
-
 async def main() -> None:
     now = datetime.now(UTC)
     with tempfile.TemporaryDirectory() as tmp, MicrosoftGraphEmulator(user_email=USER) as ms:
@@ -100,30 +95,15 @@ async def main() -> None:
 
         floor = min(bare_paging(ms, window) for _ in range(RUNS))
 
-        async def full_import() -> float:
-            await repository.clear_blocks(calendar_id)
-            await repository.update_calendar(
-                calendar_id, CalendarChange(sync_token=None, full_sync_window_end=None)
-            )
-            started = time.perf_counter()
-            outcome = await sync.sync_calendar(calendar_id)
-            elapsed = time.perf_counter() - started
-            if not (outcome.ok and outcome.full and outcome.written == EVENTS):
-                raise SystemExit(f"the full sync went wrong: {outcome}")
-            return elapsed
+        emit(
+            "sync_microsoft",
+            "initial_import_10k_events",
+            await best_full_import(sync, calendar_id, EVENTS, RUNS),
+            "s",
+            floor,
+        )
 
-        emit("sync_microsoft", "initial_import_10k_events", await best(full_import), "s", floor)
-
-        calls = len(ms.requests)
-        started = time.perf_counter()
-        idle = await sync.sync_calendar(calendar_id)
-        elapsed = time.perf_counter() - started
-        if not idle.ok or idle.full:
-            raise SystemExit(f"the idle round went wrong: {idle}")
-        emit("sync_microsoft", "idle_round_api_calls_per_calendar", len(ms.requests) - calls,
-             "calls", 1)  # fmt: skip
-        emit("sync_microsoft", "idle_round_block_writes", idle.written + idle.deleted, "rows", 0)
-        emit("sync_microsoft", "idle_round_time", elapsed, "s", elapsed)
+        await report_idle_round("sync_microsoft", sync, calendar_id, lambda: len(ms.requests))
 
 
 if __name__ == "__main__":
