@@ -40,6 +40,7 @@ __all__ = [
     "Revoked",
     "SyncStateExpired",
     "Unavailable",
+    "WriteRefused",
 ]
 
 
@@ -147,6 +148,17 @@ class PreconditionFailed(ProviderError):
     status_code = 409
     code = "provider-precondition-failed"
     title = "The item changed since it was read"
+
+
+class WriteRefused(ProviderError):
+    """The provider refuses this write for good: the host does not organise the event
+    (Google ``forbiddenForNonOrganizer``), the calendar is shared read-only (Google
+    ``requiredAccessLevel``, Graph ``ErrorAccessDenied``, a DAV 403). Retrying changes
+    nothing: the sync run records it and does not try the same write again."""
+
+    status_code = 409
+    code = "provider-write-refused"
+    title = "The provider refused to change this event"
 
 
 class RemoteNotFound(ProviderError):
