@@ -13,6 +13,7 @@ from integrations.calendars.tables import (
     EventTypeCalendar,
     PushChannel,
 )
+from integrations.sync.tables import SyncLink, SyncMirror, SyncRun, SyncSettings
 
 APP_CONFIG = AppConfig(
     app_name="integrations",
@@ -24,6 +25,10 @@ APP_CONFIG = AppConfig(
         BusyBlock,
         PushChannel,
         EventTypeCalendar,
+        SyncSettings,
+        SyncLink,
+        SyncMirror,
+        SyncRun,
     ],
     migration_dependencies=["booking.piccolo_app"],
     commands=[],

@@ -152,7 +152,7 @@ Bookkeeping = Link | Settle | Forget
 
 class Skipped(msgspec.Struct, frozen=True, kw_only=True):
     action: Action
-    reason: Literal["barred", "excluded"]
+    reason: Literal["barred", "excluded", "refused"]
 
 
 class Conflict(msgspec.Struct, frozen=True, kw_only=True):

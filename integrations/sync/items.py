@@ -78,6 +78,9 @@ class CalendarItem(msgspec.Struct, frozen=True, kw_only=True):
     etag: str | None
     fields: EventFields
     host_is_organiser: bool = True
+    #: Who organises it when the host does not (an address or a name), for the CRM's
+    #: "organised by ... in your calendar" note; "" when unknown.
+    organiser: str = ""
     series_id: str | None = None
     original_start: datetime | None = None
     tag: OurTag | None = None

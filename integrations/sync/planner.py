@@ -67,6 +67,11 @@ class _Builder:
         if (action.side, action.operation) in policy.barred:
             self.skipped.append(Skipped(action=action, reason="barred"))
             return False
+        if action.side == "calendar" and action.remote_id in policy.refused:
+            # The provider refused this event's write for good (a read-only calendar):
+            # asking again every run would only fail again.
+            self.skipped.append(Skipped(action=action, reason="refused"))
+            return False
         self.actions.append(action)
         return True
 

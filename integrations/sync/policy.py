@@ -36,6 +36,9 @@ class Policy(msgspec.Struct, frozen=True, kw_only=True):
     #: Items the host unticked in a previous plan: they stay out until included again.
     excluded_activities: frozenset[int] = frozenset()
     excluded_events: frozenset[str] = frozenset()
+    #: Events whose writes the provider refused for good (a read-only calendar, an
+    #: event the host does not organise): skipped with reason "refused".
+    refused: frozenset[str] = frozenset()
     #: A run that would delete or finds missing at least this many linked items, all of
     #: one side's, stops and asks; below it, deleting one's only event is ordinary.
     ask_threshold: int = 3

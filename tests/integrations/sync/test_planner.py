@@ -329,6 +329,14 @@ class TestBarredAndExcluded:
         assert plan.skipped[0].reason == "excluded"
         assert kinds(world.plan(policy(), NOW)) == [CreateActivity]
 
+    def test_writes_a_provider_refused_for_good_are_not_tried_again(self) -> None:
+        world = World(HOST)
+        activity_id, remote_id = linked_pair(world)
+        world.edit_activity(activity_id, title="Changed")
+        plan = world.plan(policy(refused=frozenset({remote_id})), NOW)
+        assert not plan.actions
+        assert [(s.action.remote_id, s.reason) for s in plan.skipped] == [(remote_id, "refused")]
+
 
 class TestDeletions:
     def test_an_activity_deleted_in_the_crm_deletes_its_event(self) -> None:

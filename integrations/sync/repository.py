@@ -1,0 +1,222 @@
+"""All queries on the sync tables. Callers open the transactions (engine.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from integrations.sync.items import CalendarItem
+from integrations.sync.records import RunRecord, SettingsRecord
+from integrations.sync.status import StatusRow
+from integrations.sync.tables import SyncLink, SyncMirror, SyncRun, SyncSettings
+
+_JSON_SETTINGS = (
+    "push_types",
+    "barred",
+    "excluded_activities",
+    "excluded_events",
+    "refused",
+)
+
+
+def _settings(row: dict[str, Any]) -> SettingsRecord:
+    row = dict(row)
+    row["account_id"] = row.pop("account")
+    row["host_id"] = row.pop("host")
+    row["calendar_id"] = row.pop("calendar")
+    for name in _JSON_SETTINGS:
+        if isinstance(row.get(name), str):
+            row[name] = msgspec.json.decode(row[name])
+    return msgspec.convert(row, SettingsRecord, strict=False)
+
+
+async def settings(account_id: int) -> SettingsRecord | None:
+    row = await SyncSettings.select().where(SyncSettings.account == account_id).first()
+    return None if row is None else _settings(row)
+
+
+async def settings_of_host(host_id: int) -> list[SettingsRecord]:
+    rows = await SyncSettings.select().where(SyncSettings.host == host_id)
+    return [_settings(r) for r in rows]
+
+
+async def active_settings() -> list[SettingsRecord]:
+    """Every account whose sync is on (for the automatic runs)."""
+    rows = await SyncSettings.select().where(SyncSettings.mode != "off")
+    return [_settings(r) for r in rows]
+
+
+def _encode(values: dict[str, Any]) -> dict[str, Any]:
+    out = dict(values)
+    for name in _JSON_SETTINGS:
+        if name in out and out[name] is not None:
+            out[name] = msgspec.json.encode(out[name]).decode()
+    return out
+
+
+async def save_settings(account_id: int, host_id: int, values: dict[str, Any]) -> None:
+    """Insert or update the account's row with ``values`` (column name -> value)."""
+    encoded = _encode(values)
+    exists = await SyncSettings.exists().where(SyncSettings.account == account_id)
+    if exists:
+        if encoded:
+            await SyncSettings.update(encoded).where(SyncSettings.account == account_id)
+        return
+    await SyncSettings.insert(SyncSettings(account=account_id, host=host_id, **encoded))
+
+
+async def turn_off_others(host_id: int, account_id: int) -> None:
+    """One linked calendar per host: linking one turns the others' sync off."""
+    await SyncSettings.update({SyncSettings.mode: "off"}).where(
+        (SyncSettings.host == host_id) & (SyncSettings.account != account_id)
+    )
+
+
+# -- status rows -------------------------------------------------------------------------
+
+
+def _row(row: dict[str, Any]) -> StatusRow:
+    for name in ("crm_fields", "remote_fields"):
+        if isinstance(row[name], str):
+            row[name] = msgspec.json.decode(row[name])
+    return StatusRow(
+        activity_id=row["activity_id"],
+        remote_id=row["remote_id"],
+        remote_etag=row["remote_etag"],
+        origin=row["origin"],
+        crm_fields=row["crm_fields"],
+        remote_fields=row["remote_fields"],
+        start=row["start_at"],
+        trashed=row["trashed"],
+    )
+
+
+async def links(calendar_id: int) -> list[StatusRow]:
+    rows = await SyncLink.select().where(SyncLink.calendar == calendar_id)
+    return [_row(r) for r in rows]
+
+
+async def save_link(calendar_id: int, row: StatusRow) -> None:
+    """Insert or replace the pair's row (a pair is keyed by both of its ids)."""
+    await SyncLink.delete().where(
+        (SyncLink.calendar == calendar_id)
+        & ((SyncLink.activity_id == row.activity_id) | (SyncLink.remote_id == row.remote_id))
+    )
+    await SyncLink.insert(
+        SyncLink(
+            calendar=calendar_id,
+            activity_id=row.activity_id,
+            remote_id=row.remote_id,
+            remote_etag=row.remote_etag,
+            origin=row.origin,
+            crm_fields=msgspec.json.encode(row.crm_fields).decode(),
+            remote_fields=msgspec.json.encode(row.remote_fields).decode(),
+            start_at=row.start,
+            trashed=row.trashed,
+        )
+    )
+
+
+async def forget_link(calendar_id: int, activity_id: int, remote_id: str) -> None:
+    await SyncLink.delete().where(
+        (SyncLink.calendar == calendar_id)
+        & (SyncLink.activity_id == activity_id)
+        & (SyncLink.remote_id == remote_id)
+    )
+
+
+# -- mirror -------------------------------------------------------------------------------
+
+_ITEM = msgspec.json.Decoder(CalendarItem)
+_ENCODE = msgspec.json.Encoder()
+
+
+async def mirror(calendar_id: int) -> list[CalendarItem]:
+    rows = await SyncMirror.select(SyncMirror.item).where(SyncMirror.calendar == calendar_id)
+    return [_ITEM.decode(r["item"]) for r in rows]
+
+
+async def mirror_put(calendar_id: int, items: Sequence[CalendarItem]) -> None:
+    if not items:
+        return
+    await mirror_drop(calendar_id, [i.remote_id for i in items])
+    await SyncMirror.insert(
+        *[
+            SyncMirror(
+                calendar=calendar_id,
+                remote_id=item.remote_id,
+                start_at=item.fields.start,
+                item=_ENCODE.encode(item).decode(),
+            )
+            for item in items
+        ]
+    )
+
+
+async def mirror_drop(calendar_id: int, remote_ids: Iterable[str]) -> None:
+    ids = list(remote_ids)
+    for start in range(0, len(ids), 500):
+        await SyncMirror.delete().where(
+            (SyncMirror.calendar == calendar_id)
+            & SyncMirror.remote_id.is_in(ids[start : start + 500])
+        )
+
+
+async def mirror_clear(calendar_id: int) -> None:
+    await SyncMirror.delete().where(SyncMirror.calendar == calendar_id)
+
+
+# -- runs ---------------------------------------------------------------------------------
+
+_RUN_JSON = ("counts", "plan", "conflicts", "errors")
+
+
+def _run(row: dict[str, Any]) -> RunRecord:
+    row = dict(row)
+    row["account_id"] = row.pop("account")
+    row["host_id"] = row.pop("host")
+    for name in _RUN_JSON:
+        if isinstance(row[name], str):
+            row[name] = msgspec.json.decode(row[name])
+    return msgspec.convert(row, RunRecord, strict=False)
+
+
+async def start_run(
+    account_id: int, host_id: int, trigger: str, mode: str, dry_run: bool, now: datetime
+) -> int:
+    created = await SyncRun.insert(
+        SyncRun(
+            account=account_id,
+            host=host_id,
+            trigger=trigger,
+            mode=mode,
+            dry_run=dry_run,
+            started_at=now,
+        )
+    ).returning(SyncRun.id)
+    return int(created[0]["id"])
+
+
+async def update_run(run_id: int, values: dict[str, Any]) -> None:
+    encoded = {
+        k: (msgspec.json.encode(v).decode() if k in _RUN_JSON else v) for k, v in values.items()
+    }
+    await SyncRun.update(encoded).where(SyncRun.id == run_id)
+
+
+async def run(run_id: int) -> RunRecord | None:
+    row = await SyncRun.select().where(SyncRun.id == run_id).first()
+    return None if row is None else _run(row)
+
+
+async def runs_of_host(
+    host_id: int, *, account_id: int | None = None, limit: int = 50, offset: int = 0
+) -> list[RunRecord]:
+    query = SyncRun.select().where(SyncRun.host == host_id)
+    if account_id is not None:
+        query = query.where(SyncRun.account == account_id)
+    rows = await query.order_by(SyncRun.id, ascending=False).limit(limit).offset(offset)
+    return [_run(r) for r in rows]
