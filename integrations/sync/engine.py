@@ -302,7 +302,7 @@ class SyncEngine:
         progress: Progress | None,
     ) -> RunRecord:
         calendar = await self._calendar(account, settings)
-        meeting, appointment = await _save_as_defaults()
+        meeting, appointment = await save_as_defaults()
         policy = policy_of(settings, account, meeting_type=meeting, appointment_type=appointment)
         if options.confirm:
             policy = msgspec.structs.replace(policy, confirmed=True)
@@ -499,7 +499,7 @@ class SyncEngine:
                 created = await crm.create(
                     run.host_id,
                     action,
-                    guests=run.guests,  # type: ignore[arg-type]
+                    guests=run.guests,
                     organiser=""
                     if event.host_is_organiser
                     else (event.organiser or "another organiser"),
@@ -523,7 +523,7 @@ class SyncEngine:
                     action.activity_id,
                     action.fields,
                     action.changed,
-                    guests=run.guests,  # type: ignore[arg-type]
+                    guests=run.guests,
                 )
                 row = advance(run.rows[key], updated, run.events[action.remote_id], action.changed)
                 await repository.save_link(run.calendar_id, row)
@@ -543,7 +543,7 @@ class SyncEngine:
                 restored = await crm.restore(
                     action.activity_id,
                     action.fields,
-                    guests=run.guests,  # type: ignore[arg-type]
+                    guests=run.guests,
                 )
                 row = new_status(restored, event, run.rows[key].origin)
                 await repository.save_link(run.calendar_id, row)
@@ -595,7 +595,7 @@ class SyncEngine:
             self.on_queued()
 
 
-async def _save_as_defaults() -> tuple[int, int]:
+async def save_as_defaults() -> tuple[int, int]:
     """Save external events as: Meeting (with guests) and Appointment (without), the
     seeded types; a host who renamed or removed them gets the default type."""
     meeting = await activities_service.resolve_type(None)

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
+from piccolo.columns import Column
 
 from integrations.sync.items import CalendarItem
 from integrations.sync.records import RunRecord, SettingsRecord
@@ -49,8 +50,8 @@ async def active_settings() -> list[SettingsRecord]:
     return [_settings(r) for r in rows]
 
 
-def _encode(values: dict[str, Any]) -> dict[str, Any]:
-    out = dict(values)
+def _encode(values: dict[str, Any]) -> dict[Column | str, Any]:
+    out: dict[Column | str, Any] = dict(values)
     for name in _JSON_SETTINGS:
         if name in out and out[name] is not None:
             out[name] = msgspec.json.encode(out[name]).decode()
@@ -201,7 +202,7 @@ async def start_run(
 
 
 async def update_run(run_id: int, values: dict[str, Any]) -> None:
-    encoded = {
+    encoded: dict[Column | str, Any] = {
         k: (msgspec.json.encode(v).decode() if k in _RUN_JSON else v) for k, v in values.items()
     }
     await SyncRun.update(encoded).where(SyncRun.id == run_id)
