@@ -50,8 +50,8 @@ async def active_settings() -> list[SettingsRecord]:
     return [_settings(r) for r in rows]
 
 
-def _encode(values: dict[str, Any]) -> dict[Column | str, Any]:
-    out: dict[Column | str, Any] = dict(values)
+def _encode(values: dict[str, Any]) -> dict[str, Any]:
+    out = dict(values)
     for name in _JSON_SETTINGS:
         if name in out and out[name] is not None:
             out[name] = msgspec.json.encode(out[name]).decode()
@@ -64,7 +64,9 @@ async def save_settings(account_id: int, host_id: int, values: dict[str, Any]) -
     exists = await SyncSettings.exists().where(SyncSettings.account == account_id)
     if exists:
         if encoded:
-            await SyncSettings.update(encoded).where(SyncSettings.account == account_id)
+            await SyncSettings.update(dict[Column | str, Any](encoded)).where(
+                SyncSettings.account == account_id
+            )
         return
     await SyncSettings.insert(SyncSettings(account=account_id, host=host_id, **encoded))
 
