@@ -66,6 +66,7 @@ from integrations.sync.actions import (
 )
 from integrations.sync.items import ActivityItem, CalendarItem, EventFields, OurTag
 from integrations.sync.linked import LinkedCalendar, Listing
+from integrations.sync.notify import queue_run_email, wants_email
 from integrations.sync.planner import plan as make_plan
 from integrations.sync.policy import Policy, Scope
 from integrations.sync.records import PlanEntry, RunError, RunRecord, SettingsRecord
@@ -218,7 +219,32 @@ class SyncEngine:
         if account is None:
             raise RemoteNotFound("no such account")
         async with self.locks.hold(account_id):
-            return await self._run_locked(account, options, progress)
+            record = await self._run_locked(account, options, progress)
+            await self._tell_host(account, record)
+            return record
+
+    async def _tell_host(self, account: Account, run: RunRecord) -> None:
+        """E-mail by the host's notification setting; a stop-and-ask once, until a run
+        goes through again."""
+        settings = await repository.settings(account.id)
+        if settings is None:
+            return
+        values: dict[str, Any] = {}
+        queued = False
+        async with write_transaction():
+            if wants_email(settings, run):
+                await queue_run_email(
+                    account, run, mail_from=self.env.mail_from, public_url=self.env.public_url
+                )
+                queued = True
+                if run.status == "stopped":
+                    values["attention_notified_at"] = self.clock()
+            elif run.status == "done" and not run.dry_run and settings.attention_notified_at:
+                values["attention_notified_at"] = None
+            if values:
+                await repository.save_settings(account.id, account.host, values)
+        if queued and self.on_queued is not None:
+            self.on_queued()
 
     async def _run_locked(
         self, account: Account, options: RunOptions, progress: Progress | None

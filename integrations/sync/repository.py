@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 from piccolo.columns import Column
+from piccolo.query.functions.aggregate import Max
 
 from integrations.sync.items import CalendarItem
 from integrations.sync.records import RunRecord, SettingsRecord
@@ -64,7 +65,7 @@ async def save_settings(account_id: int, host_id: int, values: dict[str, Any]) -
     exists = await SyncSettings.exists().where(SyncSettings.account == account_id)
     if exists:
         if encoded:
-            await SyncSettings.update(dict[Column | str, Any](encoded)).where(
+            await SyncSettings.update(cast("dict[Column | str, Any]", encoded)).where(
                 SyncSettings.account == account_id
             )
         return
@@ -223,3 +224,21 @@ async def runs_of_host(
         query = query.where(SyncRun.account == account_id)
     rows = await query.order_by(SyncRun.id, ascending=False).limit(limit).offset(offset)
     return [_run(r) for r in rows]
+
+
+async def last_started(account_ids: Sequence[int]) -> dict[int, datetime]:
+    """When each account's latest run started (accounts never run are missing)."""
+    if not account_ids:
+        return {}
+    rows = (
+        await SyncRun.select(SyncRun.account, Max(SyncRun.started_at, alias="started"))
+        .where(SyncRun.account.is_in(list(account_ids)))
+        .group_by(SyncRun.account)
+    )
+    out: dict[int, datetime] = {}
+    for row in rows:
+        started = row["started"]
+        if isinstance(started, str):  # SQLite's max() loses the column's converter
+            started = datetime.fromisoformat(started)
+        out[int(row["account"])] = started
+    return out
