@@ -134,6 +134,23 @@ class JobQueue:
     async def schedule_account(self, account_id: int) -> None:
         await self.sync_soon(await repository.conflict_calendar_ids(account_id))
 
+    # -- linked calendars (two-way / one-way sync) ----------------------------------------
+
+    def schedule_linked(self, account_id: int, trigger: str = "push") -> None:
+        """Run this account's sync soon (pushes within the debounce window coalesce)."""
+        self._spawn(self.sync_linked_soon(account_id, trigger), "linked sync")
+
+    async def sync_linked_soon(self, account_id: int, trigger: str = "push") -> None:
+        window, end = push_window(self.clock(), self.debounce)
+        await self.queue.enqueue(
+            "sync_linked",
+            account_id=account_id,
+            trigger=trigger,
+            key=f"linked-push:{account_id}:{window}",
+            scheduled=end,
+            timeout=SYNC_TIMEOUT,
+        )
+
     async def sync_soon(self, calendar_ids: Iterable[int]) -> None:
         window, end = push_window(self.clock(), self.debounce)
         await asyncio.gather(

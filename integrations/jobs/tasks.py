@@ -23,8 +23,18 @@ from integrations.calendars import repository
 from integrations.calendars.sync import CalendarSync
 from integrations.jobs.queue import JOB_PREFIX, SYNC_TIMEOUT, JobQueue
 from integrations.outbox import JobHandler, run_due, utc_now
+from integrations.sync.engine import RunOptions, SyncEngine
+from integrations.sync.runner import due_accounts
 
-__all__ = ["Background", "poll_round", "relay_outbox", "sweep_outbox", "sync_calendar"]
+__all__ = [
+    "Background",
+    "linked_round",
+    "poll_round",
+    "relay_outbox",
+    "sweep_outbox",
+    "sync_calendar",
+    "sync_linked",
+]
 
 logger = logging.getLogger("rendezvous.jobs")
 
@@ -42,6 +52,8 @@ class Background:
     #: Seconds between polling rounds: a round's claim outlives any late duplicate.
     poll_interval: float = 900.0
     clock: Callable[[], datetime] = utc_now
+    #: The linked-calendar sync (two-way / one-way); None in workers built without it.
+    linked: SyncEngine | None = None
 
 
 def _background(ctx: Mapping[str, Any]) -> Background:
@@ -90,6 +102,40 @@ async def poll_round(ctx: Mapping[str, Any]) -> int:
         )
     )
     return len(calendar_ids)
+
+
+async def sync_linked(
+    ctx: Mapping[str, Any], *, account_id: int, trigger: str = "push", dry_run: bool = False
+) -> dict[str, Any]:
+    """One run of an account's linked-calendar sync, under the account's lock."""
+    engine = _background(ctx).linked
+    if engine is None:
+        return {"status": "skipped"}
+    record = await engine.run(account_id, RunOptions(trigger=trigger, dry_run=dry_run))
+    return {"run": record.id, "status": record.status}
+
+
+async def linked_round(ctx: Mapping[str, Any]) -> int:
+    """SAQ cron: a sync job for every account whose automatic run is due. The job key
+    names the account and the minute, so workers running the same round add one job."""
+    background = _background(ctx)
+    if background.linked is None:
+        return 0
+    minute = int(time.time() // 60)
+    accounts = await due_accounts(background.linked)
+    await asyncio.gather(
+        *(
+            background.queue.queue.enqueue(
+                "sync_linked",
+                account_id=account_id,
+                trigger="auto",
+                key=f"linked:{account_id}:{minute}",
+                timeout=SYNC_TIMEOUT,
+            )
+            for account_id in accounts
+        )
+    )
+    return len(accounts)
 
 
 async def relay_outbox(ctx: Mapping[str, Any]) -> int:

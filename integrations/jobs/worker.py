@@ -23,10 +23,12 @@ from saq import CronJob, Worker
 from integrations.jobs.queue import JOB_PREFIX, RELAY_TIMEOUT, SYNC_TIMEOUT
 from integrations.jobs.tasks import (
     Background,
+    linked_round,
     poll_round,
     relay_outbox,
     sweep_outbox,
     sync_calendar,
+    sync_linked,
 )
 
 __all__ = ["HEARTBEAT_PREFIX", "HeartbeatWorker", "build_worker", "every"]
@@ -99,9 +101,12 @@ def build_worker(
 
     return HeartbeatWorker(
         background.queue.queue,
-        functions=[sync_calendar, relay_outbox],
+        functions=[sync_calendar, relay_outbox, sync_linked],
         cron_jobs=[
             CronJob(poll_round, cron=poll_cron, timeout=SYNC_TIMEOUT),
+            # Every minute: which accounts' automatic sync is due (their own interval
+            # and time-of-day range decide).
+            CronJob(linked_round, cron="* * * * *", timeout=SYNC_TIMEOUT),
             CronJob(sweep_outbox, cron=sweep_cron, timeout=RELAY_TIMEOUT),
         ],
         concurrency=concurrency,
