@@ -10,6 +10,7 @@ import msgspec
 from piccolo.columns import Column
 from piccolo.query.functions.aggregate import Max
 
+from integrations.calendars.tables import Calendar
 from integrations.sync.items import CalendarItem
 from integrations.sync.records import RunRecord, SettingsRecord
 from integrations.sync.status import StatusRow
@@ -242,3 +243,28 @@ async def last_started(account_ids: Sequence[int]) -> dict[int, datetime]:
             started = datetime.fromisoformat(started)
         out[int(row["account"])] = started
     return out
+
+
+async def accounts_linking(calendar_ids: Sequence[int]) -> list[int]:
+    """Accounts with sync on whose linked calendar is one of these (or, with no calendar
+    chosen, whose primary calendar is)."""
+    if not calendar_ids:
+        return []
+    calendars = await Calendar.select(Calendar.id, Calendar.account, Calendar.primary).where(
+        Calendar.id.is_in(list(calendar_ids))
+    )
+    by_account: dict[int, list[dict[str, Any]]] = {}
+    for row in calendars:
+        by_account.setdefault(int(row["account"]), []).append(row)
+    if not by_account:
+        return []
+    settings = await SyncSettings.select(SyncSettings.account, SyncSettings.calendar).where(
+        SyncSettings.account.is_in(list(by_account)) & (SyncSettings.mode != "off")
+    )
+    out = set()
+    for row in settings:
+        for calendar in by_account[int(row["account"])]:
+            chosen = row["calendar"]
+            if chosen == calendar["id"] or (chosen is None and calendar["primary"]):
+                out.add(int(row["account"]))
+    return sorted(out)

@@ -1,0 +1,25 @@
+"""The linked-calendar adapter for a stored account and one of its calendars."""
+
+from __future__ import annotations
+
+from integrations.accounts.errors import ProviderError
+from integrations.accounts.records import Account
+from integrations.calendars.environment import CalendarEnvironment
+from integrations.calendars.records import CalendarRecord
+from integrations.sync.linked import LinkedCalendar
+
+__all__ = ["activity_link", "linked_calendar"]
+
+#: Below the public URL: an activity's page, the link every pushed event carries.
+ACTIVITY_PAGE = "/dashboard/activities/{id}"
+
+
+def activity_link(public_url: str, activity_id: int) -> str:
+    return public_url.rstrip("/") + ACTIVITY_PAGE.format(id=activity_id)
+
+
+def linked_calendar(
+    env: CalendarEnvironment, account: Account, calendar: CalendarRecord
+) -> LinkedCalendar:
+    """Call on the event loop (the provider's adapter refreshes tokens there)."""
+    raise ProviderError(f"{account.provider} calendars cannot be linked for sync yet")
