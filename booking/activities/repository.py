@@ -192,18 +192,32 @@ async def for_sync(
     return await _records(rows)
 
 
-async def linked_to_record(owner_id: int) -> set[int]:
-    """The owner's activities that have a contact guest or a booking."""
-    guests = await ActivityGuest.select(ActivityGuest.activity).where(
+async def linked_to_record(owner_id: int, activity_id: int | None = None) -> set[int]:
+    """The owner's activities (or only ``activity_id``) that have a contact guest or a
+    booking."""
+    query = ActivityGuest.select(ActivityGuest.activity).where(
         ActivityGuest.activity.owner == owner_id
     )
     # Raw SQL: bookings are a concern that imports this one.
-    booked = await Activity.raw(
+    sql = (
         "SELECT DISTINCT b.activity FROM booking b JOIN activity a ON a.id = b.activity"
-        " WHERE a.owner = {}",
-        owner_id,
+        " WHERE a.owner = {}"
     )
+    args: list[object] = [owner_id]
+    if activity_id is not None:
+        query = query.where(ActivityGuest.activity == activity_id)
+        sql, args = sql + " AND a.id = {}", [*args, activity_id]
+    guests, booked = await query, await Activity.raw(sql, *args)
     return {int(r["activity"]) for r in guests} | {int(r["activity"]) for r in booked}
+
+
+async def guest_links(activity_id: int) -> dict[str, int]:
+    """The activity's contact guests by their address's key (a host's earlier choice
+    between contacts sharing an address is kept when the guests are written again)."""
+    rows = await ActivityGuest.select(
+        ActivityGuest.contact, ActivityGuest.contact.email_key.as_alias("key")
+    ).where(ActivityGuest.activity == activity_id)
+    return {str(r["key"]): int(r["contact"]) for r in rows}
 
 
 async def _guest_emails(activity_ids: list[int]) -> dict[int, list[str]]:

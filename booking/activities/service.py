@@ -150,6 +150,26 @@ async def link_guests(
     return ids, ambiguous
 
 
+async def relink_guests(
+    owner_id: int, activity_id: int, emails: list[str], *, create_missing: bool = True
+) -> None:
+    """Make the activity's contact guests those of ``emails``. A contact already linked
+    for an address stays (the host may have chosen it among several sharing it); the
+    other addresses are matched, and those matching several wait for the host."""
+    kept = await repository.guest_links(activity_id)
+    ids: list[int] = []
+    fresh: list[str] = []
+    for email in emails:
+        contact_id = kept.get(validation.email_key(email))
+        if contact_id is None:
+            fresh.append(email)
+        else:
+            ids.append(contact_id)
+    matched, ambiguous = await link_guests(owner_id, fresh, create_missing=create_missing)
+    await repository.set_guests(activity_id, [*ids, *matched])
+    await repository.set_ambiguous(activity_id, ambiguous)
+
+
 def attendees_of(emails: list[str], previous: list[Attendee] | None = None) -> list[Attendee]:
     """The attendees for guests given by address: one per address (ignoring case),
     keeping the response an attendee already gave."""
@@ -294,10 +314,8 @@ async def update(
     values.update({"start_at": start, "end_at": end, "updated_at": datetime.now(UTC)})
     await repository.update(activity_id, values)
     if data.guests is not msgspec.UNSET:
-        ids, ambiguous = await link_guests(owner_id, data.guests)
         await repository.set_attendees(activity_id, attendees_of(data.guests, current.attendees))
-        await repository.set_guests(activity_id, ids)
-        await repository.set_ambiguous(activity_id, ambiguous)
+        await relink_guests(owner_id, activity_id, data.guests)
     return await get(owner_id, activity_id, include_trashed=include_trashed)
 
 
