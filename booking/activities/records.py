@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 import msgspec
 
-__all__ = ["ActivityRecord", "ActivityTypeRecord", "BusyActivity"]
+__all__ = ["ActivityRecord", "ActivityTypeRecord", "Attendee", "BusyActivity", "ShowAs"]
+
+ShowAs = Literal["busy", "free", "tentative"]
 
 
 class ActivityTypeRecord(msgspec.Struct, kw_only=True, frozen=True):
@@ -15,6 +18,14 @@ class ActivityTypeRecord(msgspec.Struct, kw_only=True, frozen=True):
     id: int
     name: str
     colour: str
+
+
+class Attendee(msgspec.Struct, kw_only=True, frozen=True):
+    """A guest as the calendar knows them (a contact or not), with their response."""
+
+    email: str
+    #: needsAction, accepted, declined or tentative (Google's words; adapters map theirs).
+    response: str = "needsAction"
 
 
 class ActivityRecord(msgspec.Struct, kw_only=True, frozen=True):
@@ -34,6 +45,17 @@ class ActivityRecord(msgspec.Struct, kw_only=True, frozen=True):
     ambiguous_guests: list[str]
     created_at: datetime
     updated_at: datetime
+    location: str = ""
+    show_as: ShowAs = "busy"
+    private: bool = False
+    #: Set while in the trash: invisible to the API, blocks nothing, restorable by sync.
+    trashed_at: datetime | None = None
+    series_id: str | None = None
+    original_start: datetime | None = None
+    #: The guests as the calendar knows them; ``guests`` are the ones who are contacts.
+    attendees: list[Attendee] = msgspec.field(default_factory=list)
+    #: Who organises the event when not the host: synced fields are read-only then.
+    organiser: str = ""
 
 
 class BusyActivity(msgspec.Struct, kw_only=True, frozen=True):

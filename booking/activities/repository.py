@@ -8,7 +8,12 @@ from typing import Any
 import msgspec
 from piccolo.columns import Column
 
-from booking.activities.records import ActivityRecord, ActivityTypeRecord, BusyActivity
+from booking.activities.records import (
+    ActivityRecord,
+    ActivityTypeRecord,
+    Attendee,
+    BusyActivity,
+)
 from booking.activities.tables import Activity, ActivityGuest, ActivityType
 from booking.db import unique_as
 
@@ -88,6 +93,12 @@ async def set_ambiguous(activity_id: int, emails: list[str]) -> None:
     ).where(Activity.id == activity_id)
 
 
+async def set_attendees(activity_id: int, attendees: list[Attendee]) -> None:
+    await Activity.update({Activity.attendees: msgspec.json.encode(attendees).decode()}).where(
+        Activity.id == activity_id
+    )
+
+
 async def add_guest(activity_id: int, contact_id: int) -> None:
     exists = await ActivityGuest.exists().where(
         (ActivityGuest.activity == activity_id) & (ActivityGuest.contact == contact_id)
@@ -135,8 +146,9 @@ async def _records(rows: list[dict[str, Any]]) -> list[ActivityRecord]:
             "colour": row.pop("type_colour"),
         }
         row["guests"] = guests.get(row["id"], [])
-        if isinstance(row["ambiguous_guests"], str):  # JSON comes back as text
-            row["ambiguous_guests"] = msgspec.json.decode(row["ambiguous_guests"])
+        for column in ("ambiguous_guests", "attendees"):
+            if isinstance(row[column], str):  # JSON comes back as text
+                row[column] = msgspec.json.decode(row[column])
     return msgspec.convert(rows, list[ActivityRecord])
 
 
@@ -153,7 +165,8 @@ async def for_owner(
     completed: bool | None,
     needs_attention: bool | None = None,
 ) -> list[ActivityRecord]:
-    query = _select().where(Activity.owner == owner_id)
+    # Trashed activities wait for their calendar event to come back; nobody lists them.
+    query = _select().where((Activity.owner == owner_id) & Activity.trashed_at.is_null())
     if needs_attention is not None:
         query = query.where(Activity.needs_attention == needs_attention)
     if start is not None:
@@ -164,6 +177,47 @@ async def for_owner(
         query = query.where(Activity.completed == completed)
     rows: list[dict[str, Any]] = await query.order_by(Activity.start_at).limit(1000)
     return await _records(rows)
+
+
+async def for_sync(
+    owner_id: int, start: datetime, end: datetime, ids: list[int]
+) -> list[ActivityRecord]:
+    """The owner's activities starting in [start, end), and those of ``ids`` wherever
+    they start; trashed ones included (the calendar sync restores them)."""
+    in_window = (Activity.start_at >= start) & (Activity.start_at < end)
+    where = (in_window | Activity.id.is_in(ids)) if ids else in_window
+    rows: list[dict[str, Any]] = (
+        await _select().where((Activity.owner == owner_id) & where).order_by(Activity.id)
+    )
+    return await _records(rows)
+
+
+async def linked_to_record(owner_id: int, activity_id: int | None = None) -> set[int]:
+    """The owner's activities (or only ``activity_id``) that have a contact guest or a
+    booking."""
+    query = ActivityGuest.select(ActivityGuest.activity).where(
+        ActivityGuest.activity.owner == owner_id
+    )
+    # Raw SQL: bookings are a concern that imports this one.
+    sql = (
+        "SELECT DISTINCT b.activity FROM booking b JOIN activity a ON a.id = b.activity"
+        " WHERE a.owner = {}"
+    )
+    args: list[object] = [owner_id]
+    if activity_id is not None:
+        query = query.where(ActivityGuest.activity == activity_id)
+        sql, args = sql + " AND a.id = {}", [*args, activity_id]
+    guests, booked = await query, await Activity.raw(sql, *args)
+    return {int(r["activity"]) for r in guests} | {int(r["activity"]) for r in booked}
+
+
+async def guest_links(activity_id: int) -> dict[str, int]:
+    """The activity's contact guests by their address's key (a host's earlier choice
+    between contacts sharing an address is kept when the guests are written again)."""
+    rows = await ActivityGuest.select(
+        ActivityGuest.contact, ActivityGuest.contact.email_key.as_alias("key")
+    ).where(ActivityGuest.activity == activity_id)
+    return {str(r["key"]): int(r["contact"]) for r in rows}
 
 
 async def _guest_emails(activity_ids: list[int]) -> dict[int, list[str]]:
@@ -181,11 +235,13 @@ async def _guest_emails(activity_ids: list[int]) -> dict[int, list[str]]:
 
 # Runs on every slots request; kept as SQL text because piccolo's builder takes longer
 # to assemble the statement than SQLite takes to run it. "completed = false AND
-# all_day = false" is rules.blocks_time; tests/booking/activities/test_rules.py holds
-# the two to the same answers on both engines.
+# all_day = false AND show_as <> 'free' AND trashed_at IS NULL" is rules.blocks_time;
+# tests/booking/activities/test_rules.py holds the two to the same answers on both
+# engines.
 _BUSY_INTERVALS = """
 SELECT id, start_at, end_at FROM activity
-WHERE owner = {} AND completed = {} AND all_day = {} AND start_at < {} AND end_at > {}
+WHERE owner = {} AND completed = {} AND all_day = {} AND show_as <> {}
+AND trashed_at IS NULL AND start_at < {} AND end_at > {}
 """
 
 
@@ -193,7 +249,7 @@ async def busy_intervals(
     owner_id: int, start: datetime, end: datetime, exclude_id: int | None
 ) -> list[BusyActivity]:
     """The owner's activities overlapping [start, end) that block time (rules.blocks_time)."""
-    sql, args = _BUSY_INTERVALS, [owner_id, False, False, end, start]
+    sql, args = _BUSY_INTERVALS, [owner_id, False, False, "free", end, start]
     if exclude_id is not None:
         sql, args = sql + " AND id <> {}", [*args, exclude_id]
     return msgspec.convert(await Activity.raw(sql, *args), list[BusyActivity])

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 __all__ = ["blocks_time"]
@@ -15,11 +16,23 @@ class _Occupancy(Protocol):
     @property
     def completed(self) -> bool: ...
 
+    @property
+    def show_as(self) -> str: ...
+
+    @property
+    def trashed_at(self) -> datetime | None: ...
+
 
 def blocks_time(activity: _Occupancy) -> bool:
-    """True for a timed activity not yet completed.
+    """True for a timed activity not yet completed, not marked free, not in the trash.
 
     All-day activities are reminders in CRMs, not meetings; a completed activity no
-    longer occupies anyone.
+    longer occupies anyone; a free one says so (a calendar event shown as free); a
+    trashed one is gone until its calendar event comes back.
     """
-    return not activity.all_day and not activity.completed
+    return (
+        not activity.all_day
+        and not activity.completed
+        and activity.show_as != "free"
+        and activity.trashed_at is None
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -11,6 +11,8 @@ from booking.ids import Id
 
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
 Description = Annotated[str, msgspec.Meta(max_length=10_000)]
+Location = Annotated[str, msgspec.Meta(max_length=1000)]
+ShowAs = Literal["busy", "free", "tentative"]
 Guests = Annotated[list[Annotated[str, msgspec.Meta(max_length=320)]], msgspec.Meta(max_length=50)]
 
 
@@ -35,6 +37,14 @@ class ActivityTypeUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=Tru
     colour: Colour | msgspec.UnsetType = msgspec.UNSET
 
 
+class Attendee(msgspec.Struct, kw_only=True):
+    """A guest as the calendar knows them, a contact or not."""
+
+    email: str
+    #: needsAction, accepted, declined or tentative.
+    response: str
+
+
 class Activity(msgspec.Struct, kw_only=True):
     id: int
     owner_id: int
@@ -52,6 +62,18 @@ class Activity(msgspec.Struct, kw_only=True):
     ambiguous_guests: list[str]
     created_at: datetime
     updated_at: datetime
+    location: str
+    #: busy, free (blocks no time) or tentative.
+    show_as: ShowAs
+    private: bool
+    #: Occurrences of one recurring calendar series share it; null otherwise.
+    series_id: str | None
+    #: Who organises the calendar event when it is not the host. Then title, times,
+    #: location, description, guests, show_as and private can only be changed in the
+    #: calendar (409 here); completing it or changing its type stays possible.
+    organiser: str
+    #: Every guest with their response, including those who are no contact.
+    attendees: list[Attendee]
 
 
 class ActivityCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -62,6 +84,9 @@ class ActivityCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     description: Description = ""
     all_day: bool = False
     guests: Guests = msgspec.field(default_factory=list)
+    location: Location = ""
+    show_as: ShowAs = "busy"
+    private: bool = False
 
 
 class ActivityUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -73,6 +98,9 @@ class ActivityUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     all_day: bool | msgspec.UnsetType = msgspec.UNSET
     completed: bool | msgspec.UnsetType = msgspec.UNSET
     guests: Guests | msgspec.UnsetType = msgspec.UNSET
+    location: Location | msgspec.UnsetType = msgspec.UNSET
+    show_as: ShowAs | msgspec.UnsetType = msgspec.UNSET
+    private: bool | msgspec.UnsetType = msgspec.UNSET
 
 
 class GuestResolution(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -10,6 +10,7 @@ from piccolo.columns import Column
 
 from booking import validation
 from booking.activities import repository
+from booking.activities.records import ActivityRecord, Attendee
 from booking.activities.schemas import (
     Activity,
     ActivityCreate,
@@ -24,6 +25,12 @@ from booking.db import is_foreign_key_violation
 from booking.errors import AlreadyExists, Conflict, InvalidInput, NotFound
 
 DEFAULT_TYPE = "Meeting"
+#: The fields a calendar event and its activity share (integrations.sync.items.EventFields):
+#: read-only in the CRM while someone other than the host organises the event.
+SYNCED_FIELDS = (
+    "title", "start", "end", "all_day", "location", "description", "guests", "show_as",
+    "private",
+)  # fmt: skip
 
 
 def _aware(value: datetime, field: str) -> datetime:
@@ -121,16 +128,19 @@ async def resolve_type(type_id: int | None, field: str = "activity_type_id") -> 
     return row.id
 
 
-async def link_guests(owner_id: int, emails: list[str]) -> tuple[list[int], list[str]]:
+async def link_guests(
+    owner_id: int, emails: list[str], *, create_missing: bool = True
+) -> tuple[list[int], list[str]]:
     """The contacts of the guests, and the addresses that matched several contacts.
 
-    Guests new to the team become contacts of the activity's owner; an address that
+    Guests new to the team become contacts of the activity's owner (unless
+    ``create_missing`` is off: then they stay attendees only); an address that
     several contacts share is never guessed between (the activity needs attention).
     """
     ids: list[int] = []
     ambiguous: list[str] = []
     for email in emails:
-        match = await contacts.link_guest(email, owner_id=owner_id)
+        match = await contacts.link_guest(email, owner_id=owner_id, create_missing=create_missing)
         if match.contact_id is not None:
             ids.append(match.contact_id)
         elif match.kind == "several" and match.email.casefold() not in {
@@ -138,6 +148,43 @@ async def link_guests(owner_id: int, emails: list[str]) -> tuple[list[int], list
         }:
             ambiguous.append(match.email)
     return ids, ambiguous
+
+
+async def relink_guests(
+    owner_id: int, activity_id: int, emails: list[str], *, create_missing: bool = True
+) -> None:
+    """Make the activity's contact guests those of ``emails``. A contact already linked
+    for an address stays (the host may have chosen it among several sharing it); the
+    other addresses are matched, and those matching several wait for the host."""
+    kept = await repository.guest_links(activity_id)
+    ids: list[int] = []
+    fresh: list[str] = []
+    for email in emails:
+        contact_id = kept.get(validation.email_key(email))
+        if contact_id is None:
+            fresh.append(email)
+        else:
+            ids.append(contact_id)
+    matched, ambiguous = await link_guests(owner_id, fresh, create_missing=create_missing)
+    await repository.set_guests(activity_id, [*ids, *matched])
+    await repository.set_ambiguous(activity_id, ambiguous)
+
+
+def attendees_of(emails: list[str], previous: list[Attendee] | None = None) -> list[Attendee]:
+    """The attendees for guests given by address: one per address (ignoring case),
+    keeping the response an attendee already gave."""
+    known = {validation.email_key(a.email): a for a in previous or []}
+    out: dict[str, Attendee] = {}
+    for email in emails:
+        key = validation.email_key(email)
+        if key and key not in out:
+            out[key] = known.get(key) or Attendee(email=email.strip())
+    return list(out.values())
+
+
+async def _contact_emails(contact_ids: list[int]) -> list[str]:
+    found = {c.id: c.email for c in await contacts.get_many(contact_ids)} if contact_ids else {}
+    return [found[c] for c in contact_ids if c in found]
 
 
 async def create(
@@ -162,22 +209,37 @@ async def create(
             "start_at": start,
             "end_at": end,
             "all_day": data.all_day,
+            "location": data.location.strip(),
+            "show_as": data.show_as,
+            "private": data.private,
         }
     )
     if guest_contact_ids is not None:
         ids, ambiguous = guest_contact_ids, ambiguous_guests or []
+        emails = [*data.guests, *await _contact_emails(ids), *ambiguous]
     else:
         ids, ambiguous = await link_guests(owner_id, data.guests)
+        emails = data.guests
+    await repository.set_attendees(activity_id, attendees_of(emails))
     await repository.set_guests(activity_id, ids)
     if ambiguous:
         await repository.set_ambiguous(activity_id, ambiguous)
     return await get(owner_id, activity_id)
 
 
-async def get(owner_id: int, activity_id: int) -> Activity:
+async def _record(owner_id: int, activity_id: int, *, include_trashed: bool) -> ActivityRecord:
     row = await repository.by_id(activity_id)
     if row is None or row.owner_id != owner_id:
         raise NotFound("No such activity.")
+    if row.trashed_at is not None and not include_trashed:
+        # In the trash because its calendar event left the calendar: as good as gone
+        # until the event comes back (the calendar sync restores it).
+        raise NotFound("No such activity.")
+    return row
+
+
+async def get(owner_id: int, activity_id: int, *, include_trashed: bool = False) -> Activity:
+    row = await _record(owner_id, activity_id, include_trashed=include_trashed)
     return msgspec.convert(row, Activity, from_attributes=True)
 
 
@@ -195,8 +257,39 @@ async def list_for(
     return msgspec.convert(rows, list[Activity], from_attributes=True)
 
 
-async def update(owner_id: int, activity_id: int, data: ActivityUpdate) -> Activity:
-    current = await get(owner_id, activity_id)
+def _edited_synced_fields(current: ActivityRecord, data: ActivityUpdate) -> list[str]:
+    """The synced fields ``data`` would change (sending an unchanged value is no edit)."""
+    edited = []
+    for name in SYNCED_FIELDS:
+        value = getattr(data, name)
+        if value is msgspec.UNSET:
+            continue
+        if name == "guests":
+            now = {validation.email_key(a.email) for a in current.attendees}
+            if {validation.email_key(e) for e in value} != now:
+                edited.append(name)
+        elif name in ("start", "end"):
+            if value.tzinfo is None or value != getattr(current, name):
+                edited.append(name)
+        elif value != getattr(current, name):
+            edited.append(name)
+    return edited
+
+
+async def update(
+    owner_id: int, activity_id: int, data: ActivityUpdate, *, include_trashed: bool = False
+) -> Activity:
+    """Change an activity. One whose calendar event someone else organises keeps its
+    synced fields (:data:`SYNCED_FIELDS`): they must be changed in the calendar."""
+    current = await _record(owner_id, activity_id, include_trashed=include_trashed)
+    if current.organiser:
+        edited = _edited_synced_fields(current, data)
+        if edited:
+            raise Conflict(
+                f"This activity is organised by {current.organiser} in the calendar;"
+                f" change {', '.join(edited)} there.",
+                extra={"organiser": current.organiser, "fields": edited},
+            )
     values: dict[Column | str, Any] = {}
     if data.title is not msgspec.UNSET:
         values["title"] = data.title.strip()
@@ -208,6 +301,12 @@ async def update(owner_id: int, activity_id: int, data: ActivityUpdate) -> Activ
         values["completed"] = data.completed
     if data.activity_type_id is not msgspec.UNSET:
         values["activity_type"] = await resolve_type(data.activity_type_id)
+    if data.location is not msgspec.UNSET:
+        values["location"] = data.location.strip()
+    if data.show_as is not msgspec.UNSET:
+        values["show_as"] = data.show_as
+    if data.private is not msgspec.UNSET:
+        values["private"] = data.private
     start = current.start if data.start is msgspec.UNSET else _aware(data.start, "start")
     end = current.end if data.end is msgspec.UNSET else _aware(data.end, "end")
     if end <= start:
@@ -215,10 +314,9 @@ async def update(owner_id: int, activity_id: int, data: ActivityUpdate) -> Activ
     values.update({"start_at": start, "end_at": end, "updated_at": datetime.now(UTC)})
     await repository.update(activity_id, values)
     if data.guests is not msgspec.UNSET:
-        ids, ambiguous = await link_guests(owner_id, data.guests)
-        await repository.set_guests(activity_id, ids)
-        await repository.set_ambiguous(activity_id, ambiguous)
-    return await get(owner_id, activity_id)
+        await repository.set_attendees(activity_id, attendees_of(data.guests, current.attendees))
+        await relink_guests(owner_id, activity_id, data.guests)
+    return await get(owner_id, activity_id, include_trashed=include_trashed)
 
 
 async def resolve_guest(owner_id: int, activity_id: int, data: GuestResolution) -> Activity:
@@ -243,8 +341,10 @@ async def resolve_guest(owner_id: int, activity_id: int, data: GuestResolution) 
     return await get(owner_id, activity_id)
 
 
-async def delete(owner_id: int, activity_id: int) -> None:
-    await get(owner_id, activity_id)
+async def delete(owner_id: int, activity_id: int, *, include_trashed: bool = False) -> None:
+    """Delete an activity; ``include_trashed`` also one in the trash (a cancelled
+    booking's activity goes whatever the calendar did to it)."""
+    await _record(owner_id, activity_id, include_trashed=include_trashed)
     await repository.delete(activity_id)
 
 

@@ -31,6 +31,23 @@ class Activity(Table):
     ambiguous_guests = JSON(default="[]", null=False)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+    # Mirrors of a calendar event's fields (calendar sync, docs/sync.md).
+    location = Text(null=False, default="")
+    show_as = Varchar(length=10, null=False, default="busy")  # busy | free | tentative
+    private = Boolean(default=False, null=False)
+    # Set while the activity is in the trash (its event left the linked calendar): it
+    # is invisible and blocks nothing, but the sync can restore it.
+    trashed_at = Timestamptz(null=True, default=None)
+    # Occurrences of one recurring calendar series share series_id; original_start is
+    # the occurrence's start as the series defines it (before any move).
+    series_id = Varchar(length=1024, null=True, default=None, index=True)
+    original_start = Timestamptz(null=True, default=None)
+    # The guests exactly as the calendar knows them ([{"email", "response"}]), also
+    # those who are no contact; ActivityGuest links the ones who are.
+    attendees = JSON(default="[]", null=False)
+    # Who organises the event when it is not the host: the synced fields are then
+    # read-only in the CRM (they must be changed in the calendar).
+    organiser = Varchar(length=320, null=False, default="")
 
 
 class ActivityGuest(Table):

@@ -350,7 +350,7 @@ async def cancel(
         )
         if row.activity_id is not None:
             # The activity existed only because of the booking; keeping it would block time.
-            await activities.delete(row.host_id, row.activity_id)
+            await activities.delete(row.host_id, row.activity_id, include_trashed=True)
         row = await _row(uid)
         await notify.send(
             "cancelled", row, links=env.links, mail_from=env.mail_from, issued=now,
@@ -392,8 +392,9 @@ async def reschedule(
         )
         if row.activity_id is not None:
             await activities.update(
-                row.host_id, row.activity_id, ActivityUpdate(start=start, end=end)
-            )
+                row.host_id, row.activity_id, ActivityUpdate(start=start, end=end),
+                include_trashed=True,
+            )  # fmt: skip
         previous = row.start
         row = await _row(uid)
         await notify.send(

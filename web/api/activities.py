@@ -59,7 +59,12 @@ class ActivityController(Controller):
     async def get_activity(self, host: NamedDependency[Host], activity_id: PathId) -> Activity:
         return await activities.get(host.id, activity_id)
 
-    @patch("/{activity_id:int}", operation_id="updateActivity", responses=problems(422))
+    @patch(
+        "/{activity_id:int}",
+        operation_id="updateActivity",
+        summary="Change an activity (409 for synced fields of an event someone else organises)",
+        responses=problems(409, 422),
+    )
     async def update_activity(
         self,
         host: NamedDependency[Host],

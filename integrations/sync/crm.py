@@ -1,0 +1,191 @@
+"""The CRM side of calendar sync: the host's activities as the planner sees them, and
+the writes a plan makes to them.
+
+Every function runs inside the transaction the sync engine opens for a batch (the
+status rows commit with the CRM writes), so none opens one of its own. Each write
+returns the activity as the database now holds it, which is what the status row must
+record (``status.new_status`` / ``advance``).
+
+Unlike the REST API, the sync may write an activity whose event someone else
+organises: the calendar is where such an event changes, and this is how the change
+arrives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from piccolo.columns import Column
+
+from booking import validation
+from booking.activities import repository
+from booking.activities import service as activities
+from booking.activities.records import ActivityRecord, Attendee
+from booking.errors import InvalidInput, NotFound
+from booking.hosts import service as hosts
+from integrations.sync.actions import CreateActivity
+from integrations.sync.items import FIELD_NAMES, ActivityItem, EventFields, Guest
+from integrations.sync.policy import Scope
+
+__all__ = ["GuestPolicy", "create", "exists", "load", "restore", "set_organiser", "trash", "update"]
+
+#: "create": guests new to the team become contacts (two-way); "match": guests are
+#: linked to the contacts that exist, the others stay attendees only.
+GuestPolicy = Literal["create", "match"]
+
+# Column limits (booking/activities/tables.py): a calendar allows longer values.
+_TITLE_MAX = 500
+_SERIES_MAX = 1024
+_ORGANISER_MAX = 320
+
+
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+def _guests(attendees: Iterable[Attendee]) -> tuple[Guest, ...]:
+    found = (Guest(email=a.email, response=a.response) for a in attendees)
+    return tuple(sorted(found, key=lambda g: (g.email.casefold(), g.email, g.response)))
+
+
+def _item(row: ActivityRecord, linked: Collection[int]) -> ActivityItem:
+    return ActivityItem(
+        id=row.id,
+        owner_id=row.owner_id,
+        type_id=row.activity_type.id,
+        fields=EventFields(
+            title=row.title,
+            start=_utc(row.start),
+            end=_utc(row.end),
+            all_day=row.all_day,
+            location=row.location,
+            description=row.description,
+            guests=_guests(row.attendees),
+            show_as=row.show_as,
+            private=row.private,
+        ),
+        completed=row.completed,
+        linked_to_record=row.id in linked,
+        trashed=row.trashed_at is not None,
+    )
+
+
+async def _reload(activity_id: int) -> ActivityItem:
+    row = await repository.by_id(activity_id)
+    if row is None:
+        raise NotFound("No such activity.")
+    return _item(row, await repository.linked_to_record(row.owner_id, activity_id))
+
+
+async def load(host_id: int, scope: Scope, linked_ids: Collection[int]) -> list[ActivityItem]:
+    """The host's activities starting in ``scope`` and those of ``linked_ids`` (the
+    status rows' activities) wherever they start, trashed ones included."""
+    rows = await repository.for_sync(host_id, scope.start, scope.end, sorted(set(linked_ids)))
+    linked = await repository.linked_to_record(host_id) if rows else set()
+    return [_item(row, linked) for row in rows]
+
+
+def _values(fields: EventFields, names: Collection[str]) -> dict[Column | str, Any]:
+    """The columns of the ``names`` fields (guests are written apart)."""
+    every: dict[str, tuple[str, object]] = {
+        "title": ("title", fields.title.strip()[:_TITLE_MAX]),
+        "start": ("start_at", _utc(fields.start)),
+        "end": ("end_at", _utc(fields.end)),
+        "all_day": ("all_day", fields.all_day),
+        "location": ("location", fields.location),
+        "description": ("description", fields.description),
+        "show_as": ("show_as", fields.show_as),
+        "private": ("private", fields.private),
+    }
+    return {column: value for name, (column, value) in every.items() if name in names}
+
+
+async def _write_guests(
+    host_id: int, activity_id: int, guests: tuple[Guest, ...], policy: GuestPolicy
+) -> None:
+    """The attendees exactly as the calendar has them; the contact links for those with
+    a valid address other than the host's own (the host is no guest of their meeting)."""
+    attendees = [Attendee(email=g.email, response=g.response) for g in guests]
+    await repository.set_attendees(activity_id, attendees)
+    own = validation.email_key((await hosts.get(host_id)).email)
+    emails = []
+    for guest in guests:
+        if validation.email_key(guest.email) == own:
+            continue
+        try:
+            validation.email(guest.email)
+        except InvalidInput:
+            continue  # a calendar may hold an address no contact could have
+        emails.append(guest.email)
+    await activities.relink_guests(host_id, activity_id, emails, create_missing=policy == "create")
+
+
+async def create(
+    host_id: int, action: CreateActivity, *, guests: GuestPolicy, organiser: str = ""
+) -> ActivityItem:
+    """A new activity of the host from a calendar event (``action``). A guest whose
+    address several contacts share is not guessed: the activity needs attention."""
+    values = _values(action.fields, FIELD_NAMES)
+    activity_id = await repository.insert(
+        {
+            **{str(column): value for column, value in values.items()},
+            "owner": host_id,
+            "activity_type": action.type_id,
+            "series_id": None if action.series_id is None else action.series_id[:_SERIES_MAX],
+            "original_start": None
+            if action.original_start is None
+            else _utc(action.original_start),
+            "organiser": organiser[:_ORGANISER_MAX],
+        }
+    )
+    await _write_guests(host_id, activity_id, action.fields.guests, guests)
+    return await _reload(activity_id)
+
+
+async def update(
+    host_id: int,
+    activity_id: int,
+    fields: EventFields,
+    changed: Collection[str],
+    *,
+    guests: GuestPolicy,
+) -> ActivityItem:
+    """Write the ``changed`` fields of ``fields`` and nothing else (so a field the
+    planner did not mean to touch keeps what the CRM holds)."""
+    unknown = set(changed) - set(FIELD_NAMES)
+    if unknown:
+        raise ValueError(f"not synced fields: {sorted(unknown)}")
+    values = _values(fields, changed)
+    await repository.update(activity_id, {**values, "updated_at": datetime.now(UTC)})
+    if "guests" in changed:
+        await _write_guests(host_id, activity_id, fields.guests, guests)
+    return await _reload(activity_id)
+
+
+async def trash(activity_id: int) -> None:
+    """The event left the linked calendar: the activity goes to the trash (invisible,
+    blocks nothing) until the event comes back."""
+    now = datetime.now(UTC)
+    await repository.update(activity_id, {"trashed_at": now, "updated_at": now})
+
+
+async def restore(activity_id: int, fields: EventFields, *, guests: GuestPolicy) -> ActivityItem:
+    """The event came back: the activity leaves the trash with the event's values."""
+    row = await repository.by_id(activity_id)
+    if row is None:
+        raise NotFound("No such activity.")
+    await repository.update(activity_id, {"trashed_at": None})
+    return await update(row.owner_id, activity_id, fields, FIELD_NAMES, guests=guests)
+
+
+async def set_organiser(activity_id: int, organiser: str) -> None:
+    """Who organises the event, when not the host ("" when the host does): the synced
+    fields are read-only in the CRM while it is set."""
+    await repository.update(activity_id, {"organiser": organiser[:_ORGANISER_MAX]})
+
+
+async def exists(activity_id: int) -> bool:
+    """Whether the activity is still there (in the trash or not)."""
+    return await repository.by_id(activity_id) is not None
