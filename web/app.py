@@ -30,6 +30,7 @@ from integrations.jobs.queue import JobQueue, saq_queue
 from integrations.mail import SmtpSender
 from integrations.outbox import OutboxRunner
 from integrations.providers.zoom import ZoomApp, ZoomEndpoints
+from integrations.sync.runner import LinkedSyncRunner
 from integrations.video.environment import VideoEnvironment
 from integrations.video.jobs import video_job_handlers
 from web import database
@@ -51,6 +52,7 @@ from web.pages import calendars as calendar_pages
 from web.pages import video as video_pages
 from web.sessions import SESSION_STORE, HostSessionConfig, session_store
 from web.settings import Settings
+from web.sync import sync_services
 from web.throttle import sign_in_throttle
 
 HERE = Path(__file__).parent
@@ -130,6 +132,12 @@ def create_app(settings: Settings) -> Litestar:
     else:
         runner = outbox_runner(settings, video)
         calendars = calendar_services(settings, on_queued=runner.kick, locks=locks)
+    sync = sync_services(
+        calendars.env,
+        locks=locks,
+        on_queued=runner.kick,
+        queue=runner if isinstance(runner, JobQueue) else None,
+    )
     throttle = sign_in_throttle(redis)
 
     async def connect() -> None:
@@ -141,8 +149,12 @@ def create_app(settings: Settings) -> Litestar:
             runner.start()
         if isinstance(calendars.runner, CalendarSyncRunner):
             calendars.runner.start()
+        if isinstance(sync.scheduler, LinkedSyncRunner):
+            sync.scheduler.start()
 
     async def disconnect() -> None:
+        if isinstance(sync.scheduler, LinkedSyncRunner):
+            await sync.scheduler.stop()
         if isinstance(calendars.runner, CalendarSyncRunner):
             await calendars.runner.stop()
         await runner.stop()
@@ -202,12 +214,14 @@ def create_app(settings: Settings) -> Litestar:
                 "outbox": runner,
                 "env": env,
                 "calendars": calendars,
+                "sync": sync,
                 "video": video,
             }
         ),
         dependencies={
             "env": Provide(lambda: env, sync_to_thread=False),
             "calendar_services": Provide(lambda: calendars, sync_to_thread=False),
+            "sync_services": Provide(lambda: sync, sync_to_thread=False),
             "video": Provide(lambda: video, sync_to_thread=False),
             "throttle": Provide(lambda: throttle, sync_to_thread=False),
         },

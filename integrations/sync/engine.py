@@ -69,7 +69,13 @@ from integrations.sync.linked import LinkedCalendar, Listing
 from integrations.sync.notify import queue_run_email, wants_email
 from integrations.sync.planner import plan as make_plan
 from integrations.sync.policy import Policy, Scope
-from integrations.sync.records import PlanEntry, RunError, RunRecord, SettingsRecord
+from integrations.sync.records import (
+    GuestPolicy,
+    PlanEntry,
+    RunError,
+    RunRecord,
+    SettingsRecord,
+)
 from integrations.sync.status import StatusRow, advance, new_status
 
 __all__ = ["Progress", "RunOptions", "SyncEngine", "policy_of"]
@@ -180,7 +186,7 @@ class _Run:
     run_id: int
     calendar_id: int
     host_id: int
-    guests: str
+    guests: GuestPolicy
     linked: LinkedCalendar
     rows: dict[tuple[int, str], StatusRow]
     activities: dict[int, ActivityItem]
@@ -212,14 +218,32 @@ class SyncEngine:
         #: Called after an e-mail was queued in the outbox (the web process kicks it).
         self.on_queued = on_queued
 
+    async def begin(self, account_id: int, options: RunOptions) -> int:
+        """Log a run that is about to start (status "running") and return its id, for a
+        caller that answers before the run ends (a progress bar follows the row)."""
+        account = await accounts_repository.get(account_id)
+        if account is None:
+            raise RemoteNotFound("no such account")
+        settings = await repository.settings(account_id)
+        mode = settings.mode if settings is not None else "off"
+        return await repository.start_run(
+            account_id, account.host, options.trigger, mode, options.dry_run, self.clock()
+        )
+
     async def run(
-        self, account_id: int, options: RunOptions, progress: Progress | None = None
+        self,
+        account_id: int,
+        options: RunOptions,
+        progress: Progress | None = None,
+        *,
+        run_id: int | None = None,
     ) -> RunRecord:
+        """One run, under the account's lock; ``run_id``: the row :meth:`begin` made."""
         account = await accounts_repository.get(account_id)
         if account is None:
             raise RemoteNotFound("no such account")
         async with self.locks.hold(account_id):
-            record = await self._run_locked(account, options, progress)
+            record = await self._run_locked(account, options, progress, run_id)
             await self._tell_host(account, record)
             return record
 
@@ -247,16 +271,23 @@ class SyncEngine:
             self.on_queued()
 
     async def _run_locked(
-        self, account: Account, options: RunOptions, progress: Progress | None
+        self,
+        account: Account,
+        options: RunOptions,
+        progress: Progress | None,
+        run_id: int | None,
     ) -> RunRecord:
         settings = await repository.settings(account.id) or SettingsRecord(
             account_id=account.id, host_id=account.host
         )
         settings = await self._apply_ticks(settings, options)
         now = self.clock()
-        run_id = await repository.start_run(
-            account.id, account.host, options.trigger, settings.mode, options.dry_run, now
-        )
+        if run_id is None:
+            run_id = await repository.start_run(
+                account.id, account.host, options.trigger, settings.mode, options.dry_run, now
+            )
+        else:
+            await repository.update_run(run_id, {"mode": settings.mode, "started_at": now})
         if settings.mode == "off":
             await self._finish(run_id, "skipped", started=time.monotonic())
             return await self._record(run_id)

@@ -16,6 +16,7 @@ from web.api.event_types import EventTypeController
 from web.api.me import MeController
 from web.api.public import PublicController
 from web.api.schedules import ScheduleController
+from web.api.sync import SyncRunController, SyncSettingsController
 from web.api.tokens import TokenController
 from web.api.video_accounts import VideoAccountController
 from web.api.webhooks import google_notification, microsoft_notification
@@ -34,6 +35,8 @@ HOST_API: list[Any] = [
     CalendarController,
     EventTypeCalendarController,
     VideoAccountController,
+    SyncSettingsController,
+    SyncRunController,
 ]
 #: Under /api/v1/public, no authentication (rate-limited writes).
 PUBLIC_API: list[Any] = [PublicController]

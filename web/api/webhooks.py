@@ -16,6 +16,7 @@ from integrations.calendars import push
 from integrations.calendars.environment import MICROSOFT_WEBHOOK_PATH, WEBHOOK_PATH
 from web.calendars import CalendarServices
 from web.openapi import problems
+from web.sync import SyncServices
 
 
 @post(
@@ -26,7 +27,9 @@ from web.openapi import problems
     tags=["Webhooks"],
 )
 async def google_notification(
-    request: Request[Any, Any, Any], calendar_services: NamedDependency[CalendarServices]
+    request: Request[Any, Any, Any],
+    calendar_services: NamedDependency[CalendarServices],
+    sync_services: NamedDependency[SyncServices],
 ) -> None:
     """An events.watch notification: schedules an incremental sync of its calendar.
 
@@ -40,6 +43,8 @@ async def google_notification(
     # "sync" only confirms a new channel; nothing changed yet.
     if headers.get("x-goog-resource-state") != "sync":
         calendar_services.runner.schedule(calendar_id)
+        # A linked calendar's change also runs its sync (busy blocks and activities).
+        await sync_services.schedule_calendars((calendar_id,))
 
 
 class GraphNotification(msgspec.Struct, rename="camel"):
@@ -73,6 +78,7 @@ class GraphNotifications(msgspec.Struct):
 async def microsoft_notification(
     request: Request[Any, Any, Any],
     calendar_services: NamedDependency[CalendarServices],
+    sync_services: NamedDependency[SyncServices],
     validation_token: Annotated[str | None, QueryParameter(name="validationToken")] = None,
     channel: Annotated[str | None, QueryParameter()] = None,
 ) -> Response[str]:
@@ -99,4 +105,5 @@ async def microsoft_notification(
             await push.renew_soon(channel or "", calendar_services.env.clock())
         # A change, a "missed" notice (the delta catches up) or a renewal: one sync.
         calendar_services.runner.schedule(calendar_id)
+        await sync_services.schedule_calendars((calendar_id,))
     return Response("", media_type=MediaType.TEXT, status_code=202)
