@@ -2,6 +2,9 @@
 :class:`GoogleCalendarProvider` (see ``integrations/sync/linked.py`` for what every
 adapter guarantees, ``sync_events.py`` for how fields map).
 
+Markers (working location, birthdays) are not events of the host's day: they never
+reach the engine, so no activity is made of a birthday.
+
 Every listing uses ``singleEvents=true`` (the full one and each incremental one after
 it, as Google requires), so a series arrives as its occurrences; writing to an
 occurrence's id makes Google keep an exception of that occurrence only.
@@ -14,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
+from availability.classify import MARKER_EVENT_TYPES
 from integrations.accounts.errors import PreconditionFailed, ProviderError, RemoteNotFound
 from integrations.calendars.provider import RemoteEvent, SyncWindow
 from integrations.providers.google.client import GoogleCalendarProvider
@@ -71,6 +75,8 @@ class GoogleLinkedCalendar:
                 self.calendar_id, sync_state=state, window=window, page=page
             )
             for event in answer.events:
+                if event.payload.get("eventType") in MARKER_EVENT_TYPES:
+                    continue
                 if not event.deleted:
                     changed.append(self._item(event))
                 elif state is not None:
@@ -92,7 +98,9 @@ class GoogleLinkedCalendar:
             return None
         # Google keeps deleted events readable as "cancelled"; an event moved to
         # another calendar leaves such a copy here.
-        return None if event.deleted else self._item(event)
+        if event.deleted or event.payload.get("eventType") in MARKER_EVENT_TYPES:
+            return None
+        return self._item(event)
 
     # -- writing --------------------------------------------------------------------
 
