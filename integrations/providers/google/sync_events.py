@@ -21,6 +21,8 @@ How the fields map:
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -89,9 +91,17 @@ def without_link(description: str, link: str) -> str:
         if description.endswith(ending):
             return description[: -len(ending)]
     lines = description.split("\n")
-    if link not in lines:
-        return description
-    return "\n".join(line for line in lines if line != link)
+    if link in lines:
+        return "\n".join(line for line in lines if line != link)
+    return _html_link(link).sub("", description, count=1)
+
+
+def _html_link(link: str) -> re.Pattern[str]:
+    """Our link at the end of a description Google's web editor saved as HTML: lines
+    joined by ``<br>``, the link made an anchor (its ``&`` escaped in the href)."""
+    targets = "|".join(re.escape(t) for t in dict.fromkeys((link, html.escape(link))))
+    anchor = rf"<a\s[^>]*href=\"(?:{targets})\"[^>]*>.*?</a>"
+    return re.compile(rf"(?:\s|<br\s*/?>)*(?:{anchor}|{targets})\s*$", re.DOTALL)
 
 
 # -- writing ------------------------------------------------------------------------

@@ -123,11 +123,21 @@ def test_the_link_back_is_written_last_and_stripped_on_reading() -> None:
         ("notes\n\nLINK\nmore", "notes\n\nmore"),
         ("notes without a link", "notes without a link"),
         ("see LINK inline", "see LINK inline"),
+        # Saved by Google Calendar's web editor, which keeps descriptions as HTML.
+        ('notes<br>more<br><br><a href="LINK">LINK</a>', "notes<br>more"),
+        ('notes<br><a href="LINK" target="_blank">link</a> ', "notes"),
+        ("notes<br><br>LINK", "notes"),
     ],
 )
 def test_stripping_the_link_keeps_what_the_host_typed(held: str, typed: str) -> None:
     link = link_for(41)
     assert without_link(held.replace("LINK", link), link) == typed.replace("LINK", link)
+
+
+def test_an_html_link_with_an_escaped_query_is_ours_too() -> None:
+    link = "https://rdv.example.com/a?id=41&tab=event"
+    saved = 'notes<br><a href="https://rdv.example.com/a?id=41&amp;tab=event">here</a>'
+    assert without_link(saved, link) == "notes"
 
 
 def test_a_link_of_another_activity_is_the_hosts_text() -> None:
