@@ -21,7 +21,7 @@ __all__ = ["GoogleLinkedHarness", "linked_harness"]
 
 HOST = "host@example.com"
 OTHER_CALENDAR = "projects@group.calendar.google.com"
-_REASONS = {429: "rateLimitExceeded", 403: "rateLimitExceeded", 410: "fullSyncRequired"}
+_REASONS = {429: "rateLimitExceeded", 410: "fullSyncRequired", 412: "conditionNotMet"}
 
 
 def activity_link(activity_id: int) -> str:
