@@ -44,8 +44,8 @@ class FakeCalendar:
     fail_after_write: ProviderError | None = None
     #: Raised by the next call of any kind, before it does anything.
     fail_next: ProviderError | None = None
-    #: Answer the next full listing with nothing (a provider's bad moment).
-    empty_once: bool = False
+    #: Answer listings with nothing and lookups with "gone" (a provider's bad moment).
+    pretend_empty: bool = False
     on_call: Callable[[str], None] | None = None
 
     # -- the user's hands -------------------------------------------------------------
@@ -98,8 +98,8 @@ class FakeCalendar:
             items = [
                 e for e in self.events.values() if window.overlaps(e.fields.start, e.fields.end)
             ]
-            if self.empty_once:
-                self.empty_once, items = False, []
+            if self.pretend_empty:
+                items = []
             return Listing(changed=tuple(items), state=str(self.version), full=True)
         since = int(state)
         if since < self.oldest_state:
@@ -113,7 +113,7 @@ class FakeCalendar:
 
     def get(self, remote_id: str) -> CalendarItem | None:
         self._call("get")
-        return self.events.get(remote_id)
+        return None if self.pretend_empty else self.events.get(remote_id)
 
     def _normalised(self, fields: EventFields) -> EventFields:
         return msgspec.structs.replace(fields, description=fields.description.strip())

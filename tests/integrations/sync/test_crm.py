@@ -109,9 +109,7 @@ async def test_create_brings_in_the_event_with_its_guests_as_the_calendar_has_th
         show_as="tentative",
         private=False,
     )
-    action = create_action(
-        await meeting_type(), event, series_id="series-1", original_start=start
-    )
+    action = create_action(await meeting_type(), event, series_id="series-1", original_start=start)
 
     item = await crm.create(ada.id, action, guests="create", organiser="zoe@example.com")
 
@@ -277,9 +275,7 @@ async def test_every_field_round_trips(ada: Host) -> None:
         show_as="tentative",
         private=True,
     )
-    item = await crm.create(
-        ada.id, create_action(await meeting_type(), fields()), guests="match"
-    )
+    item = await crm.create(ada.id, create_action(await meeting_type(), fields()), guests="match")
 
     updated = await crm.update(ada.id, item.id, everything, FIELD_NAMES, guests="match")
 
