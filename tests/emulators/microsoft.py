@@ -11,10 +11,12 @@ client libraries talk to::
                               headers={"Authorization": "Bearer " + tokens["access_token"]})
 
 Tests act as the user in Outlook through the control methods (``add_event``,
-``edit_event``, ``delete_event``, ``cancel_event``, ...) and inject faults
-(``fail_next``, ``expire_delta_tokens``, ``revoke_refresh_token``,
-``expire_access_tokens``, ``set_latency``). ``requests`` and ``count`` are the call
-log. Module map: identity (``microsoft_identity``), calendars and events
+``edit_event``, ``delete_event``, ``cancel_event``, ``move_event``,
+``set_calendar_can_edit``, ...) and inject faults (``fail_next``,
+``expire_delta_tokens``, ``revoke_refresh_token``, ``expire_access_tokens``,
+``set_latency``). ``requests`` and ``count`` are the call log; ``messages_sent``
+counts the meeting requests, updates and cancellations Exchange would have mailed to
+attendees because of Graph writes (Graph has no switch to keep them unsent). Module map: identity (``microsoft_identity``), calendars and events
 (``microsoft_calendar``), delta rounds (``microsoft_delta``), subscriptions
 (``microsoft_push``), time and recurrence (``microsoft_time``), TLS
 (``microsoft_tls``), error shapes (``microsoft_errors``).
@@ -27,6 +29,15 @@ Implemented under ``/v1.0`` (``/users/{id or upn}`` works as ``/me``): ``GET /me
 ``POST /me/calendar/getSchedule``; ``GET/POST /subscriptions`` and
 ``GET/PATCH/DELETE /subscriptions/{id}``. Other paths answer 400 ("Resource not
 found for the segment"), ``/beta`` and known-but-not-emulated options answer 501.
+
+Single-value extended properties are stored (a write merges them by id) and answered
+only when asked for, with ``$expand=singleValueExtendedProperties($filter=id eq
+'...')`` on an event or on ``/events``; ``/events`` also takes
+``$filter=singleValueExtendedProperties/any(ep: ep/id eq '...' and ep/value ne
+null)``. A POST whose ``transactionId`` a live event holds answers that event. Only
+a meeting's organizer changes more than the categories, reminders and extended
+properties of their own copy (else 403 ``ErrorAccessDenied``), as on a calendar
+whose ``canEdit`` is false.
 """
 
 from __future__ import annotations

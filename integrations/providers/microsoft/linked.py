@@ -85,10 +85,11 @@ class MicrosoftLinkedCalendar:
                 self.calendar_id, sync_state=state, window=window, page=page
             )
             for event in answer.events:
-                if event.deleted or event.payload.get("isCancelled") is True:
-                    removed.append(event.remote_id)
-                else:
+                if not (event.deleted or event.payload.get("isCancelled") is True):
                     events.append(event.payload)
+                elif state is not None:
+                    # A full listing names no removals: what it lacks is gone.
+                    removed.append(event.remote_id)
             if answer.next_page is None:
                 new_state = answer.sync_state
                 break

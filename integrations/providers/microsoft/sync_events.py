@@ -13,8 +13,8 @@ linked calendar (``linked.py`` does the requests).
 - **The link back** is the last line of the body we write (``contentType`` text);
   reading strips it, and turns an HTML body (what Outlook writes) into text.
 - Times are written as UTC wall times (``timeZone`` "UTC") and read in UTC (the
-  client sends ``Prefer: outlook.timezone="UTC"``); an all-day event is midnight to
-  midnight.
+  client sends ``Prefer: outlook.timezone="UTC"``); an all-day event is written
+  midnight to midnight (UTC) of the days its fields name and reads back so.
 """
 
 from __future__ import annotations
@@ -134,8 +134,10 @@ def html_to_text(markup: str) -> str:
     """What a person reads in an HTML body, as plain text lines."""
     text = re.sub(r"(?is)<(head|style|script)\b.*?</\1\s*>", "", markup)
     text = re.sub(r"(?i)<br\s*/?>", "\n", text)
-    text = re.sub(r"(?i)</(p|div|li|tr|h[1-6])\s*>", "\n", text)
-    text = re.sub(r"(?i)<li\b[^>]*>", "- ", text)
+    # A block's edges break the line, however many of them meet.
+    text = re.sub(r"(?i)<li\b[^>]*>", "\x00- ", text)
+    text = re.sub(r"(?i)</?(p|div|ul|ol|li|tr|table|h[1-6])\b[^>]*>", "\x00", text)
+    text = re.sub(r"\x00+", "\n", text)
     text = html.unescape(re.sub(r"<[^>]+>", "", text)).replace("\xa0", " ")
     lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
@@ -282,14 +284,15 @@ def event_body(
     if "title" in names:
         body["subject"] = fields.title
     if {"start", "end", "all_day"} & set(names):
-        start, end = fields.start, fields.end
         if fields.all_day:
-            # Midnight to midnight of the days the fields name, in UTC.
-            start = start.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-            end = end.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-            end = max(end, start + timedelta(days=1))
-        body["start"] = {"dateTime": _wall(start), "timeZone": "UTC"}
-        body["end"] = {"dateTime": _wall(end), "timeZone": "UTC"}
+            # Midnight to midnight of the days the fields name (in their own zone).
+            first, last = fields.start.date(), fields.end.date()
+            last = max(last, first + timedelta(days=1))
+            body["start"] = {"dateTime": f"{first.isoformat()}T00:00:00", "timeZone": "UTC"}
+            body["end"] = {"dateTime": f"{last.isoformat()}T00:00:00", "timeZone": "UTC"}
+        else:
+            body["start"] = {"dateTime": _wall(fields.start), "timeZone": "UTC"}
+            body["end"] = {"dateTime": _wall(fields.end), "timeZone": "UTC"}
         body["isAllDay"] = fields.all_day
     if "location" in names:
         body["location"] = {"displayName": fields.location}
