@@ -16,8 +16,9 @@ Tests act as the user in Outlook through the control methods (``add_event``,
 ``expire_delta_tokens``, ``revoke_refresh_token``, ``expire_access_tokens``,
 ``set_latency``). ``requests`` and ``count`` are the call log; ``messages_sent``
 counts the meeting requests, updates and cancellations Exchange would have mailed to
-attendees because of Graph writes (Graph has no switch to keep them unsent). Module map: identity (``microsoft_identity``), calendars and events
-(``microsoft_calendar``), delta rounds (``microsoft_delta``), subscriptions
+attendees because of Graph writes (Graph has no switch to keep them unsent).
+Module map: identity (``microsoft_identity``), calendars and
+events (``microsoft_calendar``), delta rounds (``microsoft_delta``), subscriptions
 (``microsoft_push``), time and recurrence (``microsoft_time``), TLS
 (``microsoft_tls``), error shapes (``microsoft_errors``).
 
