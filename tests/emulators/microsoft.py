@@ -1433,7 +1433,8 @@ def _select(items: list[dict[str, Any]], select: str | None) -> list[dict[str, A
         {
             k: copy.deepcopy(v)
             for k, v in item.items()
-            if k.lower() in wanted or k in ("id", "@odata.etag")
+            # An expanded navigation property comes with any $select.
+            if k.lower() in wanted or k in ("id", "@odata.etag", "singleValueExtendedProperties")
         }
         for item in items
     ]

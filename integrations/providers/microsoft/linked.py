@@ -113,7 +113,7 @@ class MicrosoftLinkedCalendar:
         page: delta pages carry no extended properties)."""
         found: dict[str, OurTag] = {}
         for event in self.client.events(
-            self.calendar_id, params={"$filter": HAS_TAG, "$expand": EXPAND}
+            self.calendar_id, params={"$filter": HAS_TAG, "$expand": EXPAND, "$select": "id"}
         ):
             tag = calendar_tag(event)
             if tag is not None:
