@@ -94,30 +94,25 @@ class MicrosoftLinkedCalendar:
                 new_state = answer.sync_state
                 break
             page = answer.next_page
-        tags = self._tags() if events else {}
-        changed = tuple(
-            calendar_item(
-                event, tag=tags.get(str(event["id"])) or tags.get(str(event.get("seriesMasterId")))
-            )
-            for event in events
-        )
+        ours = self._our_properties() if events else {}
         return Listing(
-            changed=changed,
+            changed=tuple(calendar_item(_with_properties(event, ours)) for event in events),
             removed=tuple(removed),
             state=new_state,
             full=state is None,
         )
 
-    def _tags(self) -> dict[str, OurTag]:
-        """Every event of the calendar that carries our tag, by id (one request a
-        page: delta pages carry no extended properties)."""
-        found: dict[str, OurTag] = {}
+    def _our_properties(self) -> dict[str, list[Mapping[str, Any]]]:
+        """Our properties (tag, guests) of every event of the calendar that carries our
+        tag, by id: one request a page, since delta pages carry no extended
+        properties."""
+        found: dict[str, list[Mapping[str, Any]]] = {}
         for event in self.client.events(
             self.calendar_id, params={"$filter": HAS_TAG, "$expand": EXPAND, "$select": "id"}
         ):
-            tag = calendar_tag(event)
-            if tag is not None:
-                found[str(event["id"])] = tag
+            properties = event.get("singleValueExtendedProperties")
+            if isinstance(properties, list) and "id" in event:
+                found[str(event["id"])] = properties
         return found
 
     def get(self, remote_id: str) -> CalendarItem | None:
@@ -127,17 +122,19 @@ class MicrosoftLinkedCalendar:
             return None
         if event.get("isCancelled") is True:
             return None
-        tag = None
         master = event.get("seriesMasterId")
         if calendar_tag(event) is None and isinstance(master, str) and master:
-            tag = self._series_tag(master)
-        return calendar_item(event, tag=tag)
+            # An occurrence of a series we tagged: the master holds our properties.
+            event = _with_properties(event, self._series_properties(master))
+        return calendar_item(event)
 
-    def _series_tag(self, master_id: str) -> OurTag | None:
+    def _series_properties(self, master_id: str) -> dict[str, list[Mapping[str, Any]]]:
         try:
-            return calendar_tag(self.client.event(self.calendar_id, master_id, params=_EXPAND))
+            master = self.client.event(self.calendar_id, master_id, params=_EXPAND)
         except RemoteNotFound:
-            return None
+            return {}
+        properties = master.get("singleValueExtendedProperties")
+        return {master_id: properties} if isinstance(properties, list) else {}
 
     def _read_back(self, remote_id: str) -> CalendarItem:
         item = self.get(remote_id)
@@ -208,6 +205,16 @@ def calendar_tag(event: Mapping[str, Any]) -> OurTag | None:
         if isinstance(entry, Mapping) and str(entry.get("id", "")).lower() == TAG_PROPERTY.lower():
             return parse_tag(entry.get("value"))
     return None
+
+
+def _with_properties(
+    event: Mapping[str, Any], ours: Mapping[str, list[Mapping[str, Any]]]
+) -> Mapping[str, Any]:
+    """The event with our properties as its own or its series master's are known."""
+    if calendar_tag(event) is not None:
+        return event
+    properties = ours.get(str(event.get("id"))) or ours.get(str(event.get("seriesMasterId")))
+    return {**event, "singleValueExtendedProperties": properties} if properties else event
 
 
 def _may_write(scope: str) -> bool:

@@ -219,15 +219,13 @@ def _merged_guests(attendees: list[Guest], stored: tuple[Guest, ...]) -> tuple[G
     return tuple(attendees) + tuple(g for g in stored if g.email.casefold() not in seen)
 
 
-def calendar_item(event: Mapping[str, Any], *, tag: OurTag | None = None) -> CalendarItem:
-    """One Graph event (or occurrence) as the sync engine sees it. ``tag`` is our tag
-    when it came separately (a delta page carries no extended properties); one the
-    event carries wins."""
+def calendar_item(event: Mapping[str, Any]) -> CalendarItem:
+    """One Graph event (or occurrence) as the sync engine sees it, with our tag and
+    guests when it carries our properties (asked for with ``EXPAND``)."""
     if "id" not in event:
         raise BadResponse("Microsoft Graph answered an event without its id")
     properties = _properties(event)
-    carried = parse_tag(properties.get(TAG_PROPERTY.lower()))
-    tag = carried or tag
+    tag = parse_tag(properties.get(TAG_PROPERTY.lower()))
     start = parse_graph_time(event.get("start"), "start")
     end = parse_graph_time(event.get("end"), "end")
     private = str(event.get("sensitivity") or "normal").lower() in _HIDDEN

@@ -61,6 +61,19 @@ def test_guests_we_write_are_kept_off_the_event_so_nobody_is_invited(h: Microsof
     assert h.ms.messages_sent == 0
 
 
+def test_a_listing_reads_our_guests_as_get_does(h: MicrosoftHarness) -> None:
+    state = h.calendar.changes(None, WINDOW).state
+    guests = (Guest(email="ada@example.com"),)
+    created = h.calendar.create(remote_id_for(41), meeting(guests=guests), TAG)
+
+    full = {i.remote_id: i for i in h.calendar.changes(None, WINDOW).changed}
+    echo = {i.remote_id: i for i in h.calendar.changes(state, WINDOW).changed}
+
+    for listed in (full[created.remote_id], echo[created.remote_id]):
+        assert listed.tag == TAG
+        assert listed.fields == created.fields
+
+
 def test_attendees_the_user_invites_in_outlook_come_back_as_guests(h: MicrosoftHarness) -> None:
     created = h.calendar.create(remote_id_for(41), meeting(), TAG)
     h.ms.edit_event(

@@ -172,11 +172,6 @@ def test_our_own_private_event_keeps_its_details() -> None:
     assert item.fields.title == "Call with Ada"
 
 
-def test_a_tag_given_beside_the_event_counts_when_the_event_carries_none() -> None:
-    assert calendar_item(graph_event(), tag=TAG).tag == TAG
-    assert calendar_item(graph_event()).tag is None
-
-
 def test_attendees_and_stored_guests_merge_with_the_attendees_answer_winning() -> None:
     event = graph_event(
         attendees=[
