@@ -117,7 +117,9 @@ class MicrosoftLinkedCalendar:
 
     def get(self, remote_id: str) -> CalendarItem | None:
         try:
-            event = self.client.event(self.calendar_id, remote_id, params=_EXPAND)
+            event: Mapping[str, Any] = self.client.event(
+                self.calendar_id, remote_id, params=_EXPAND
+            )
         except RemoteNotFound:
             return None
         if event.get("isCancelled") is True:
