@@ -8,6 +8,8 @@ from integrations.calendars.environment import CalendarEnvironment
 from integrations.calendars.records import CalendarRecord
 from integrations.providers.google.client import GoogleCalendarProvider
 from integrations.providers.google.linked import GoogleLinkedCalendar
+from integrations.providers.microsoft.client import MicrosoftCalendarProvider
+from integrations.providers.microsoft.linked import MicrosoftLinkedCalendar
 from integrations.sync.linked import LinkedCalendar
 
 __all__ = ["activity_link", "linked_calendar"]
@@ -37,4 +39,6 @@ def linked_calendar(
             host_zone=account.host_time_zone,
             owner_email=account.external_email or None,
         )
+    if isinstance(client, MicrosoftCalendarProvider):
+        return MicrosoftLinkedCalendar(client, calendar.remote_id, link_for=link_for)
     raise ProviderError(f"{account.provider} calendars cannot be linked for sync")
