@@ -135,9 +135,9 @@ def _tag(component: icalendar.Component) -> OurTag | None:
     return OurTag(owner_id=owner, activity_id=activity)
 
 
-def _set(component: icalendar.Component, name: str, value: object, **params: str) -> None:
+def _set(component: icalendar.Component, name: str, value: object) -> None:
     component.pop(name, None)
-    component.add(name, value, parameters=params or None)
+    component.add(name, value)
 
 
 def _span(component: icalendar.Component) -> tuple[date | datetime, date | datetime] | None:
@@ -210,13 +210,16 @@ class Codec:
             show_as = "free"
         elif _upper(component, "STATUS") == "TENTATIVE":
             show_as = "tentative"
-        when = {
-            "start": self._instant(start),
-            "end": self._instant(end),
-            "all_day": not isinstance(start, datetime),
-        }
+        hidden = EventFields(
+            title=PRIVATE_TITLE,
+            start=self._instant(start),
+            end=self._instant(end),
+            all_day=not isinstance(start, datetime),
+            show_as=show_as,
+            private=private,
+        )
         if private and tag is None:
-            return EventFields(title=PRIVATE_TITLE, show_as=show_as, private=True, **when)
+            return hidden
         guests = tuple(
             Guest(
                 email=_address(a),
@@ -228,14 +231,12 @@ class Codec:
             for a in _many(component, "ATTENDEE")
             if _address(a)
         )
-        return EventFields(
+        return msgspec.structs.replace(
+            hidden,
             title=_text(component, "SUMMARY"),
             location=_text(component, "LOCATION"),
             description=self._strip_link(_text(component, "DESCRIPTION"), tag),
             guests=guests,
-            show_as=show_as,
-            private=private,
-            **when,
         )
 
     def _item(
@@ -248,7 +249,9 @@ class Codec:
         master: icalendar.Component | None,
     ) -> CalendarItem:
         tag = _tag(source) or (_tag(master) if master is not None else None)
-        organiser_source = source if source.get("ORGANIZER") is not None or master is None else master
+        organiser_source = (
+            source if source.get("ORGANIZER") is not None or master is None else master
+        )
         return CalendarItem(
             remote_id=occurrence_id(uid, stamp),
             etag=etag,
@@ -417,7 +420,9 @@ class Codec:
             if "description" not in names:
                 # The link back follows the tag: the text the host typed stays.
                 kept = self._strip_link(_text(target, "DESCRIPTION"), old_tag)
-                self.write(target, msgspec.structs.replace(fields, description=kept), ("description",), tag)
+                self.write(
+                    target, msgspec.structs.replace(fields, description=kept), ("description",), tag
+                )
         self.write(target, fields, names, new_tag)
         _set(target, "DTSTAMP", datetime.now(UTC))
         return True
@@ -467,7 +472,8 @@ def _sources(
 def _exception(master: icalendar.Component, stamp: str, was: EventFields) -> icalendar.Component:
     """A new exception of the occurrence ``stamp``: the master's values, its times."""
     copy = icalendar.Event.from_ical(master.to_ical())
-    assert isinstance(copy, icalendar.Component)
+    if not isinstance(copy, icalendar.Component):  # from_ical of one component is one
+        raise TypeError("a VEVENT did not parse back as one")
     for name in (*_RECURRENCE, "DTSTART", "DTEND", "DURATION", "RECURRENCE-ID"):
         copy.pop(name, None)
     like = getattr(master.get("DTSTART"), "dt", None)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import icalendar
@@ -191,13 +191,17 @@ class CalDavLinkedHarness:
     ) -> None:
         calendar = self._read(series_id)
         master = next(e for e in calendar.walk("VEVENT") if e.get("RECURRENCE-ID") is None)
-        length = master["DTEND"].dt - master["DTSTART"].dt
+        start = getattr(master.get("DTSTART"), "dt", None)
+        end = getattr(master.get("DTEND"), "dt", None)
+        assert isinstance(start, datetime)
+        assert isinstance(end, datetime)
+        length = end - start
         exception = icalendar.Event()
         for name in ("UID", "SUMMARY", "LOCATION", "DESCRIPTION"):
             if name in master:
                 exception.add(name, master[name])
         exception.add("RECURRENCE-ID", original_start.astimezone(UTC))
-        _when(exception, original_start, original_start + timedelta(seconds=length.seconds), False)
+        _when(exception, original_start, original_start + length, False)
         _apply(exception, changes)
         calendar.add_component(exception)
         self._write(series_id, calendar)
@@ -241,5 +245,6 @@ class CalDavLinkedHarness:
 
 @contextmanager
 def linked_harness(tmp_path: Path) -> Iterator[CalDavLinkedHarness]:
-    with CountingRadicale(tmp_path / "radicale", calendars=(LINKED, OTHER)) as dav:
+    dav = CountingRadicale(tmp_path / "radicale", calendars=(LINKED, OTHER))
+    with dav:
         yield CalDavLinkedHarness(dav)
