@@ -33,13 +33,19 @@ from integrations.calendars.provider import SyncWindow
 from integrations.providers.caldav.client import CalDavProvider, StoredResource
 from integrations.providers.caldav.state import DavState, Resource
 from integrations.providers.ical.parse import parse_calendar
-from integrations.providers.ical.sync_events import Codec, UnreadableResource, split_id
+from integrations.providers.ical.sync_events import Codec, split_id
 from integrations.sync.items import CalendarItem, EventFields, OurTag
 from integrations.sync.linked import LinkFor, Listing
 
 __all__ = ["CalDavLinkedCalendar"]
 
 log = logging.getLogger(__name__)
+
+
+def _holds(text: str, uid: str) -> bool:
+    """Whether the iCalendar ``text`` holds an event of ``uid`` (lines unfolded)."""
+    unfolded = text.replace("\r\n", "\n").replace("\n ", "").replace("\n\t", "")
+    return f"\nUID:{uid}\n" in f"\n{unfolded}\n"
 
 
 def _text(calendar: icalendar.Calendar) -> str:
@@ -82,7 +88,7 @@ class CalDavLinkedCalendar:
         known = self._hrefs.get(uid)
         if known is not None:
             found = self._client.read_resource(self._url(known))
-            if found is not None and uid in found.text:
+            if found is not None and _holds(found.text, uid):
                 return found
         found = self._client.read_resource(self._own_url(uid))
         if found is not None:
@@ -125,7 +131,7 @@ class CalDavLinkedCalendar:
             loaded.add(resource.href)
             try:
                 listed = self._codec.items(self._parse(resource), resource.etag, window)
-            except (BadResponse, UnreadableResource) as exc:
+            except BadResponse as exc:  # UnreadableResource included
                 # Its events stay as last listed (a later fix of the file lists them).
                 log.warning("unreadable CalDAV resource %s: %s", resource.href, exc)
                 continue
@@ -174,6 +180,16 @@ class CalDavLinkedCalendar:
             etag = self._client.put_resource(
                 url, text, etag=existing.etag if existing is not None else None
             )
+        except WriteRefused:
+            # RFC 4791 5.3.2.1: 403 CALDAV:no-uid-conflict when another resource of
+            # the calendar holds the UID (an app saved our event under its own
+            # name): that one is ours to overwrite. Otherwise the calendar is
+            # read-only, and stays refused.
+            elsewhere = self._client.find_resource(self._calendar_id, remote_id)
+            if elsewhere is None:
+                raise
+            url = self._url(elsewhere.href)
+            etag = self._client.put_resource(url, text, etag=elsewhere.etag)
         return self._stored(url, text, etag, remote_id)
 
     def update(

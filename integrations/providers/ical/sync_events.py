@@ -38,6 +38,7 @@ from typing import Any, Final
 import icalendar
 import msgspec
 
+from integrations.accounts.errors import BadResponse
 from integrations.calendars.provider import SyncWindow
 from integrations.providers.ical.expand import expand
 from integrations.sync.items import FIELD_NAMES, CalendarItem, EventFields, Guest, OurTag, ShowAs
@@ -67,7 +68,7 @@ _TO_PARTSTAT: Final = {
 _FROM_PARTSTAT: Final = {v: k for k, v in _TO_PARTSTAT.items()}
 
 
-class UnreadableResource(ValueError):
+class UnreadableResource(BadResponse):
     """A resource whose events cannot be expanded (the reason says why)."""
 
 
