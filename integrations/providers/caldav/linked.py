@@ -26,6 +26,7 @@ import icalendar
 from integrations.accounts.errors import (
     BadResponse,
     PreconditionFailed,
+    ProviderError,
     RemoteNotFound,
     WriteRefused,
 )
@@ -180,11 +181,13 @@ class CalDavLinkedCalendar:
             etag = self._client.put_resource(
                 url, text, etag=existing.etag if existing is not None else None
             )
-        except WriteRefused:
-            # RFC 4791 5.3.2.1: 403 CALDAV:no-uid-conflict when another resource of
-            # the calendar holds the UID (an app saved our event under its own
-            # name): that one is ours to overwrite. Otherwise the calendar is
-            # read-only, and stays refused.
+        except ProviderError as exc:
+            # RFC 4791 5.3.2.1: 403 CALDAV:no-uid-conflict (409 from Radicale) when
+            # another resource of the calendar holds the UID (an app saved our event
+            # under its own name): that one is ours to overwrite. Otherwise the
+            # calendar is read-only, and stays refused.
+            if not isinstance(exc, WriteRefused) and exc.http_status != 409:
+                raise
             elsewhere = self._client.find_resource(self._calendar_id, remote_id)
             if elsewhere is None:
                 raise

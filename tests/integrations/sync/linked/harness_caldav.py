@@ -125,16 +125,18 @@ class CalDavLinkedHarness:
 
     # -- the user's hands -------------------------------------------------------------
 
-    def _name(self, uid: str) -> str:
+    def resource_name(self, uid: str) -> str:
         return self._names.get(uid, uid)
 
     def _read(self, uid: str) -> icalendar.Calendar:
-        calendar = icalendar.Calendar.from_ical(self.dav.get(self._name(uid), calendar=LINKED))
+        calendar = icalendar.Calendar.from_ical(
+            self.dav.get(self.resource_name(uid), calendar=LINKED)
+        )
         assert isinstance(calendar, icalendar.Calendar)
         return calendar
 
     def _write(self, uid: str, calendar: icalendar.Calendar) -> None:
-        self.dav.put(calendar.to_ical().decode(), uid=self._name(uid), calendar=LINKED)
+        self.dav.put(calendar.to_ical().decode(), uid=self.resource_name(uid), calendar=LINKED)
 
     def user_creates(
         self,
@@ -207,12 +209,12 @@ class CalDavLinkedHarness:
         self._write(series_id, calendar)
 
     def user_deletes(self, remote_id: str) -> None:
-        self.dav.delete(self._name(remote_id), calendar=LINKED)
+        self.dav.delete(self.resource_name(remote_id), calendar=LINKED)
 
     def user_moves_out(self, remote_id: str) -> None:
-        text = self.dav.get(self._name(remote_id), calendar=LINKED)
-        self.dav.put(text, uid=self._name(remote_id), calendar=OTHER)
-        self.dav.delete(self._name(remote_id), calendar=LINKED)
+        text = self.dav.get(self.resource_name(remote_id), calendar=LINKED)
+        self.dav.put(text, uid=self.resource_name(remote_id), calendar=OTHER)
+        self.dav.delete(self.resource_name(remote_id), calendar=LINKED)
 
     # -- the server ----------------------------------------------------------------------
 
