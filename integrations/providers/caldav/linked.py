@@ -131,20 +131,29 @@ class CalDavLinkedCalendar:
         for resource in self._client.load_resources(self._calendar_id, changed):
             loaded.add(resource.href)
             try:
-                listed = self._codec.items(self._parse(resource), resource.etag, window)
+                calendar = self._parse(resource)
+                listed = self._codec.items(calendar, resource.etag, window)
+                ids = {i.remote_id for i in listed}
+                for remote_id in old[resource.href].occurrences if resource.href in old else ():
+                    if remote_id in ids:
+                        continue
+                    # Moved out of the window is no deletion: it is reported as it
+                    # now is; only what the resource no longer holds is removed.
+                    moved = self._codec.item(calendar, resource.etag, remote_id)
+                    if moved is None:
+                        removed[remote_id] = None
+                    else:
+                        listed.append(moved)
             except BadResponse as exc:  # UnreadableResource included
                 # Its events stay as last listed (a later fix of the file lists them).
                 log.warning("unreadable CalDAV resource %s: %s", resource.href, exc)
                 continue
-            ids = tuple(i.remote_id for i in listed)
-            if href_old := old.get(resource.href):
-                removed.update(dict.fromkeys(i for i in href_old.occurrences if i not in ids))
             for item in listed:
                 uid = item.series_id or item.remote_id
                 if not resource.href.endswith("/" + uid + ".ics"):
                     self._hrefs[uid] = resource.href
             items += listed
-            resources[resource.href] = Resource(resource.etag, ids)
+            resources[resource.href] = Resource(resource.etag, tuple(i.remote_id for i in listed))
         for href in changed.keys() - loaded:
             # Listed as changed, gone before we read it: deleted meanwhile.
             gone = resources.pop(href, None)

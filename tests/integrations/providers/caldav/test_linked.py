@@ -74,6 +74,19 @@ def test_a_series_shortened_elsewhere_reports_the_dropped_occurrences(
     assert [i.etag for i in listing.changed] == [fetched.etag]
 
 
+def test_an_event_moved_out_of_the_window_is_reported_where_it_now_is(
+    harness: CalDavLinkedHarness,
+) -> None:
+    remote_id = harness.user_creates(meeting("Dentist"))
+    state = harness.calendar.changes(None, WINDOW).state
+    far = WINDOW.end + timedelta(days=40)
+    harness.user_edits(remote_id, start=far, end=far + timedelta(hours=1))
+
+    listing = harness.calendar.changes(state, WINDOW)
+    assert listing.removed == ()
+    assert [(i.remote_id, i.fields.start) for i in listing.changed] == [(remote_id, far)]
+
+
 def test_occurrences_of_one_series_share_the_resources_etag(
     harness: CalDavLinkedHarness,
 ) -> None:
