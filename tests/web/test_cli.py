@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -10,8 +11,16 @@ import pytest
 from click.testing import CliRunner
 
 from booking.event_types import service as event_types
+from booking.hosts import service as hosts
+from integrations.calendars import service as calendars
+from integrations.sync import repository as sync_repository
 from tests.conftest import serve_in_loop
+from tests.integrations.providers.caldav.radicale import PASSWORD as DAV_PASSWORD
+from tests.integrations.providers.caldav.radicale import USER as DAV_USER
+from tests.integrations.providers.caldav.radicale import Radicale
+from web import database
 from web.app import create_app
+from web.calendars import calendar_environment
 from web.cli import main
 from web.settings import Settings
 
@@ -154,3 +163,61 @@ def test_worker_without_redis_says_none_is_needed(env: dict[str, str]) -> None:
     assert result.exit_code != 0
     assert "REDIS_URL is not set" in result.output
     assert "runs background jobs itself" in result.output
+
+
+def test_sync_previews_then_runs_a_linked_caldav_calendar(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """`rendezvous sync ACCOUNT --dry-run` prints the plan; without it, the run imports."""
+    env = {**env, "ALLOW_PRIVATE_URLS": "on"}
+    runner = CliRunner(env=env)
+    assert runner.invoke(main, ["migrate"]).exit_code == 0
+    created = runner.invoke(
+        main, ["users", "create", "ada@example.com", "--slug", "ada", "--password-stdin"],
+        input="lovelace-1815\n",
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    start = (datetime.now(UTC) + timedelta(days=2)).strftime("%Y%m%dT100000Z")
+    end = (datetime.now(UTC) + timedelta(days=2)).strftime("%Y%m%dT110000Z")
+
+    with Radicale(tmp_path / "dav") as dav:
+        dav.put(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\n"
+            f"UID:board\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:{start}\r\nDTEND:{end}\r\n"
+            "SUMMARY:Board meeting\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+            uid="board",
+        )
+
+        async def link() -> int:
+            settings = Settings.from_env(env)
+            engine = database.build_engine(settings.database_url)
+            database.bind(engine)
+            await database.start(engine)
+            try:
+                host = await hosts.get_by_email("ada@example.com")
+                account_id = await calendars.connect_caldav(
+                    calendar_environment(settings), host.id, dav.url, DAV_USER, DAV_PASSWORD
+                )
+                await sync_repository.save_settings(
+                    account_id, host.id, {"mode": "two_way", "earliest": datetime.now(UTC)}
+                )
+                return account_id
+            finally:
+                await database.stop(engine)
+
+        account_id = asyncio.run(link())
+        preview = runner.invoke(main, ["sync", str(account_id), "--dry-run"])
+        assert preview.exit_code == 0, preview.output
+        assert "crm      create" in preview.output
+        assert "Board meeting" in preview.output
+        assert "done: crm: 1 create" in preview.output
+
+        done = runner.invoke(main, ["sync", str(account_id)])
+        assert done.exit_code == 0, done.output
+        assert "done: crm: 1 create" in done.output
+        again = runner.invoke(main, ["sync", str(account_id)])
+        assert "done: nothing to do" in again.output
+
+    missing = runner.invoke(main, ["sync", "424242"])
+    assert missing.exit_code != 0
+    assert "no such account" in missing.output
