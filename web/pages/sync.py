@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 from litestar import Request, Router, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from booking.activities import service as activities
@@ -247,8 +247,8 @@ def _to_account(account_id: int) -> str:
 async def sync_page(
     host: NamedDependency[Host],
     sync_services: NamedDependency[SyncServices],
-    preview: int | None = None,
-    saved: int | None = None,
+    preview: FromQuery[int | None] = None,
+    saved: FromQuery[int | None] = None,
 ) -> Template:
     return await _page(host, sync_services, preview=preview, saved=saved)
 
