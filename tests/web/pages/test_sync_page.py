@@ -16,7 +16,8 @@ from litestar import Litestar
 
 from booking.activities import repository as activity_rows
 from booking.activities import service as activities
-from booking.activities.schemas import ActivityCreate, ActivityUpdate, Attendee
+from booking.activities.records import Attendee
+from booking.activities.schemas import ActivityCreate, ActivityUpdate
 from booking.hosts import service as hosts
 from booking.hosts.schemas import HostCreate
 from integrations.accounts import repository as account_rows
