@@ -62,6 +62,8 @@ MODES = (
     ),
 )
 SIDES = {"calendar": "In the calendar", "crm": "In the CRM"}
+#: The same, inside a sentence.
+WHERE = {"calendar": "in the calendar", "crm": "in the CRM"}
 OPERATIONS = {"create": "create", "update": "update", "delete": "delete"}
 BARRED_LABELS = {
     f"{side}:{operation}": f"{SIDES[side]}: never {operation}"
@@ -230,6 +232,7 @@ async def _page(
             "modes": MODES,
             "barrable": [(b, BARRED_LABELS[b]) for b in BARRABLE],
             "sides": SIDES,
+            "where": WHERE,
             "skipped": SKIPPED,
             "stop_reasons": STOP_REASONS,
             "error": error,
