@@ -1,4 +1,4 @@
-"""``rendezvous`` command line: serve, worker, migrate, users, tokens, demo."""
+"""``rendezvous`` command line: serve, worker, migrate, users, tokens, sync, demo."""
 
 from __future__ import annotations
 
@@ -12,17 +12,23 @@ from typing import TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import click
+from redis.asyncio import Redis
 
 from booking.errors import DomainError
 from booking.event_types import service as event_types
 from booking.event_types.schemas import EventTypeCreate
 from booking.hosts import service as hosts
 from booking.hosts.schemas import ApiToken, ApiTokenCreate, HostCreate
+from integrations.sync import service as sync_service
+from integrations.sync.engine import RunOptions
+from integrations.sync.schemas import SyncRun
 from web import database
+from web.app import account_locks
 from web.calendars import calendar_environment
 from web.demo_feed import connect_demo_feed
 from web.logs import configure_stdlib_logging
 from web.settings import ConfigError, Settings
+from web.sync import sync_services
 
 T = TypeVar("T")
 
@@ -248,6 +254,71 @@ def tokens_revoke(email: str, token_id: int) -> None:
 
     _run_db(_settings(), work)
     click.echo(f"Revoked token {token_id}.")
+
+
+def _sync_summary(run: SyncRun) -> str:
+    done = "; ".join(
+        f"{side}: " + ", ".join(f"{n} {op}" for op, n in sorted(ops.items()))
+        for side, ops in sorted(run.counts.items())
+        if ops
+    )
+    return done or "nothing to do"
+
+
+@main.command()
+@click.argument("account_id", metavar="ACCOUNT", type=click.IntRange(1, 2**31 - 1))
+@click.option("--dry-run", is_flag=True, help="Show the plan without writing anything")
+@click.option("--confirm", is_flag=True, help="Go on although the run stops to ask")
+def sync(account_id: int, dry_run: bool, confirm: bool) -> None:
+    """Run ACCOUNT's calendar sync now (its id: GET /api/v1/calendar-accounts).
+
+    Runs here, under the account's lock (it waits for a worker's run of the same
+    account to finish). A dry run prints the plan.
+    """
+    settings = _settings()
+    configure_stdlib_logging(settings)
+
+    async def work() -> SyncRun:
+        redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+        try:
+            services = sync_services(
+                calendar_environment(settings),
+                locks=account_locks(settings, redis),
+                on_queued=lambda: None,
+            )
+            options = RunOptions(trigger="cli", dry_run=dry_run, confirm=confirm)
+            with click.progressbar(length=1, label="Syncing", show_pos=True) as bar:
+
+                def progress(done: int, total: int) -> None:
+                    bar.length = max(total, 1)
+                    bar.update(done - bar.pos)
+
+                record = await services.engine.run(account_id, options, progress)
+            return sync_service.to_run(record)
+        finally:
+            if redis is not None:
+                await redis.aclose()
+
+    run = _run_db(settings, work)
+    if run.dry_run:
+        for entry in run.plan:
+            skipped = f"  (skipped: {entry.skipped})" if entry.skipped else ""
+            click.echo(
+                f"{entry.side:8} {entry.operation:6} {entry.start:%Y-%m-%d %H:%M} "
+                f"{entry.title}{skipped}"
+            )
+    for conflict in run.conflicts:
+        click.echo(f"conflict: {conflict}")
+    for error in run.errors:
+        click.echo(f"error: {error.message}", err=True)
+    click.echo(f"{run.status}: {_sync_summary(run)}")
+    if run.status == "stopped":
+        raise click.ClickException(
+            f"the run stopped to ask ({run.stop_reason}); look at the plan "
+            "(--dry-run) and run again with --confirm to go on"
+        )
+    if run.status == "failed":
+        raise click.ClickException("the sync failed")
 
 
 DEMO_EMAIL = "demo@example.com"

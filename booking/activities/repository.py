@@ -179,16 +179,24 @@ async def for_owner(
     return await _records(rows)
 
 
+#: Ids per query: far below SQLite's limit on bound parameters.
+_IDS_PER_QUERY = 500
+
+
 async def for_sync(
     owner_id: int, start: datetime, end: datetime, ids: list[int]
 ) -> list[ActivityRecord]:
     """The owner's activities starting in [start, end), and those of ``ids`` wherever
     they start; trashed ones included (the calendar sync restores them)."""
-    in_window = (Activity.start_at >= start) & (Activity.start_at < end)
-    where = (in_window | Activity.id.is_in(ids)) if ids else in_window
-    rows: list[dict[str, Any]] = (
-        await _select().where((Activity.owner == owner_id) & where).order_by(Activity.id)
+    mine = Activity.owner == owner_id
+    rows: list[dict[str, Any]] = await _select().where(
+        mine & (Activity.start_at >= start) & (Activity.start_at < end)
     )
+    found = {row["id"] for row in rows}
+    rest = [i for i in dict.fromkeys(ids) if i not in found]
+    for at in range(0, len(rest), _IDS_PER_QUERY):
+        rows += await _select().where(mine & Activity.id.is_in(rest[at : at + _IDS_PER_QUERY]))
+    rows.sort(key=lambda row: row["id"])
     return await _records(rows)
 
 

@@ -6,6 +6,10 @@ from integrations.accounts.errors import ProviderError
 from integrations.accounts.records import Account
 from integrations.calendars.environment import CalendarEnvironment
 from integrations.calendars.records import CalendarRecord
+from integrations.providers.google.client import GoogleCalendarProvider
+from integrations.providers.google.linked import GoogleLinkedCalendar
+from integrations.providers.microsoft.client import MicrosoftCalendarProvider
+from integrations.providers.microsoft.linked import MicrosoftLinkedCalendar
 from integrations.sync.linked import LinkedCalendar
 
 __all__ = ["activity_link", "linked_calendar"]
@@ -22,4 +26,19 @@ def linked_calendar(
     env: CalendarEnvironment, account: Account, calendar: CalendarRecord
 ) -> LinkedCalendar:
     """Call on the event loop (the provider's adapter refreshes tokens there)."""
-    raise ProviderError(f"{account.provider} calendars cannot be linked for sync yet")
+    client = env.provider(account)
+
+    def link_for(activity_id: int) -> str:
+        return activity_link(env.public_url, activity_id)
+
+    if isinstance(client, GoogleCalendarProvider):
+        return GoogleLinkedCalendar(
+            client,
+            calendar.remote_id,
+            link_for=link_for,
+            host_zone=account.host_time_zone,
+            owner_email=account.external_email or None,
+        )
+    if isinstance(client, MicrosoftCalendarProvider):
+        return MicrosoftLinkedCalendar(client, calendar.remote_id, link_for=link_for)
+    raise ProviderError(f"{account.provider} calendars cannot be linked for sync")

@@ -29,7 +29,17 @@ from integrations.sync.actions import CreateActivity
 from integrations.sync.items import FIELD_NAMES, ActivityItem, EventFields, Guest
 from integrations.sync.policy import Scope
 
-__all__ = ["GuestPolicy", "create", "exists", "load", "restore", "set_organiser", "trash", "update"]
+__all__ = [
+    "GuestPolicy",
+    "create",
+    "exists",
+    "get",
+    "load",
+    "restore",
+    "set_organiser",
+    "trash",
+    "update",
+]
 
 #: "create": guests new to the team become contacts (two-way); "match": guests are
 #: linked to the contacts that exist, the others stay attendees only.
@@ -72,11 +82,19 @@ def _item(row: ActivityRecord, linked: Collection[int]) -> ActivityItem:
     )
 
 
-async def _reload(activity_id: int) -> ActivityItem:
+async def get(activity_id: int) -> ActivityItem | None:
+    """The activity (in the trash or not) as the planner sees it; None once deleted."""
     row = await repository.by_id(activity_id)
     if row is None:
-        raise NotFound("No such activity.")
+        return None
     return _item(row, await repository.linked_to_record(row.owner_id, activity_id))
+
+
+async def _reload(activity_id: int) -> ActivityItem:
+    item = await get(activity_id)
+    if item is None:
+        raise NotFound("No such activity.")
+    return item
 
 
 async def load(host_id: int, scope: Scope, linked_ids: Collection[int]) -> list[ActivityItem]:

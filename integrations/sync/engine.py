@@ -390,19 +390,6 @@ class SyncEngine:
         for item in looked_up:
             mirror[item.remote_id] = item
 
-        async with write_transaction():
-            if listing.full:
-                await repository.mirror_clear(calendar.id)
-                await repository.mirror_put(calendar.id, list(mirror.values()))
-            else:
-                await repository.mirror_drop(calendar.id, listing.removed)
-                await repository.mirror_put(calendar.id, [*listing.changed, *looked_up])
-            await repository.save_settings(
-                account.id,
-                account.host,
-                {"listing_state": listing.state, "listing_calendar": calendar.id},
-            )
-
         activities = {
             a.id: a for a in await crm.load(account.host, scope, {activity for activity, _ in rows})
         }
@@ -411,6 +398,24 @@ class SyncEngine:
         )
         entries = plan_entries(plan, activities, mirror)
         conflicts = [msgspec.to_builtins(c) for c in plan.conflicts]
+        if plan.stop is not None and plan.stop.reason == "side_empty":
+            # Not trusted: the next run lists in full again rather than building on an
+            # answer that may have been the provider's bad moment.
+            await repository.save_settings(account.id, account.host, {"listing_state": None})
+        else:
+            # The mirror and the listing state advance together, before any write.
+            async with write_transaction():
+                if listing.full:
+                    await repository.mirror_clear(calendar.id)
+                    await repository.mirror_put(calendar.id, list(mirror.values()))
+                else:
+                    await repository.mirror_drop(calendar.id, listing.removed)
+                    await repository.mirror_put(calendar.id, [*listing.changed, *looked_up])
+                await repository.save_settings(
+                    account.id,
+                    account.host,
+                    {"listing_state": listing.state, "listing_calendar": calendar.id},
+                )
         if options.dry_run:
             await self._finish(
                 run_id,

@@ -22,9 +22,10 @@ suite all three pass):
 - **Private events** the host did not push (no tag of ours) come back with
   ``fields.private`` true and title "Busy", and with no description, location or
   guests: their details are never stored.
-- **Nobody is e-mailed** by a write: Google ``sendUpdates=none``, Graph writes that
-  do not send (no ``send`` action, ``responseRequested`` false for guests we add),
-  CalDAV ``SCHEDULE-AGENT=CLIENT`` on attendees.
+- **Nobody is e-mailed** by a write: Google ``sendUpdates=none``; on Graph, attendees
+  are never written (any organiser write to a meeting mails its attendees, and Graph
+  has no switch against it), so the guests we write ride in a private extended
+  property; CalDAV ``SCHEDULE-AGENT=CLIENT`` on attendees.
 - **Recurring events** come as one item per occurrence inside the window, with
   ``series_id`` and ``original_start``; an update of one occurrence makes (or
   changes) an exception of that occurrence only.

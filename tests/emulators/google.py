@@ -15,6 +15,10 @@ act as the user in Google's UI through the control methods (``add_event``,
 Implemented methods: calendarList.list/get, events.list/get/insert/patch/update/
 delete/move/instances/watch, freebusy.query, channels.stop; any other method of
 the discovery document answers 501.
+
+Writes honour the calendar's access role (a reader gets 403 requiredAccessLevel)
+and a guest's copy of someone else's event (403 forbiddenForNonOrganizer for shared
+properties); ``notifications`` records the e-mails ``sendUpdates`` would have sent.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 from google.oauth2.credentials import Credentials
 from googleapiclient.discovery import Resource, build
 
-from tests.emulators.google_calendar import CalendarStore
+from tests.emulators.google_calendar import CalendarStore, require_writer
 from tests.emulators.google_discovery import (
     Call,
     GoogleApiError,
@@ -57,6 +61,27 @@ class RecordedRequest:
     calendar_id: str | None
     params: dict[str, str | list[str]]
     status: int
+
+
+@dataclass(frozen=True)
+class Notification:
+    """The e-mails one write would have sent (``sendUpdates`` all or externalOnly)."""
+
+    method_id: str
+    event_id: str
+    recipients: tuple[str, ...]
+
+
+#: The methods that change events, and so take ``sendUpdates`` and need writer access.
+WRITE_METHODS = frozenset(
+    {
+        "calendar.events.insert",
+        "calendar.events.patch",
+        "calendar.events.update",
+        "calendar.events.delete",
+        "calendar.events.move",
+    }
+)
 
 
 @dataclass
@@ -137,6 +162,7 @@ class GoogleCalendarEmulator:
         self._discovery = calendar_discovery()
         self._faults: list[_Fault] = []
         self._requests: list[RecordedRequest] = []
+        self._notifications: list[Notification] = []
         self._push = PushHub()
         self._store = CalendarStore(lambda: self.now(), self._changed)
         self._oauth = OAuthServer(lambda: self.now(), access_token_lifetime)
@@ -226,11 +252,17 @@ class GoogleCalendarEmulator:
             )
             return calendar.list_entry()
 
-    def add_event(self, calendar_id: str, **fields: Any) -> dict[str, Any]:
-        """Create an event; ``start``/``end`` may be aware datetimes or dates."""
+    def add_event(
+        self, calendar_id: str, *, organizer: str | None = None, **fields: Any
+    ) -> dict[str, Any]:
+        """Create an event; ``start``/``end`` may be aware datetimes or dates.
+        ``organizer``: an invitation from that address (the calendar holds a guest's
+        copy, which refuses changes to shared properties)."""
         body = {k: _event_time(v) if k in ("start", "end") else v for k, v in fields.items()}
         with self._lock:
-            return copy.deepcopy(self._store.insert(calendar_id, body, by_user=True))
+            return copy.deepcopy(
+                self._store.insert(calendar_id, body, by_user=True, organizer=organizer)
+            )
 
     def edit_event(self, calendar_id: str, event_id: str, **changes: Any) -> dict[str, Any]:
         """Patch an event (an instance id edits that one occurrence only)."""
@@ -243,6 +275,11 @@ class GoogleCalendarEmulator:
     def delete_event(self, calendar_id: str, event_id: str) -> None:
         with self._lock:
             self._store.delete(calendar_id, event_id)
+
+    def set_access_role(self, calendar_id: str, access_role: str) -> None:
+        """Share the calendar with the user at another role ("reader", "writer", ...)."""
+        with self._lock:
+            self._store.calendar(calendar_id).access_role = access_role
 
     def move_event(self, calendar_id: str, event_id: str, destination: str) -> dict[str, Any]:
         with self._lock:
@@ -316,6 +353,12 @@ class GoogleCalendarEmulator:
             if (method_id is None or r.method_id == method_id)
             and (calendar_id is None or r.calendar_id == calendar_id)
         )
+
+    @property
+    def notifications(self) -> list[Notification]:
+        """Every write that would have e-mailed guests, in order."""
+        with self._lock:
+            return list(self._notifications)
 
     @property
     def channels(self) -> list[dict[str, Any]]:
@@ -415,6 +458,32 @@ class GoogleCalendarEmulator:
             raise error
 
     def _call(self, call: Call, headers: dict[str, str], body: dict[str, Any]) -> Reply:
+        if call.method.id not in WRITE_METHODS:
+            return self._answer(call, headers, body)
+        store = self._store
+        path = call.path_params
+        require_writer(store.calendar(path["calendarId"]))
+        if call.method.id == "calendar.events.move":
+            require_writer(store.calendar(call.str_param("destination") or ""))
+        send = call.str_param("sendUpdates")
+        if send is None and call.bool_param("sendNotifications"):
+            send = "all"  # the deprecated switch
+        if send not in ("all", "externalOnly"):
+            return self._answer(call, headers, body)
+        # Who hears of a deletion are the guests of the event before it.
+        before = (
+            store.get_event(path["calendarId"], path["eventId"], None)
+            if call.method.id == "calendar.events.delete"
+            else None
+        )
+        reply = self._answer(call, headers, body)
+        event = before or json.loads(reply[2])
+        recipients = _recipients(event, external_only=send == "externalOnly")
+        if recipients:
+            self._notifications.append(Notification(call.method.id, event["id"], recipients))
+        return reply
+
+    def _answer(self, call: Call, headers: dict[str, str], body: dict[str, Any]) -> Reply:
         store = self._store
         path = call.path_params
         if_match = _header(headers, "If-Match")
@@ -465,6 +534,23 @@ class GoogleCalendarEmulator:
                 raise GoogleApiError(501, "notImplemented", f"Not emulated: {call.method.id}")
         fields = call.str_param("fields")
         return _json(200, select_fields(result, fields) if fields else result)
+
+
+def _recipients(event: dict[str, Any], *, external_only: bool) -> tuple[str, ...]:
+    """The guests Google would e-mail about a change of ``event``: every attendee but
+    the calendar's owner and the organiser; with externalOnly, only those outside the
+    organiser's domain (the emulator's stand-in for "not a Google Calendar user")."""
+    organizer = str(event.get("organizer", {}).get("email", "")).lower()
+    domain = organizer.rpartition("@")[2]
+    found = []
+    for attendee in event.get("attendees", []):
+        email = str(attendee.get("email", "")).lower()
+        if attendee.get("self") or attendee.get("organizer") or email == organizer:
+            continue
+        if external_only and email.rpartition("@")[2] == domain:
+            continue
+        found.append(email)
+    return tuple(found)
 
 
 def _header(headers: dict[str, str], name: str) -> str | None:

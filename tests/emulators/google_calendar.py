@@ -58,6 +58,16 @@ ENUMS = {
 }
 # Set by the server on every write; a client cannot choose them.
 SERVER_FIELDS = ("kind", "etag", "id", "created", "updated", "htmlLink", "creator", "organizer")
+# What a guest may change on their own copy of an event someone else organises:
+# everything else is shared, and only the organiser changes it (403
+# forbiddenForNonOrganizer) unless the event lets guests modify it.
+GUEST_FIELDS = frozenset(
+    {*SERVER_FIELDS, "reminders", "colorId", "transparency", "sequence"}
+    | {"attendees", "extendedProperties"}  # compared in parts: see _check_guest_write
+)
+# An attendee's own entry: the parts of it that are theirs to answer.
+OWN_ANSWER = ("responseStatus", "comment", "additionalGuests")
+WRITER_ROLES = ("owner", "writer")
 
 
 @dataclass
@@ -612,8 +622,15 @@ class CalendarStore:
         return event
 
     def insert(
-        self, calendar_id: str, body: dict[str, Any], *, by_user: bool = False
+        self,
+        calendar_id: str,
+        body: dict[str, Any],
+        *,
+        by_user: bool = False,
+        organizer: str | None = None,
     ) -> dict[str, Any]:
+        """``organizer``: the event is an invitation from that address, as Google puts
+        it into a guest's calendar (their copy: ``organizer`` without ``self``)."""
         calendar = self.calendar(calendar_id)
         event_id = body.get("id")
         if event_id is None:
@@ -624,6 +641,10 @@ class CalendarStore:
         if event_id in calendar.events:
             raise GoogleApiError(409, "duplicate")
         event = self._build(calendar, body, event_id, None, by_user=by_user)
+        if organizer is not None and organizer.lower() != calendar.id.lower():
+            event["organizer"] = {"email": organizer}
+            event["creator"] = {"email": organizer}
+            event["iCalUID"] = f"{event_id}@google.com"
         return self._write(calendar, event, created=True)
 
     def _writable(self, calendar: Calendar, event_id: str, if_match: str | None) -> dict[str, Any]:
@@ -651,6 +672,7 @@ class CalendarStore:
             merged = copy.deepcopy(current)
             _merge(merged, body)
         event = self._build(calendar, merged, event_id, current, by_user=by_user)
+        _check_guest_write(current, event)
         return self._write(calendar, event, created=event_id not in calendar.events)
 
     def delete(self, calendar_id: str, event_id: str, if_match: str | None = None) -> None:
@@ -764,6 +786,46 @@ class CalendarStore:
                 if end > time_min and start < time_max:
                     # Google clips busy periods to the requested range.
                     yield max(start, time_min), min(end, time_max)
+
+
+def _shared_attendees(event: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {k: v for k, v in a.items() if not (a.get("self") and k in OWN_ANSWER)}
+        for a in event.get("attendees", [])
+    ]
+
+
+def _shared_properties(event: dict[str, Any]) -> Any:
+    return event.get("extendedProperties", {}).get("shared")
+
+
+def _check_guest_write(current: dict[str, Any], event: dict[str, Any]) -> None:
+    """A guest's copy refuses changes to what the organiser owns."""
+    if current.get("organizer", {}).get("self") or current.get("guestsCanModify"):
+        return
+    keys = (current.keys() | event.keys()) - GUEST_FIELDS
+    if (
+        any(current.get(k) != event.get(k) for k in keys)
+        or _shared_attendees(current) != _shared_attendees(event)
+        or _shared_properties(current) != _shared_properties(event)
+    ):
+        raise GoogleApiError(
+            403,
+            "forbiddenForNonOrganizer",
+            "Shared properties can only be changed by the organizer of the event.",
+            domain="calendar",
+        )
+
+
+def require_writer(calendar: Calendar) -> None:
+    """A calendar shared read-only (or free/busy only) refuses every write."""
+    if calendar.access_role not in WRITER_ROLES:
+        raise GoogleApiError(
+            403,
+            "requiredAccessLevel",
+            "You need to have writer access to this calendar.",
+            domain="calendar",
+        )
 
 
 def _instant(call: Call, name: str) -> datetime | None:

@@ -11,11 +11,14 @@ client libraries talk to::
                               headers={"Authorization": "Bearer " + tokens["access_token"]})
 
 Tests act as the user in Outlook through the control methods (``add_event``,
-``edit_event``, ``delete_event``, ``cancel_event``, ...) and inject faults
-(``fail_next``, ``expire_delta_tokens``, ``revoke_refresh_token``,
-``expire_access_tokens``, ``set_latency``). ``requests`` and ``count`` are the call
-log. Module map: identity (``microsoft_identity``), calendars and events
-(``microsoft_calendar``), delta rounds (``microsoft_delta``), subscriptions
+``edit_event``, ``delete_event``, ``cancel_event``, ``move_event``,
+``set_calendar_can_edit``, ...) and inject faults (``fail_next``,
+``expire_delta_tokens``, ``revoke_refresh_token``, ``expire_access_tokens``,
+``set_latency``). ``requests`` and ``count`` are the call log; ``messages_sent``
+counts the meeting requests, updates and cancellations Exchange would have mailed to
+attendees because of Graph writes (Graph has no switch to keep them unsent).
+Module map: identity (``microsoft_identity``), calendars and
+events (``microsoft_calendar``), delta rounds (``microsoft_delta``), subscriptions
 (``microsoft_push``), time and recurrence (``microsoft_time``), TLS
 (``microsoft_tls``), error shapes (``microsoft_errors``).
 
@@ -27,6 +30,15 @@ Implemented under ``/v1.0`` (``/users/{id or upn}`` works as ``/me``): ``GET /me
 ``POST /me/calendar/getSchedule``; ``GET/POST /subscriptions`` and
 ``GET/PATCH/DELETE /subscriptions/{id}``. Other paths answer 400 ("Resource not
 found for the segment"), ``/beta`` and known-but-not-emulated options answer 501.
+
+Single-value extended properties are stored (a write merges them by id) and answered
+only when asked for, with ``$expand=singleValueExtendedProperties($filter=id eq
+'...')`` on an event or on ``/events``; ``/events`` also takes
+``$filter=singleValueExtendedProperties/any(ep: ep/id eq '...' and ep/value ne
+null)``. A POST whose ``transactionId`` a live event holds answers that event. Only
+a meeting's organizer changes more than the categories, reminders and extended
+properties of their own copy (else 403 ``ErrorAccessDenied``), as on a calendar
+whose ``canEdit`` is false.
 """
 
 from __future__ import annotations
@@ -56,6 +68,7 @@ from tests.emulators.microsoft_calendar import (
     Calendar,
     CalendarStore,
     Instance,
+    expanded_properties,
     in_zone,
 )
 from tests.emulators.microsoft_delta import DeltaTracker, window_of
@@ -470,6 +483,27 @@ class MicrosoftGraphEmulator:
         """Delete an event, a whole series, or one occurrence (cancelling it)."""
         with self._lock:
             self._store.delete(event_id, if_match=None, trusted=True)
+
+    def move_event(self, event_id: str, calendar_id: str) -> dict[str, Any]:
+        """The user moves a single event to another calendar; it gets a new id there."""
+        with self._lock:
+            target = self._store.calendar(calendar_id)
+            return self._store.render(self._store.move(event_id, target))
+
+    def set_calendar_can_edit(self, calendar_id: str, can_edit: bool) -> None:
+        """The calendar's owner changes the user's permission (a shared calendar
+        becoming read-only): Graph writes to it then answer 403 ErrorAccessDenied."""
+        with self._lock:
+            calendar = self._store.calendar(calendar_id)
+            calendar.can_edit = can_edit
+            calendar.seq = self._store._next_seq()
+
+    @property
+    def messages_sent(self) -> int:
+        """Meeting requests, updates and cancellations sent to attendees because of
+        Graph writes."""
+        with self._lock:
+            return self._store.messages_sent
 
     def cancel_event(self, event_id: str) -> dict[str, Any]:
         """The organizer cancelled the meeting: it stays, with ``isCancelled``."""
@@ -889,7 +923,10 @@ class MicrosoftGraphEmulator:
                 )
             if verb == "GET":
                 return _Route(
-                    "events.get", owner, event_id, lambda: self._get_event(event_id, zone_name)
+                    "events.get",
+                    owner,
+                    event_id,
+                    lambda: self._get_event(event_id, zone_name, query),
                 )
             if verb == "PATCH":
                 return _Route(
@@ -1009,8 +1046,17 @@ class MicrosoftGraphEmulator:
         }
         return _json(status, resource, _applied(zone_name))
 
-    def _get_event(self, event_id: str, zone_name: str) -> Reply:
-        return self._event_reply(200, self._store.event(event_id), zone_name)
+    def _get_event(self, event_id: str, zone_name: str, query: dict[str, str]) -> Reply:
+        _check_options(query, {"$select", "$expand"})
+        wanted = _expanded_ids(query)
+        instance = self._store.event(event_id)
+        resource = in_zone(self._store.render(instance), zone_name)
+        resource = _with_properties(resource, instance, wanted)
+        resource = {
+            "@odata.context": f"{self.graph_url}/$metadata#users('{self.user_id}')/events/$entity",
+            **_select([resource], query.get("$select"))[0],
+        }
+        return _json(200, resource, _applied(zone_name))
 
     def _create_event(self, calendar: Calendar, body: bytes, zone_name: str) -> Reply:
         instance = self._store.create(calendar, _json_body(body), trusted=False)
@@ -1029,9 +1075,15 @@ class MicrosoftGraphEmulator:
     def _list_events(
         self, calendar: Calendar, query: dict[str, str], prefer: dict[str, str], path: str
     ) -> Reply:
-        _check_options(query, {"$top", "$skip", "$select"})
+        _check_options(query, {"$top", "$skip", "$select", "$expand", "$filter"})
         zone_name = _zone_preference(prefer)
-        items = [in_zone(self._store.render(i), zone_name) for i in self._store.events(calendar)]
+        wanted = _expanded_ids(query)
+        having = _property_filter(query)
+        items = [
+            _with_properties(in_zone(self._store.render(i), zone_name), i, wanted)
+            for i in self._store.events(calendar)
+            if having is None or expanded_properties(i.record.fields, (having,))
+        ]
         return self._collection(items, query, prefer, path, zone_name)
 
     def _instances(
@@ -1381,10 +1433,55 @@ def _select(items: list[dict[str, Any]], select: str | None) -> list[dict[str, A
         {
             k: copy.deepcopy(v)
             for k, v in item.items()
-            if k.lower() in wanted or k in ("id", "@odata.etag")
+            # An expanded navigation property comes with any $select.
+            if k.lower() in wanted or k in ("id", "@odata.etag", "singleValueExtendedProperties")
         }
         for item in items
     ]
+
+
+_EXPAND = re.compile(r"^singleValueExtendedProperties\(\$filter=(.+)\)$", re.IGNORECASE)
+_ID_EQ = re.compile(r"^id eq '([^']+)'$", re.IGNORECASE)
+_HAS_PROPERTY = re.compile(
+    r"^singleValueExtendedProperties/any\((\w+):\s*\1/id eq '([^']+)' and \1/value ne null\)$",
+    re.IGNORECASE,
+)
+
+
+def _expanded_ids(query: dict[str, str]) -> tuple[str, ...] | None:
+    """The extended property ids of ``$expand=singleValueExtendedProperties($filter=id
+    eq 'A' or id eq 'B')``, the one ``$expand`` emulated; others answer 501."""
+    value = query.get("$expand")
+    if value is None:
+        return None
+    match = _EXPAND.match(value.strip())
+    ids = [_ID_EQ.match(part.strip()) for part in match[1].split(" or ")] if match else [None]
+    if not all(ids):
+        raise GraphError(501, "NotImplemented", f"The $expand '{value}' is not emulated.")
+    return tuple(m[1] for m in ids if m)
+
+
+def _property_filter(query: dict[str, str]) -> str | None:
+    """``$filter=singleValueExtendedProperties/any(ep: ep/id eq 'X' and ep/value ne
+    null)``: the events carrying property X (the one ``$filter`` emulated)."""
+    value = query.get("$filter")
+    if value is None:
+        return None
+    match = _HAS_PROPERTY.match(value.strip())
+    if match is None:
+        raise GraphError(501, "NotImplemented", f"The $filter '{value}' is not emulated.")
+    return match[2]
+
+
+def _with_properties(
+    resource: dict[str, Any], instance: Instance, wanted: tuple[str, ...] | None
+) -> dict[str, Any]:
+    """Graph answers the expanded properties only when asked, and leaves the key out
+    when the event has none of them."""
+    if wanted is None:
+        return resource
+    found = expanded_properties(instance.record.fields, wanted)
+    return {**resource, "singleValueExtendedProperties": found} if found else resource
 
 
 def _not_found() -> GraphError:

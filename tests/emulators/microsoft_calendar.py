@@ -138,6 +138,17 @@ READ_ONLY = frozenset(
 # What a user's Outlook (or the meeting's organizer) changes, never a Graph client
 # here: the control API may set them.
 TRUSTED = frozenset({"isCancelled", "organizer", "responseStatus"})
+# What an attendee may change on their own copy of someone else's meeting, and what
+# an organizer changes without Outlook sending the attendees an update.
+OWN_COPY = frozenset(
+    {
+        "categories",
+        "reminderMinutesBeforeStart",
+        "isReminderOn",
+        "singleValueExtendedProperties",
+        "multiValueExtendedProperties",
+    }
+)
 # Changing one of these on a series master regenerates its occurrences.
 SERIES_SHAPE = ("start", "end", "isAllDay", "recurrence")
 
@@ -269,6 +280,9 @@ class CalendarStore:
         self.records: dict[str, EventRecord] = {}
         self.seq = 0
         self._change_key_prefix = secrets.token_bytes(10)
+        #: Meeting requests, updates and cancellations Exchange sent to attendees
+        #: because of a Graph write (Graph has no switch to keep them unsent).
+        self.messages_sent = 0
 
     def _next_seq(self) -> int:
         self.seq += 1
@@ -551,8 +565,32 @@ class CalendarStore:
             raise access_denied()
         return calendar
 
+    def _by_transaction(self, transaction_id: object) -> EventRecord | None:
+        if not isinstance(transaction_id, str) or not transaction_id:
+            return None
+        for record in self.records.values():
+            if not record.deleted and record.fields.get("transactionId") == transaction_id:
+                return record
+        return None
+
+    def _attendees_mailed(self, fields: dict[str, Any]) -> int:
+        """How many attendees Exchange writes to when the organizer saves the event."""
+        if not self._is_organizer(fields) or fields.get("isCancelled"):
+            return 0
+        mine = self.user_email.lower()
+        return sum(
+            1
+            for a in fields.get("attendees", [])
+            if str(a.get("emailAddress", {}).get("address", "")).lower() != mine
+        )
+
     def create(self, calendar: Calendar, body: dict[str, Any], *, trusted: bool) -> Instance:
         self._writable(calendar.id, trusted)
+        again = None if trusted else self._by_transaction(body.get("transactionId"))
+        if again is not None:
+            # transactionId: Graph recognises a retried POST and answers the event the
+            # first one made, unchanged (a deleted event no longer holds its id).
+            return self._stored_instance(again)
         for side in ("start", "end"):
             if side not in body:
                 raise invalid_request(
@@ -580,6 +618,8 @@ class CalendarStore:
             content_seq=0,
         )
         self._commit(record, "created", content=True)
+        if not trusted:
+            self.messages_sent += self._attendees_mailed(record.fields)
         return self._stored_instance(record)
 
     def update(
@@ -592,7 +632,17 @@ class CalendarStore:
     ) -> Instance:
         current = self.event(event_id)
         self._writable(current.record.calendar_id, trusted)
+        content = any(k not in OWN_COPY and k not in READ_ONLY for k in body)
+        if not trusted and content and not self._is_organizer(current.record.fields):
+            # Only the organizer changes a meeting; an attendee's copy takes its own
+            # categories, reminders and extended properties only.
+            raise access_denied()
         self._check_etag(current, if_match)
+        if not trusted and content:
+            # The organizer saving a meeting sends every attendee an update.
+            self.messages_sent += self._attendees_mailed(
+                {**current.record.fields, **{k: body[k] for k in ("attendees",) if k in body}}
+            )
         if current.type == "occurrence":
             return self._make_exception(current, body, trusted=trusted)
         record = current.record
@@ -660,6 +710,9 @@ class CalendarStore:
         self._writable(current.record.calendar_id, trusted)
         self._check_etag(current, if_match)
         record = current.record
+        if not trusted:
+            # Deleting a meeting one organizes sends the attendees its cancellation.
+            self.messages_sent += self._attendees_mailed(record.fields)
         if current.type == "occurrence":
             assert current.original_start is not None
             record.cancelled.add(current.original_start)
@@ -679,6 +732,23 @@ class CalendarStore:
                     exception.deleted = True
                     self._commit(exception, "deleted", content=True)
 
+    def move(self, event_id: str, target: Calendar) -> Instance:
+        """The user drags an event to another calendar of the mailbox: Exchange moves
+        the item to another folder, which gives it a new id; the source calendar's
+        delta then reports the old id as removed."""
+        current = self.event(event_id)
+        record = current.record
+        if current.type != "singleInstance":
+            raise invalid_request("Only a single event is moved here, not a series.")
+        record.deleted = True
+        self._commit(record, "deleted", content=True)
+        key = secrets.token_bytes(15)
+        moved = copy.deepcopy(record)
+        moved.id, moved.key, moved.calendar_id = record_id(key), key, target.id
+        moved.ical_uid, moved.deleted = record.ical_uid, False
+        self._commit(moved, "created", content=True)
+        return self._stored_instance(moved)
+
     # -- validation -------------------------------------------------------------
 
     def _build(
@@ -696,6 +766,10 @@ class CalendarStore:
                 continue
             elif name not in WRITABLE:
                 raise unknown_property(name, "event")
+            elif name == "singleValueExtendedProperties":
+                # Graph creates or changes the properties a write lists and keeps the
+                # others (they are matched by id, case-insensitively).
+                fields[name] = _merged_properties(fields.get(name, []), value)
             elif name not in ("start", "end", "isAllDay", "recurrence"):
                 fields[name] = _checked(name, value)
         if "location" in body and "locations" not in body:
@@ -806,6 +880,41 @@ def _checked(name: str, value: Any) -> Any:
             )
         return value
     return copy.deepcopy(value)
+
+
+PROPERTY_ID = re.compile(
+    r"^(String|Integer|Boolean|SystemTime|Binary|Double|Long|Short|Guid) "
+    r"(\{[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\} (Name \S+|Id 0x[0-9a-f]+)"
+    r"|0x[0-9a-f]+)$",
+    re.IGNORECASE,
+)
+
+
+def _merged_properties(stored: list[dict[str, str]], value: Any) -> list[dict[str, str]]:
+    if not isinstance(value, list):
+        raise bad_request("singleValueExtendedProperties must be a list.")
+    merged = {str(p["id"]).lower(): dict(p) for p in stored}
+    for entry in value:
+        if not isinstance(entry, dict) or not PROPERTY_ID.match(str(entry.get("id") or "")):
+            raise GraphError(
+                400,
+                "ErrorInvalidExtendedPropertyValue",
+                "The extended property id is not valid.",
+            )
+        if not isinstance(entry.get("value"), str):
+            raise bad_request("An extended property's value must be a string.")
+        merged[str(entry["id"]).lower()] = {"id": str(entry["id"]), "value": entry["value"]}
+    return list(merged.values())
+
+
+def expanded_properties(fields: dict[str, Any], wanted: tuple[str, ...]) -> list[dict[str, str]]:
+    """The stored extended properties a ``$expand=...($filter=id eq '...')`` names."""
+    lowered = {w.lower() for w in wanted}
+    return [
+        dict(p)
+        for p in fields.get("singleValueExtendedProperties", [])
+        if p["id"].lower() in lowered
+    ]
 
 
 def _attendee(value: Any) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from litestar import Controller, Response, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import Body, QueryParameter
+from litestar.params import Body, FromQuery, QueryParameter
 
 from booking.hosts.schemas import Host
 from integrations.sync import service as sync
@@ -78,8 +78,8 @@ class SyncSettingsController(Controller):
         host: NamedDependency[Host],
         sync_services: NamedDependency[SyncServices],
         account_id: PathId,
-        dry_run: bool = False,
-        wait: bool = True,
+        dry_run: FromQuery[bool] = False,
+        wait: FromQuery[bool] = True,
         data: Annotated[SyncRequest | None, Body()] = None,
     ) -> Response[SyncRun]:
         await sync.own_account(host.id, account_id)

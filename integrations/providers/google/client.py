@@ -214,6 +214,12 @@ class GoogleCalendarProvider(HeldTokens):
             sync_state=answer.get("nextSyncToken"),
         )
 
+    def get_event(self, calendar_id: str, event_id: str) -> RemoteEvent:
+        """One event (or instance) by id; a deleted one comes back ``deleted``, as Google
+        keeps it readable with status "cancelled". ``RemoteNotFound`` for an unknown id."""
+        request = self._service.events().get(calendarId=calendar_id, eventId=event_id)
+        return _remote_event(self._execute(request))
+
     def facts(self, event: RemoteEvent, *, host_zone: str) -> EventFacts | None:
         return event_facts(event.payload, host_zone=host_zone)
 
@@ -236,6 +242,16 @@ class GoogleCalendarProvider(HeldTokens):
     ) -> RemoteEvent:
         request = self._service.events().update(
             calendarId=calendar_id, eventId=event_id, body=dict(event), sendUpdates="none"
+        )
+        return _remote_event(self._execute(request, if_match=etag))
+
+    def patch_event(
+        self, calendar_id: str, event_id: str, patch: Mapping[str, Any], *, etag: str | None
+    ) -> RemoteEvent:
+        """Change only the fields in ``patch`` (objects merge, null clears); an instance
+        id changes that occurrence only."""
+        request = self._service.events().patch(
+            calendarId=calendar_id, eventId=event_id, body=dict(patch), sendUpdates="none"
         )
         return _remote_event(self._execute(request, if_match=etag))
 

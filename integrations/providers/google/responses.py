@@ -18,6 +18,7 @@ from integrations.accounts.errors import (
     RemoteNotFound,
     SyncStateExpired,
     Unavailable,
+    WriteRefused,
 )
 from integrations.accounts.retry_after import retry_after_seconds
 
@@ -27,6 +28,9 @@ __all__ = ["FAILURES", "translate"]
 FAILURES = (HttpError, RefreshError, TransportError, OSError, httplib2.HttpLib2Error)
 
 _RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded"})
+#: 403s that no retry and no new consent changes: the host is a guest of the event
+#: (only its organiser may change it), or the calendar is shared with them read-only.
+_REFUSED_REASONS = frozenset({"forbiddenForNonOrganizer", "requiredAccessLevel"})
 
 
 def _reason(exc: HttpError) -> str | None:
@@ -83,6 +87,8 @@ def _from_http(exc: HttpError, now: datetime) -> ProviderError:
     if status == 403 and reason == "insufficientPermissions":
         # The grant lacks the scope (a read-only calendar grant asked to write).
         return InsufficientScope(detail, http_status=status, reason=reason)
+    if status == 403 and reason in _REFUSED_REASONS:
+        return WriteRefused(detail, http_status=status, reason=reason)
     if status == 412:
         return PreconditionFailed(detail, http_status=status, reason=reason)
     return ProviderError(detail, http_status=status, reason=reason)

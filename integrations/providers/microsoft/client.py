@@ -253,6 +253,27 @@ class MicrosoftCalendarProvider(HeldTokens):
             sync_state=None if next_link else delta_link,
         )
 
+    def event(
+        self, calendar_id: str, event_id: str, *, params: Mapping[str, str] | None = None
+    ) -> dict[str, Any]:
+        """One event (an occurrence's id: that occurrence) as Graph holds it;
+        :class:`RemoteNotFound` when it is gone or in another calendar."""
+        return self._get(self._event_url(calendar_id, event_id), params)
+
+    def events(
+        self, calendar_id: str, *, params: Mapping[str, str] | None = None
+    ) -> list[Mapping[str, Any]]:
+        """Every page of ``/events`` (single events and series masters) matching
+        ``params`` (``$filter``, ``$expand``...)."""
+        found: list[Mapping[str, Any]] = []
+        url: str | None = self._url(f"/me/calendars/{quote(calendar_id, safe='')}/events")
+        query: Mapping[str, str] | None = params
+        while url:
+            answer = self._get(url, query)
+            found += _items(answer)
+            url, query = _link(answer, "@odata.nextLink"), None
+        return found
+
     def facts(self, event: RemoteEvent, *, host_zone: str) -> EventFacts | None:
         return event_facts(event.payload, host_zone=host_zone)
 

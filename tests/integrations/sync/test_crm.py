@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import msgspec
 import pytest
 
+from booking.activities import repository
 from booking.activities import service as activities
 from booking.activities.schemas import ActivityCreate, ActivityUpdate, GuestResolution
 from booking.contacts import service as contacts
@@ -109,9 +110,7 @@ async def test_create_brings_in_the_event_with_its_guests_as_the_calendar_has_th
         show_as="tentative",
         private=False,
     )
-    action = create_action(
-        await meeting_type(), event, series_id="series-1", original_start=start
-    )
+    action = create_action(await meeting_type(), event, series_id="series-1", original_start=start)
 
     item = await crm.create(ada.id, action, guests="create", organiser="zoe@example.com")
 
@@ -277,11 +276,34 @@ async def test_every_field_round_trips(ada: Host) -> None:
         show_as="tentative",
         private=True,
     )
-    item = await crm.create(
-        ada.id, create_action(await meeting_type(), fields()), guests="match"
-    )
+    item = await crm.create(ada.id, create_action(await meeting_type(), fields()), guests="match")
 
     updated = await crm.update(ada.id, item.id, everything, FIELD_NAMES, guests="match")
 
     assert updated.fields == everything
     assert not await crm.exists(item.id + 1000)
+
+
+async def test_get_answers_the_activity_as_load_does_and_none_once_deleted(ada: Host) -> None:
+    activity_id = await api_activity(ada, 1, guests=["bob@example.com"])
+    (loaded,) = await crm.load(ada.id, SCOPE, [])
+
+    assert await crm.get(activity_id) == loaded
+
+    await activities.delete(ada.id, activity_id)
+    assert await crm.get(activity_id) is None
+    assert not await crm.exists(activity_id)
+
+
+async def test_many_linked_ids_outside_the_window_all_load(
+    ada: Host, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Linked ids are looked up in batches; small ones here, so several are needed.
+    monkeypatch.setattr(repository, "_IDS_PER_QUERY", 2)
+    far = [await api_activity(ada, -100 - n) for n in range(5)]
+    # Unknown and repeated ids are harmless: the status may name deleted activities.
+    asked = [*far, *far, 999_999]
+
+    items = await crm.load(ada.id, SCOPE, asked)
+
+    assert [i.id for i in items] == sorted(far)

@@ -121,7 +121,7 @@ async def test_a_trashed_activity_is_invisible_and_blocks_nothing(
     assert f"{DAY}T09:00:00Z" in await slot_starts(client)
 
 
-async def test_a_booking_whose_activity_is_in_the_trash_can_still_be_cancelled(
+async def test_a_booking_activity_lists_its_invitee_and_cancels_from_the_trash(
     client: httpx.AsyncClient, ada: SignedIn, intro: EventType
 ) -> None:
     booked = await client.post(
@@ -136,6 +136,10 @@ async def test_a_booking_whose_activity_is_in_the_trash_can_still_be_cancelled(
     assert booked.status_code == 201, booked.text
     uid = booked.json()["uid"]
     host_view = (await client.get(f"/api/v1/bookings/{uid}", headers=ada.headers)).json()
+    path = f"/api/v1/activities/{host_view['activity_id']}"
+    activity = (await client.get(path, headers=ada.headers)).json()
+    # The invitee is an attendee, so the sync pushes the booking with its guest.
+    assert activity["attendees"] == [{"email": "grace@example.com", "response": "needsAction"}]
     await crm.trash(host_view["activity_id"])
 
     cancelled = await client.post(

@@ -1,0 +1,170 @@
+"""What the Microsoft linked calendar does beyond the shared contract suite
+(tests/integrations/sync/linked/): how it keeps Graph from mailing anyone, what a
+retried create finds, which 403 is a refusal for good, and what a listing costs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from integrations.accounts.errors import InsufficientScope
+from integrations.calendars.provider import SyncWindow
+from integrations.providers.microsoft.client import MicrosoftCalendarProvider
+from integrations.providers.microsoft.linked import MicrosoftLinkedCalendar
+from integrations.providers.microsoft.oauth import READ_SCOPES
+from integrations.sync.ids import remote_id_for
+from integrations.sync.items import EventFields, Guest, OurTag
+from tests.integrations.providers.microsoft.helpers import consent_tokens, microsoft_app
+from tests.integrations.sync.linked.harness_microsoft import MicrosoftHarness, linked_harness
+
+NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+WINDOW = SyncWindow(NOW - timedelta(days=30), NOW + timedelta(days=365))
+TAG = OurTag(owner_id=7, activity_id=41)
+
+
+def meeting(title: str = "Call with Ada", **extra: object) -> EventFields:
+    start = NOW + timedelta(days=2)
+    values: dict[str, object] = {
+        "title": title,
+        "start": start,
+        "end": start + timedelta(minutes=30),
+        "description": "Agenda",
+        **extra,
+    }
+    return EventFields(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def h(tmp_path: Path) -> Iterator[MicrosoftHarness]:
+    with linked_harness(tmp_path) as made:
+        yield made
+
+
+def test_guests_we_write_are_kept_off_the_event_so_nobody_is_invited(h: MicrosoftHarness) -> None:
+    guests = (Guest(email="ada@example.com"), Guest(email="bob@example.com"))
+    created = h.calendar.create(remote_id_for(41), meeting(guests=guests), TAG)
+
+    raw = h.ms.event(created.remote_id)
+    assert raw["attendees"] == []
+    assert created.fields.guests == guests
+    assert h.ms.messages_sent == 0
+
+    changed = (Guest(email="ada@example.com"),)
+    written = h.calendar.update(
+        created, msgspec.structs.replace(created.fields, guests=changed), ("guests",), None
+    )
+    assert written.fields.guests == changed
+    assert h.ms.messages_sent == 0
+
+
+def test_a_listing_reads_our_guests_as_get_does(h: MicrosoftHarness) -> None:
+    state = h.calendar.changes(None, WINDOW).state
+    guests = (Guest(email="ada@example.com"),)
+    created = h.calendar.create(remote_id_for(41), meeting(guests=guests), TAG)
+
+    full = {i.remote_id: i for i in h.calendar.changes(None, WINDOW).changed}
+    echo = {i.remote_id: i for i in h.calendar.changes(state, WINDOW).changed}
+
+    for listed in (full[created.remote_id], echo[created.remote_id]):
+        assert listed.tag == TAG
+        assert listed.fields == created.fields
+
+
+def test_attendees_the_user_invites_in_outlook_come_back_as_guests(h: MicrosoftHarness) -> None:
+    created = h.calendar.create(remote_id_for(41), meeting(), TAG)
+    h.ms.edit_event(
+        created.remote_id,
+        attendees=[
+            {"emailAddress": {"address": "cy@example.com"}, "status": {"response": "accepted"}}
+        ],
+    )
+    fetched = h.calendar.get(created.remote_id)
+    assert fetched is not None
+    assert fetched.fields.guests == (Guest(email="cy@example.com", response="accepted"),)
+
+
+def test_changing_a_meeting_the_host_organises_with_attendees_mails_them(
+    h: MicrosoftHarness,
+) -> None:
+    """Graph's limit, documented: no write to such a meeting stays unsent."""
+    remote_id = h.user_creates(meeting(guests=(Guest(email="ada@example.com"),)))
+    current = h.calendar.get(remote_id)
+    assert current is not None
+    h.calendar.update(
+        current, msgspec.structs.replace(current.fields, title="Moved"), ("title",), None
+    )
+    assert h.ms.messages_sent == 1
+
+
+def test_a_retried_create_overwrites_what_the_user_changed_meanwhile(h: MicrosoftHarness) -> None:
+    first = h.calendar.create(remote_id_for(41), meeting(), TAG)
+    h.user_edits(first.remote_id, title="Renamed in Outlook")
+
+    again = h.calendar.create(remote_id_for(41), meeting(), TAG)
+
+    assert again.remote_id == first.remote_id
+    assert again.fields.title == "Call with Ada"
+    assert h.raw_description(first.remote_id).endswith("https://rdv.example/activities/41")
+
+
+def test_retagging_rewrites_the_link_back(h: MicrosoftHarness) -> None:
+    created = h.calendar.create(remote_id_for(41), meeting(), TAG)
+    h.calendar.update(created, created.fields, (), OurTag(owner_id=7, activity_id=99))
+    assert h.raw_description(created.remote_id).endswith("/activities/99")
+
+
+def test_a_grant_without_write_access_is_a_scope_problem_not_a_refusal(
+    h: MicrosoftHarness,
+) -> None:
+    app = microsoft_app(h.ms)
+    reader = MicrosoftCalendarProvider(app, consent_tokens(h.ms, app, READ_SCOPES))
+    calendar = MicrosoftLinkedCalendar(reader, h.calendar_id, link_for=str)
+    with pytest.raises(InsufficientScope) as refused:
+        calendar.create(remote_id_for(41), meeting(), TAG)
+    assert type(refused.value) is InsufficientScope
+
+
+def test_a_listing_costs_its_delta_pages_and_one_tag_request(h: MicrosoftHarness) -> None:
+    for n in range(5):
+        h.calendar.create(remote_id_for(n), meeting(f"Ours {n}"), OurTag(owner_id=7, activity_id=n))
+        h.user_creates(meeting(f"Theirs {n}"))
+    before = len(h.ms.requests)
+
+    listing = h.calendar.changes(None, WINDOW)
+
+    operations = [r.operation for r in h.ms.requests[before:]]
+    assert operations.count("events.list") == 1
+    assert set(operations) == {"calendarView.delta", "events.list"}
+    tags = {i.fields.title: i.tag for i in listing.changed}
+    assert tags["Ours 3"] == OurTag(owner_id=7, activity_id=3)
+    assert tags["Theirs 3"] is None
+
+
+def test_occurrences_of_a_series_we_tagged_carry_the_tag(h: MicrosoftHarness) -> None:
+    series = h.user_creates(meeting("Stand-up"), daily_count=2)
+    h.ms.edit_event(
+        series,
+        singleValueExtendedProperties=[
+            {"id": "String {6d1c8a5e-3f0b-4b8e-9c27-5a1e7d4f2b90} Name rdvTag", "value": "7:41"}
+        ],
+    )
+    listing = h.calendar.changes(None, WINDOW)
+    assert [i.tag for i in listing.changed if i.series_id == series] == [TAG, TAG]
+
+
+def test_a_cancelled_meeting_is_removed(h: MicrosoftHarness) -> None:
+    remote_id = h.user_creates(
+        meeting("Board", guests=(Guest(email=h.host_email, response="accepted"),)),
+        organiser="boss@example.org",
+    )
+    state = h.calendar.changes(None, WINDOW).state
+    h.ms.cancel_event(remote_id)
+
+    listing = h.calendar.changes(state, WINDOW)
+
+    assert listing.removed == (remote_id,)
+    assert h.calendar.get(remote_id) is None

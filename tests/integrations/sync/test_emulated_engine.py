@@ -1,0 +1,84 @@
+"""The engine over the real Google and Microsoft adapters and their emulators: a
+two-way round trip in each direction, and a quiet run that costs one call."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from booking.activities import service as activities
+from booking.activities.schemas import ActivityCreate
+from tests.emulators.google import GoogleCalendarEmulator
+from tests.emulators.microsoft import MicrosoftGraphEmulator
+from tests.hosts import free_around_the_clock
+from tests.integrations.calendars.helpers import environment
+from tests.integrations.providers.microsoft.helpers import microsoft_environment
+from tests.integrations.sync.emulated import link_google, link_microsoft
+
+pytestmark = pytest.mark.usefixtures("db")
+
+EMAIL = "ada@example.com"
+DAY = (datetime.now(UTC) + timedelta(days=2)).replace(hour=9, minute=0, second=0, microsecond=0)
+
+
+@pytest.fixture
+def google() -> Iterator[GoogleCalendarEmulator]:
+    with GoogleCalendarEmulator(user_email=EMAIL) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def ms() -> Iterator[MicrosoftGraphEmulator]:
+    with MicrosoftGraphEmulator(user_email=EMAIL) as emulator:
+        yield emulator
+
+
+async def test_google_round_trip(google: GoogleCalendarEmulator) -> None:
+    host = await free_around_the_clock("ada")
+    linked = await link_google(
+        environment(google), google, host.id, earliest=DAY - timedelta(days=1)
+    )
+    google.add_event(EMAIL, summary="From Google", start=DAY, end=DAY + timedelta(hours=1))
+    await activities.create(
+        host.id,
+        ActivityCreate(
+            title="From the CRM", start=DAY + timedelta(hours=2), end=DAY + timedelta(hours=3)
+        ),
+    )
+    run = await linked.run()
+    assert run.counts == {"crm": {"create": 1}, "calendar": {"create": 1}}, run
+    assert sorted(a.title for a in await activities.list_for(host.id)) == [
+        "From Google",
+        "From the CRM",
+    ]
+    assert sorted(e["summary"] for e in google.events(EMAIL)) == ["From Google", "From the CRM"]
+
+    lists = google.count("calendar.events.list")
+    quiet = await linked.run()
+    assert quiet.counts == {}
+    assert google.count("calendar.events.list") == lists + 1
+
+
+async def test_microsoft_round_trip(ms: MicrosoftGraphEmulator) -> None:
+    host = await free_around_the_clock("ada")
+    linked = await link_microsoft(
+        microsoft_environment(ms), ms, host.id, earliest=DAY - timedelta(days=1)
+    )
+    ms.add_event(subject="From Outlook", start=DAY, end=DAY + timedelta(hours=1))
+    await activities.create(
+        host.id,
+        ActivityCreate(
+            title="From the CRM", start=DAY + timedelta(hours=2), end=DAY + timedelta(hours=3)
+        ),
+    )
+    run = await linked.run()
+    assert run.counts == {"crm": {"create": 1}, "calendar": {"create": 1}}, run
+    assert sorted(a.title for a in await activities.list_for(host.id)) == [
+        "From Outlook",
+        "From the CRM",
+    ]
+    assert ms.messages_sent == 0
+    quiet = await linked.run()
+    assert quiet.counts == {}
