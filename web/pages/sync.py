@@ -328,7 +328,7 @@ async def preview_sync(
     engine = sync_services.engine
     run_id = await engine.begin(account_id, options)
     await engine.run(account_id, options, run_id=run_id)
-    return Redirect(f"{PAGE}?preview={run_id}{_to_account(account_id)}", status_code=303)
+    return Redirect(f"{PAGE}?preview={run_id}#sync-{account_id}", status_code=303)
 
 
 @post(PAGE + "/{account_id:int}/run", guards=[require_session], include_in_schema=False)
@@ -350,7 +350,7 @@ async def run_sync(
     )
     _RUNNING.add(task)
     task.add_done_callback(_finished)
-    return Redirect(f"{PAGE}{_to_account(account_id)}", status_code=303)
+    return Redirect(f"{PAGE}#sync-{account_id}", status_code=303)
 
 
 def _finished(task: asyncio.Task[object]) -> None:

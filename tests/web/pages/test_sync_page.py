@@ -8,6 +8,7 @@ import html
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -28,6 +29,7 @@ from integrations.sync import service as sync
 from tests.conftest import SignedIn
 from tests.emulators.google import GoogleCalendarEmulator
 from tests.integrations.calendars.helpers import app_settings, connect_in_browser
+from tests.waiting import until
 from tests.web.pages.test_account import PASSWORD, csrf_token, sign_in
 from web.app import create_app
 from web.settings import Settings
@@ -458,3 +460,161 @@ async def test_one_activitys_page(client: httpx.AsyncClient, ada: SignedIn) -> N
     other = await client.get(f"/dashboard/activities/{hers.id}", headers=HTML)
     assert other.status_code == 404
     assert "Grace's secret" not in other.text
+
+
+async def grant_write_access(client: httpx.AsyncClient, account_id: int) -> None:
+    """The host follows the page's "Allow Rendezvous to add and change events" link."""
+    start = await client.get(f"/calendars/accounts/{account_id}/write-access")
+    assert start.status_code == 302, start.text
+    async with httpx.AsyncClient() as browser:  # on Google's own site now
+        consent = await browser.get(start.headers["location"])
+    back = urlsplit(consent.headers["location"])
+    done = await client.get(f"{back.path}?{back.query}")
+    assert done.status_code == 303, done.text
+
+
+def plan_keys(section: str) -> dict[str, tuple[str, bool]]:
+    """A plan's rows: title -> (the row's key, ticked)."""
+    rows = re.findall(
+        r'name="item" value="([^"]+)" id="[^"]+"( checked)?>\s*'
+        r'<label class="sr-only" [^>]*>Include: \w+ “([^”]*)”',
+        section,
+    )
+    return {title: (key, bool(ticked)) for key, ticked, title in rows}
+
+
+async def last_run(host_id: int, account_id: int) -> sync.SyncRun:
+    [run] = await sync.list_runs(host_id, account_id=account_id, limit=1)
+    return run
+
+
+async def finished(host_id: int, account_id: int) -> sync.SyncRun | None:
+    run = await last_run(host_id, account_id)
+    return None if run.status == "running" else run
+
+
+async def test_preview_untick_sync_now_and_the_stop_to_ask(
+    client: httpx.AsyncClient, ada: SignedIn, google: GoogleCalendarEmulator
+) -> None:
+    await sign_in(client, "ada@example.com", PASSWORD)
+    tomorrow = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
+    calls = []
+    for number in (1, 2, 3):
+        start = tomorrow + timedelta(days=number)
+        calls.append(
+            await activities.create(
+                ada.host.id,
+                ActivityCreate(
+                    title=f"Call {number}", start=start, end=start + timedelta(minutes=30)
+                ),
+            )
+        )
+    dentist = google.add_event(
+        "ada@example.com",
+        summary="Dentist",
+        start=tomorrow + timedelta(hours=2),
+        end=tomorrow + timedelta(hours=3),
+    )
+    await connect_in_browser(client)
+    [account_id] = await calendar_rows_accounts(ada.host.id)
+    await grant_write_access(client, account_id)
+    [primary] = [c for c in await calendar_rows.calendars_of_account(account_id) if c.primary]
+    types = await type_ids()
+    current = await sync.get_settings(ada.host.id, account_id)
+    token = await csrf_token(client, PAGE)
+    saved = await client.post(
+        f"{PAGE}/{account_id}",
+        data={
+            **settings_form(
+                calendar_id=str(primary.id),
+                meeting_type_id=str(types["Meeting"]),
+                appointment_type_id=str(types["Appointment"]),
+                push_type_ids=[str(t) for t in types.values()],
+                earliest=current.earliest.astimezone(ZoneInfo("Europe/Berlin")).date().isoformat(),
+            ),
+            "_csrf_token": token,
+        },
+    )
+    assert saved.status_code == 303, saved.text
+
+    preview = await client.post(f"{PAGE}/{account_id}/preview", data={"_csrf_token": token})
+    assert preview.status_code == 303
+    assert re.fullmatch(rf"{PAGE}\?preview=\d+#sync-{account_id}", preview.headers["location"])
+    page = (await client.get(preview.headers["location"])).text
+    assert "What Sync now will do" in page
+    keys = plan_keys(account_section(page, account_id))
+    assert keys == {
+        "Call 1": (f"a:{calls[0].id}", True),
+        "Call 2": (f"a:{calls[1].id}", True),
+        "Call 3": (f"a:{calls[2].id}", True),
+        "Dentist": (f"e:{dentist['id']}", True),
+    }
+    assert [e["summary"] for e in google.events("ada@example.com")] == ["Dentist"], "a dry run"
+
+    ran = await client.post(
+        f"{PAGE}/{account_id}/run",
+        data={
+            "shown": [key for key, _ in keys.values()],
+            "item": [keys[f"Call {n}"][0] for n in (1, 2, 3)],
+            "_csrf_token": token,
+        },
+    )
+    assert ran.status_code == 303
+    assert ran.headers["location"] == f"{PAGE}#sync-{account_id}"
+    run = await until(lambda: finished(ada.host.id, account_id), what="the sync to finish")
+    assert (run.status, run.trigger, run.counts) == ("done", "manual", {"calendar": {"create": 3}})
+    assert sorted(e["summary"] for e in google.events("ada@example.com")) == [
+        "Call 1",
+        "Call 2",
+        "Call 3",
+        "Dentist",
+    ]
+    assert "Dentist" not in [a.title for a in await activities.list_for(ada.host.id)]
+    assert (await sync.get_settings(ada.host.id, account_id)).excluded_event_ids == [dentist["id"]]
+    page = (await client.get(PAGE)).text
+    assert "In the calendar: 3 create (done)" in account_section(page, account_id)
+
+    # The unticked event stays unticked in the next preview.
+    preview = await client.post(f"{PAGE}/{account_id}/preview", data={"_csrf_token": token})
+    page = (await client.get(preview.headers["location"])).text
+    assert plan_keys(account_section(page, account_id)) == {
+        "Dentist": (f"e:{dentist['id']}", False)
+    }
+    assert "Skipped: you unticked it" in account_section(page, account_id)
+
+    # Every pushed event gone from the calendar at once: the sync stops to ask.
+    for event in google.events("ada@example.com"):
+        if event["summary"].startswith("Call"):
+            google.delete_event("ada@example.com", event["id"])
+    await client.post(f"{PAGE}/{account_id}/run", data={"_csrf_token": token})
+    run = await until(lambda: finished(ada.host.id, account_id), what="the sync to stop")
+    assert run.status == "stopped"
+    section = account_section((await client.get(PAGE)).text, account_id)
+    assert "The last sync stopped to ask you" in section
+    assert "This sync would delete every synced item on one side." in section
+    assert "Go on anyway" in section
+    assert len(await activities.list_for(ada.host.id)) == 3, "nothing written yet"
+
+    go_on = re.search(
+        r'<form method="post" action="([^"]+)">\s*<input type="hidden" name="_csrf_token"[^>]*>\s*'
+        r'<input type="hidden" name="confirm" value="yes">',
+        section,
+    )
+    assert go_on
+    # As the page shows it: the trashing ticked, the unticked event still unticked.
+    stopped = plan_keys(section)
+    assert stopped["Dentist"] == (f"e:{dentist['id']}", False)
+    assert all(stopped[f"Call {n}"][1] for n in (1, 2, 3))
+    await client.post(
+        go_on.group(1),
+        data={
+            "confirm": "yes",
+            "shown": [key for key, _ in stopped.values()],
+            "item": [key for key, ticked in stopped.values() if ticked],
+            "_csrf_token": token,
+        },
+    )
+    run = await until(lambda: finished(ada.host.id, account_id), what="the confirmed sync")
+    assert run.status == "done"
+    assert await activities.list_for(ada.host.id) == [], "trashed, as the calendar said"
+    assert "The last sync stopped to ask you" not in (await client.get(PAGE)).text
