@@ -33,7 +33,7 @@ EMAIL = "ada@example.com"
 PASSWORD = "correct horse battery"
 #: Activities the first sync sends out: enough for the progress bar to be seen with
 #: the emulator's latency.
-CALLS = 6
+CALLS = 10
 TOMORROW = (datetime.now(UTC) + timedelta(days=1)).replace(
     hour=9, minute=0, second=0, microsecond=0
 )
@@ -188,8 +188,9 @@ def test_host_sets_up_previews_and_runs_a_sync(
     expect(plan).to_be_visible()
     expect(plan.get_by_role("row")).to_have_count(1 + CALLS + 2)
     for title in ("Dentist", "Lunch with Bob", "Call with client 1"):
-        expect(plan.get_by_role("row", name=re.compile(title))).to_have_count(1)
+        expect(plan.get_by_role("row", name=re.compile(f"{title}\\b"))).to_have_count(1)
     page.screenshot(path=f"{shots}-preview.png", full_page=True)
+    plan.screenshot(path=f"{shots}-preview-plan.png")
     dentist = plan.get_by_role("checkbox", name="Include: create “Dentist” in the CRM")
     expect(dentist).to_be_checked()
     dentist.uncheck()
@@ -198,7 +199,9 @@ def test_host_sets_up_previews_and_runs_a_sync(
     account.get_by_role("button", name="Sync now").click()
     progress = account.locator("progress")
     expect(progress).to_be_visible()
-    page.screenshot(path=f"{shots}-progress.png", full_page=True)
+    # The script follows the run: the bar fills as the writes are made.
+    expect(progress).to_have_attribute("value", re.compile(r"^[1-9]"), timeout=15_000)
+    page.screenshot(path=f"{shots}-progress.png")
     # The script reloads the page when the run is over.
     history = account.get_by_role("table", name=re.compile("Latest syncs"))
     expect(progress).to_have_count(0, timeout=30_000)
@@ -210,6 +213,7 @@ def test_host_sets_up_previews_and_runs_a_sync(
     expect(first).to_contain_text("In the CRM: 1 create (done)")
     expect(first).to_contain_text("1 skipped")
     page.screenshot(path=f"{shots}-history.png", full_page=True)
+    history.screenshot(path=f"{shots}-history-table.png")
     no_sideways_scroll(page)
 
     pushed = sorted(e["summary"] for e in google.events(EMAIL))
