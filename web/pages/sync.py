@@ -210,7 +210,6 @@ async def _page(
     preview: int | None = None,
     saved: int | None = None,
     posted: tuple[int, SettingsForm] | None = None,
-    error: tuple[int, str] | None = None,
     status: int = 200,
 ) -> Template:
     types = await activities.types()
@@ -235,7 +234,6 @@ async def _page(
             "where": WHERE,
             "skipped": SKIPPED,
             "stop_reasons": STOP_REASONS,
-            "error": error,
             "reconnect": await reconnect_banner(host.id),
         },
         status_code=status,

@@ -158,6 +158,16 @@ async def test_every_account_is_listed_with_what_it_can_do(
     assert "No sync has run yet." in writable
     assert 'href="/dashboard/needs-attention"' in writable
 
+    assert 'aria-label="Accounts to reconnect"' not in page.text
+    await account_rows.update(
+        caldav, {"status": "reconnect_needed", "status_message": "The app password was refused."}
+    )
+    again = await client.get(PAGE)
+    assert 'aria-label="Accounts to reconnect"' in again.text
+    assert "Status: reconnect needed. The app password was refused." in account_section(
+        again.text, caldav
+    )
+
     conflict_only = account_section(page.text, feed)
     assert "Calendar feed from family.example.com" in conflict_only
     assert "Conflict calendar only" in conflict_only
