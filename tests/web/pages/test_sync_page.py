@@ -26,6 +26,7 @@ from integrations.calendars import repository as calendar_rows
 from integrations.sync import crm
 from integrations.sync import repository as sync_rows
 from integrations.sync import service as sync
+from integrations.sync.schemas import SyncRun
 from tests.conftest import SignedIn
 from tests.emulators.google import GoogleCalendarEmulator
 from tests.integrations.calendars.helpers import app_settings, connect_in_browser
@@ -493,14 +494,20 @@ def plan_keys(section: str) -> dict[str, tuple[str, bool]]:
     return {title: (key, bool(ticked)) for key, ticked, title in rows}
 
 
-async def last_run(host_id: int, account_id: int) -> sync.SyncRun:
+async def last_run(host_id: int, account_id: int) -> SyncRun:
     [run] = await sync.list_runs(host_id, account_id=account_id, limit=1)
     return run
 
 
-async def finished(host_id: int, account_id: int) -> sync.SyncRun | None:
+async def finished(host_id: int, account_id: int) -> SyncRun | None:
     run = await last_run(host_id, account_id)
     return None if run.status == "running" else run
+
+
+async def run_over(host_id: int, account_id: int, what: str) -> SyncRun:
+    run = await until(lambda: finished(host_id, account_id), what=what)
+    assert run is not None
+    return run
 
 
 async def test_preview_untick_sync_now_and_the_stop_to_ask(
@@ -571,7 +578,7 @@ async def test_preview_untick_sync_now_and_the_stop_to_ask(
     )
     assert ran.status_code == 303
     assert ran.headers["location"] == f"{PAGE}#sync-{account_id}"
-    run = await until(lambda: finished(ada.host.id, account_id), what="the sync to finish")
+    run = await run_over(ada.host.id, account_id, "the sync to finish")
     assert (run.status, run.trigger, run.counts) == ("done", "manual", {"calendar": {"create": 3}})
     assert sorted(e["summary"] for e in google.events("ada@example.com")) == [
         "Call 1",
@@ -597,7 +604,7 @@ async def test_preview_untick_sync_now_and_the_stop_to_ask(
         if event["summary"].startswith("Call"):
             google.delete_event("ada@example.com", event["id"])
     await client.post(f"{PAGE}/{account_id}/run", data={"_csrf_token": token})
-    run = await until(lambda: finished(ada.host.id, account_id), what="the sync to stop")
+    run = await run_over(ada.host.id, account_id, "the sync to stop")
     assert run.status == "stopped"
     section = account_section((await client.get(PAGE)).text, account_id)
     assert "The last sync stopped to ask you" in section
@@ -624,7 +631,7 @@ async def test_preview_untick_sync_now_and_the_stop_to_ask(
             "_csrf_token": token,
         },
     )
-    run = await until(lambda: finished(ada.host.id, account_id), what="the confirmed sync")
+    run = await run_over(ada.host.id, account_id, "the confirmed sync")
     assert run.status == "done"
     assert await activities.list_for(ada.host.id) == [], "trashed, as the calendar said"
     assert "The last sync stopped to ask you" not in (await client.get(PAGE)).text
