@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
+from booking.hosts import service as hosts
 from integrations.calendars.environment import CalendarEnvironment
 from integrations.jobs.locks import AccountLocks, LocalLocks
 from integrations.jobs.queue import JobQueue
@@ -28,6 +29,10 @@ class SyncServices:
         for settings in await sync_repository.settings_of_host(host_id):
             if settings.mode != "off":
                 self.scheduler.schedule_linked(settings.account_id, trigger)
+
+    async def schedule_host_slug(self, slug: str, trigger: str = "crm") -> None:
+        """A booking on the host's page made or moved an activity: push it soon."""
+        await self.schedule_host((await hosts.get_by_slug(slug)).id, trigger)
 
     async def schedule_calendars(self, calendar_ids: tuple[int, ...]) -> None:
         """The provider told us these calendars changed: run the syncs linking them."""

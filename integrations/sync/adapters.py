@@ -6,6 +6,8 @@ from integrations.accounts.errors import ProviderError
 from integrations.accounts.records import Account
 from integrations.calendars.environment import CalendarEnvironment
 from integrations.calendars.records import CalendarRecord
+from integrations.providers.caldav.client import CalDavProvider
+from integrations.providers.caldav.linked import CalDavLinkedCalendar
 from integrations.providers.google.client import GoogleCalendarProvider
 from integrations.providers.google.linked import GoogleLinkedCalendar
 from integrations.providers.microsoft.client import MicrosoftCalendarProvider
@@ -38,6 +40,14 @@ def linked_calendar(
             link_for=link_for,
             host_zone=account.host_time_zone,
             owner_email=account.external_email or None,
+        )
+    if isinstance(client, CalDavProvider):
+        return CalDavLinkedCalendar(
+            client,
+            calendar.remote_id,
+            account_email=account.external_email,
+            link_for=link_for,
+            time_zone=account.host_time_zone,
         )
     if isinstance(client, MicrosoftCalendarProvider):
         return MicrosoftLinkedCalendar(client, calendar.remote_id, link_for=link_for)

@@ -22,6 +22,7 @@ from booking.activities.schemas import (
 from booking.hosts.schemas import Host
 from web.api.params import PathId
 from web.openapi import problems
+from web.sync import SyncServices
 
 
 class ActivityController(Controller):
@@ -51,9 +52,14 @@ class ActivityController(Controller):
 
     @post(operation_id="createActivity", responses=problems(422))
     async def create_activity(
-        self, host: NamedDependency[Host], data: JSONBody[ActivityCreate]
+        self,
+        host: NamedDependency[Host],
+        sync_services: NamedDependency[SyncServices],
+        data: JSONBody[ActivityCreate],
     ) -> Activity:
-        return await activities.create(host.id, data)
+        created = await activities.create(host.id, data)
+        await sync_services.schedule_host(host.id, "crm")
+        return created
 
     @get("/{activity_id:int}", operation_id="getActivity")
     async def get_activity(self, host: NamedDependency[Host], activity_id: PathId) -> Activity:
@@ -68,13 +74,17 @@ class ActivityController(Controller):
     async def update_activity(
         self,
         host: NamedDependency[Host],
+        sync_services: NamedDependency[SyncServices],
         activity_id: PathId,
         data: JSONBody[ActivityUpdate],
     ) -> Activity:
-        return await activities.update(host.id, activity_id, data)
+        updated = await activities.update(host.id, activity_id, data)
+        await sync_services.schedule_host(host.id, "crm")
+        return updated
 
     @post("/{activity_id:int}/complete", operation_id="completeActivity", status_code=200)
     async def complete_activity(self, host: NamedDependency[Host], activity_id: PathId) -> Activity:
+        # Completing is not synced: the event stays as it is (docs/sync.md).
         return await activities.update(host.id, activity_id, ActivityUpdate(completed=True))
 
     @post(
@@ -90,8 +100,14 @@ class ActivityController(Controller):
         return await activities.resolve_guest(host.id, activity_id, data)
 
     @delete("/{activity_id:int}", operation_id="deleteActivity")
-    async def delete_activity(self, host: NamedDependency[Host], activity_id: PathId) -> None:
+    async def delete_activity(
+        self,
+        host: NamedDependency[Host],
+        sync_services: NamedDependency[SyncServices],
+        activity_id: PathId,
+    ) -> None:
         await activities.delete(host.id, activity_id)
+        await sync_services.schedule_host(host.id, "crm")
 
 
 class ActivityTypeController(Controller):

@@ -15,6 +15,7 @@ from booking.bookings.service import BookingEnvironment
 from booking.hosts.schemas import Host
 from web.api.params import Offset
 from web.openapi import problems
+from web.sync import SyncServices
 
 
 class BookingController(Controller):
@@ -57,8 +58,11 @@ class BookingController(Controller):
         data: JSONBody[Cancel],
         host: NamedDependency[Host],
         env: NamedDependency[BookingEnvironment],
+        sync_services: NamedDependency[SyncServices],
     ) -> Booking:
-        return bookings.to_booking(await bookings.cancel(uid, data.reason, env, host_id=host.id))
+        row = await bookings.cancel(uid, data.reason, env, host_id=host.id)
+        await sync_services.schedule_host(host.id, "crm")
+        return bookings.to_booking(row)
 
     @post(
         "/{uid:str}/reschedule",
@@ -72,6 +76,8 @@ class BookingController(Controller):
         data: JSONBody[Reschedule],
         host: NamedDependency[Host],
         env: NamedDependency[BookingEnvironment],
+        sync_services: NamedDependency[SyncServices],
     ) -> Booking:
         row = await bookings.reschedule(uid, data.start, env, host_id=host.id, reason=data.reason)
+        await sync_services.schedule_host(host.id, "crm")
         return bookings.to_booking(row)

@@ -15,6 +15,7 @@ from booking.bookings.schemas import BookingCreate, Cancel, PublicBooking, Resch
 from booking.bookings.service import BookingEnvironment
 from booking.event_types import service as event_types
 from web.openapi import problems
+from web.sync import SyncServices
 
 Env = NamedDependency[BookingEnvironment]
 Token = Annotated[str, QueryParameter(min_length=1, max_length=200, description="From the link")]
@@ -90,8 +91,13 @@ class PublicController(Controller):
         event_slug: FromPath[str],
         data: JSONBody[BookingCreate],
         env: Env,
+        sync_services: NamedDependency[SyncServices],
     ) -> PublicBooking:
-        return await bookings.book(host_slug, event_slug, data, env)
+        booked = await bookings.book(host_slug, event_slug, data, env)
+        # The booking's activity goes to the host's linked calendar now, not at the
+        # next automatic run.
+        await sync_services.schedule_host_slug(host_slug)
+        return booked
 
     @get("/bookings/{uid:str}", operation_id="getPublicBooking")
     async def booking(self, uid: FromPath[str], token: Token, env: Env) -> PublicBooking:
@@ -117,9 +123,15 @@ class PublicController(Controller):
         status_code=200,
     )
     async def cancel(
-        self, uid: FromPath[str], token: Token, data: JSONBody[Cancel], env: Env
+        self,
+        uid: FromPath[str],
+        token: Token,
+        data: JSONBody[Cancel],
+        env: Env,
+        sync_services: NamedDependency[SyncServices],
     ) -> PublicBooking:
         row = await bookings.cancel(uid, data.reason, env, token=token)
+        await sync_services.schedule_host(row.host_id, "crm")
         return await bookings.public_booking(row.uid, token, env)
 
     @post(
@@ -129,7 +141,13 @@ class PublicController(Controller):
         status_code=200,
     )
     async def reschedule(
-        self, uid: FromPath[str], token: Token, data: JSONBody[Reschedule], env: Env
+        self,
+        uid: FromPath[str],
+        token: Token,
+        data: JSONBody[Reschedule],
+        env: Env,
+        sync_services: NamedDependency[SyncServices],
     ) -> PublicBooking:
         row = await bookings.reschedule(uid, data.start, env, token=token, reason=data.reason)
+        await sync_services.schedule_host(row.host_id, "crm")
         return await bookings.public_booking(row.uid, token, env)

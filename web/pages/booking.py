@@ -27,6 +27,7 @@ from booking.event_types import service as event_types
 from booking.event_types.schemas import LocationKind
 from booking.hosts import service as hosts
 from booking.hosts.schemas import Host
+from web.sync import SyncServices
 
 Env = NamedDependency[BookingEnvironment]
 Token = Annotated[str, QueryParameter(min_length=1, max_length=200)]
@@ -162,10 +163,15 @@ async def cancel_page(uid: FromPath[str], token: Token, env: Env) -> Template:
 
 @post("/booking/{uid:str}/cancel", include_in_schema=False, status_code=200)
 async def cancel(
-    uid: FromPath[str], token: Token, data: URLEncodedBody[CancelForm], env: Env
+    uid: FromPath[str],
+    token: Token,
+    data: URLEncodedBody[CancelForm],
+    env: Env,
+    sync_services: NamedDependency[SyncServices],
 ) -> Template | Redirect:
     try:
-        await bookings.cancel(uid, data.reason, env, token=token)
+        row = await bookings.cancel(uid, data.reason, env, token=token)
+        await sync_services.schedule_host(row.host_id, "crm")
     except DomainError as exc:
         # A wrong token stays a plain 404 (public_booking raises it again); anything else
         # (already cancelled, already begun) is explained on the page with the typed reason.

@@ -32,6 +32,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Final, TypeVar
 from urllib.parse import unquote, urlsplit
@@ -52,6 +53,7 @@ from integrations.accounts.errors import (
     RemoteNotFound,
     SyncStateExpired,
     Unavailable,
+    WriteRefused,
 )
 from integrations.calendars.provider import (
     ChangePage,
@@ -73,7 +75,7 @@ from integrations.providers.ical.events import occurrence_of, remote_event, unre
 from integrations.providers.ical.expand import Unreadable, expand
 from integrations.providers.ical.parse import parse_calendar
 
-__all__ = ["CalDavProvider"]
+__all__ = ["CalDavProvider", "StoredResource"]
 
 T = TypeVar("T")
 
@@ -88,6 +90,16 @@ _ETAG: Final = dav.GetEtag.tag
 #: Answers to a sync-collection REPORT that mean "not supported here" (RFC 3253's
 #: DAV:supported-report precondition, or the report refused as unknown).
 _NO_SYNC_STATUSES: Final = frozenset({400, 405, 501})
+
+
+@dataclass(frozen=True, slots=True)
+class StoredResource:
+    """One calendar object resource as the server holds it."""
+
+    #: Its path, unquoted (the key of :class:`DavState`'s resources).
+    href: str
+    etag: str
+    text: str
 
 
 class GetCtag(ValuedBaseElement):
@@ -180,6 +192,11 @@ class CalDavProvider:
 
         self._new_client = client
         self._client = client(self.url)
+
+    @property
+    def max_bytes(self) -> int:
+        """The largest answer read (a resource, a REPORT)."""
+        return self._limits.max_bytes
 
     @property
     def auth_type(self) -> str | None:
@@ -297,18 +314,8 @@ class CalDavProvider:
     ) -> ChangePage:
         calendar = self._calendar(calendar_id)
         previous = DavState.decode(sync_state) if sync_state is not None else None
-        if previous is None:
-            state, changed, deleted = self._list_all(calendar)
-            old: dict[str, Resource] = {}
-        elif previous.mode == "sync":
-            state, changed, deleted = self._sync_collection(calendar, previous)
-            old = previous.resources
-        else:
-            state, changed, deleted = self._poll(calendar, previous)
-            old = previous.resources
-        # An unchanged etag (our own write coming back, a resource touched twice)
-        # needs no reading.
-        changed = {h: e for h, e in changed.items() if h not in old or old[h].etag != e}
+        state, changed, deleted = self.resource_changes(calendar_id, previous)
+        old = previous.resources if previous is not None else {}
         resources = {h: r for h, r in old.items() if h not in deleted}
         events: list[RemoteEvent] = []
         for href in deleted:
@@ -332,6 +339,29 @@ class CalDavProvider:
                 events += [RemoteEvent(remote_id=i, deleted=True) for i in old[href].occurrences]
         final = DavState(state.mode, state.token, state.ctag, resources)
         return ChangePage(events=events, next_page=None, sync_state=final.encode())
+
+    def resource_changes(
+        self, calendar_id: str, previous: DavState | None
+    ) -> tuple[DavState, dict[str, str], set[str]]:
+        """The resources (href -> etag) changed and the hrefs deleted since ``previous``
+        (None: every resource), and the new state without its ``resources``. A
+        resource whose etag ``previous`` already holds is not among the changed: our
+        own write coming back, or one touched twice, needs no reading."""
+        calendar = self._calendar(calendar_id)
+        if previous is None:
+            state, changed, deleted = self._list_all(calendar)
+        elif previous.mode == "sync":
+            state, changed, deleted = self._sync_collection(calendar, previous)
+        else:
+            state, changed, deleted = self._poll(calendar, previous)
+        old = previous.resources if previous is not None else {}
+        changed = {h: e for h, e in changed.items() if h not in old or old[h].etag != e}
+        return state, changed, deleted
+
+    def load_resources(self, calendar_id: str, hrefs: Iterable[str]) -> Iterator[StoredResource]:
+        """Each resource of ``hrefs`` still there, read in calendar-multiget batches."""
+        for href, etag, text in self._load(self._calendar(calendar_id), hrefs):
+            yield StoredResource(href, etag, text)
 
     def _list_all(self, calendar: Any) -> tuple[DavState, dict[str, str], set[str]]:
         """Every resource: by sync-collection, or by etag listing where it is missing."""
@@ -492,6 +522,72 @@ class CalDavProvider:
     def delete_event(self, calendar_id: str, event_id: str, *, etag: str | None) -> None:
         url = str(self._calendar(calendar_id).url.join(event_id + ".ics"))
         self._request(url, "DELETE", "", {"If-Match": etag} if etag else {})
+
+    # -- whole resources (the linked calendar reads and writes them) -----------------------
+
+    def resource_url(self, calendar_id: str, name: str) -> str:
+        """The absolute address of the resource ``name`` (a file name, or an href)."""
+        return str(self._calendar(calendar_id).url.join(name))
+
+    def read_resource(self, url: str) -> StoredResource | None:
+        """The resource's text and etag; None when there is none (404, 410)."""
+        answer = self._call(lambda: self._client.request(url, "GET", "", {}))
+        if answer.status in (404, 410):
+            return None
+        if answer.status >= 400:
+            raise translate(
+                dav_error.DAVError(url=url, reason=f"HTTP {answer.status}", status=answer.status),
+                self.server,
+            )
+        etag = answer.headers.get("ETag") or self._current_etag(url)
+        return StoredResource(_key(url), str(etag), str(answer.raw))
+
+    def find_resource(self, calendar_id: str, uid: str) -> StoredResource | None:
+        """The resource holding ``uid`` wherever the app that made it named it (a
+        calendar-query by UID); None when the calendar has none."""
+        calendar = self._calendar(calendar_id)
+        try:
+            found = calendar.get_object_by_uid(uid)
+        except dav_error.NotFoundError:
+            return None
+        except Exception as exc:
+            raise translate(exc, self.server) from None
+        return self.read_resource(str(found.url))
+
+    def put_resource(self, url: str, text: str, *, etag: str | None) -> str | None:
+        """Store ``text`` at ``url``: over the version ``etag`` (``If-Match``), or, with
+        None, only where nothing is (``If-None-Match: *``). The new etag when the
+        server answered one (RFC 4791 5.3.4: it stored the text unchanged), else None.
+
+        Raises :class:`PreconditionFailed` when the condition fails and
+        :class:`WriteRefused` for a calendar this account may not write (403)."""
+        condition = {"If-Match": etag} if etag is not None else {"If-None-Match": "*"}
+        headers = {"Content-Type": "text/calendar; charset=utf-8", **condition}
+        answer = self._writing(lambda: self._request(url, "PUT", text, headers))
+        found = answer.headers.get("ETag")
+        return str(found) if found else None
+
+    def delete_resource(self, url: str, *, etag: str | None) -> None:
+        """Delete the resource (of version ``etag`` when given); one already gone is
+        no error."""
+        try:
+            self._writing(
+                lambda: self._request(url, "DELETE", "", {"If-Match": etag} if etag else {})
+            )
+        except RemoteNotFound:
+            return
+
+    def _writing(self, action: Callable[[], T]) -> T:
+        try:
+            return action()
+        except ProviderError as exc:
+            if exc.http_status == 403 and not isinstance(exc, SyncStateExpired):
+                raise WriteRefused(
+                    f"the CalDAV server {self.server} does not let this account change "
+                    "the calendar (HTTP 403): it may be shared read-only",
+                    http_status=403,
+                ) from None
+            raise
 
     # -- push: none; CalDAV calendars are polled ---------------------------------------
 

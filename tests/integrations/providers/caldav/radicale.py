@@ -123,15 +123,31 @@ class Radicale:
         self.folder.mkdir(parents=True, exist_ok=True)
         users = self.folder / "users"
         users.write_text(f"{USER}:{PASSWORD}\n")
+        self._log = (self.folder / "log").open("wb")
+        self._start()
+        self._front = _FrontServer(("127.0.0.1", 0), _Front)
+        self._front.radicale = self
+        threading.Thread(target=self._front.serve_forever, daemon=True).start()
+        self._session = niquests.Session()
+        self._session.trust_env = False
+        self._session.auth = (USER, PASSWORD)
+        self._direct("MKCOL", f"/{USER}/")
+        for name in self.calendars:
+            self.make_calendar(name)
+        return self
+
+    def _start(self, rights: Path | None = None) -> None:
+        """Radicale's process, listening; ``rights``: a rights file (owner-only without)."""
+        users = self.folder / "users"
         config = self.folder / "config"
+        rule = f"type = from_file\nfile = {rights}\n" if rights else "type = owner_only\n"
         config.write_text(
             f"[server]\nhosts = 127.0.0.1:{self.port}\n"
             f"[auth]\ntype = htpasswd\nhtpasswd_filename = {users}\n"
             "htpasswd_encryption = plain\ndelay = 0\n"
             f"[storage]\nfilesystem_folder = {self.folder / 'data'}\n"
-            "[rights]\ntype = owner_only\n[logging]\nlevel = warning\n"
+            f"[rights]\n{rule}[logging]\nlevel = warning\n"
         )
-        self._log = (self.folder / "log").open("wb")
         self._process = subprocess.Popen(
             [sys.executable, "-m", "radicale", "--config", str(config)],
             stdout=self._log,
@@ -149,21 +165,8 @@ class Radicale:
                         f"Radicale did not start: {(self.folder / 'log').read_text()}"
                     ) from None
                 time.sleep(0.05)
-        self._front = _FrontServer(("127.0.0.1", 0), _Front)
-        self._front.radicale = self
-        threading.Thread(target=self._front.serve_forever, daemon=True).start()
-        self._session = niquests.Session()
-        self._session.trust_env = False
-        self._session.auth = (USER, PASSWORD)
-        self._direct("MKCOL", f"/{USER}/")
-        for name in self.calendars:
-            self.make_calendar(name)
-        return self
 
-    def __exit__(self, *_: object) -> None:
-        if self._front is not None:
-            self._front.shutdown()
-            self._front.server_close()
+    def _stop(self) -> None:
         if self._process is not None:
             self._process.terminate()
             try:
@@ -173,6 +176,21 @@ class Radicale:
                 # outlive its test.
                 self._process.kill()
                 self._process.wait()
+            self._process = None
+
+    def restart_with_rights(self, rights: str) -> None:
+        """Radicale reads its rights file only when it starts: write ``rights`` (a
+        ``from_file`` rights file) and start it again on the same port."""
+        path = self.folder / "rights"
+        path.write_text(rights)
+        self._stop()
+        self._start(path)
+
+    def __exit__(self, *_: object) -> None:
+        if self._front is not None:
+            self._front.shutdown()
+            self._front.server_close()
+        self._stop()
         self._log.close()
 
     # -- addresses ----------------------------------------------------------------------
