@@ -13,6 +13,10 @@ function follow(bar) {
         headers: { Accept: "application/json" },
         credentials: "same-origin",
       });
+      if (answer.status === 404) {
+        window.location.reload(); // the run is gone (its account was disconnected)
+        return;
+      }
       if (!answer.ok) throw new Error(`status ${answer.status}`);
       progress = await answer.json();
     } catch {
