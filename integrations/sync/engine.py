@@ -385,7 +385,9 @@ class SyncEngine:
             for r in rows.values()
             if r.remote_id not in mirror and (listing.full or r.remote_id in listing.removed)
         ]
-        found = await asyncio.gather(*(asyncio.to_thread(linked.get, m) for m in missing))
+        # One at a time: an adapter's client is used by one thread at a time (httplib2's
+        # connections are not thread-safe; concurrent lookups hang until they time out).
+        found = [await asyncio.to_thread(linked.get, m) for m in missing]
         looked_up = [item for item in found if item is not None]
         for item in looked_up:
             mirror[item.remote_id] = item

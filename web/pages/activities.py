@@ -1,7 +1,11 @@
 """Host pages for activities: the team's activity types (add, rename, recolour,
-remove) and the activities that need attention (a guest matching several contacts)."""
+remove), the activities that need attention (a guest matching several contacts) and
+one activity's page, where pushed calendar events link back to."""
 
 from __future__ import annotations
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import msgspec
 from litestar import Router, get, post
@@ -10,7 +14,12 @@ from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from booking.activities import service as activities
-from booking.activities.schemas import ActivityTypeCreate, ActivityTypeUpdate, GuestResolution
+from booking.activities.schemas import (
+    Activity,
+    ActivityTypeCreate,
+    ActivityTypeUpdate,
+    GuestResolution,
+)
 from booking.contacts import service as contacts
 from booking.contacts.schemas import Contact
 from booking.errors import DomainError
@@ -19,6 +28,8 @@ from web.auth import provide_host, require_session
 from web.pages.banner import reconnect_banner
 
 TYPES_PATH = "/dashboard/activity-types"
+#: One activity's page; pushed calendar events link here (integrations/sync/adapters.py).
+ACTIVITY_PATH = "/dashboard/activities/{activity_id:int}"
 ATTENTION_PATH = "/dashboard/needs-attention"
 
 
@@ -143,9 +154,51 @@ async def resolve_guest(
     return Redirect(ATTENTION_PATH, status_code=303)
 
 
+def _when(activity: Activity, zone: ZoneInfo) -> str:
+    start, end = activity.start.astimezone(zone), activity.end.astimezone(zone)
+    if activity.all_day:
+        last = (activity.end - timedelta(days=1)).date()
+        first = activity.start.date()
+        return f"{first:%A, %Y-%m-%d}, all day" + (
+            "" if last <= first else f" to {last:%A, %Y-%m-%d}"
+        )
+    if start.date() == end.date():
+        return f"{start:%A, %Y-%m-%d, %H:%M} to {end:%H:%M}"
+    return f"{start:%A, %Y-%m-%d, %H:%M} to {end:%A, %Y-%m-%d, %H:%M}"
+
+
+@get(ACTIVITY_PATH, guards=[require_session], include_in_schema=False)
+async def activity_page(host: NamedDependency[Host], activity_id: FromPath[int]) -> Template:
+    """One activity, read-only: what a pushed calendar event links back to. Another
+    host's activity, or one in the trash, is not found."""
+    activity = await activities.get(host.id, activity_id)
+    try:
+        zone = ZoneInfo(host.time_zone)
+    except (ValueError, KeyError):
+        zone = ZoneInfo("UTC")
+    return Template(
+        "activities/activity.html",
+        context={
+            "host": host,
+            "activity": activity,
+            "when": _when(activity, zone),
+            "zone": str(zone),
+            "reconnect": await reconnect_banner(host.id),
+        },
+    )
+
+
 router = Router(
     path="/",
-    route_handlers=[types_page, add_type, change_type, remove_type, attention_page, resolve_guest],
+    route_handlers=[
+        types_page,
+        add_type,
+        change_type,
+        remove_type,
+        attention_page,
+        resolve_guest,
+        activity_page,
+    ],
     dependencies={"host": provide_host},
     tags=["Pages"],
 )
