@@ -10,7 +10,6 @@ sync, since Google sends several for a single edit.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -18,6 +17,7 @@ from typing import Protocol
 
 from integrations.calendars import repository
 from integrations.calendars.sync import CalendarSync, SyncOutcome
+from integrations.jobs.loop import WakeableLoop
 
 __all__ = ["CalendarScheduler", "CalendarSyncRunner"]
 
@@ -33,7 +33,7 @@ class CalendarScheduler(Protocol):
     async def schedule_account(self, account_id: int) -> None: ...
 
 
-class CalendarSyncRunner:
+class CalendarSyncRunner(WakeableLoop):
     def __init__(
         self,
         sync: CalendarSync,
@@ -42,15 +42,13 @@ class CalendarSyncRunner:
         debounce: float = 2.0,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        super().__init__("calendar-sync-runner", poll_interval)
         self.sync = sync
         self.poll_interval = poll_interval
         self.debounce = debounce
         self.clock = clock
         self._pending: set[int] = set()
         self._next_poll: datetime | None = None
-        self._wake = asyncio.Event()
-        self._stopping = False
-        self._task: asyncio.Task[None] | None = None
         self._synced: dict[int, int] = {}
         self._changed = asyncio.Condition()
 
@@ -59,7 +57,7 @@ class CalendarSyncRunner:
     def schedule(self, *calendar_ids: int) -> None:
         """Sync these calendars soon (after the debounce)."""
         self._pending.update(calendar_ids)
-        self._wake.set()
+        self.wake()
 
     async def schedule_account(self, account_id: int) -> None:
         self.schedule(*await repository.conflict_calendar_ids(account_id))
@@ -93,7 +91,10 @@ class CalendarSyncRunner:
             async with self._changed:
                 self._changed.notify_all()
 
-    async def _round(self) -> None:
+    def busy(self) -> bool:
+        return bool(self._pending)
+
+    async def round(self) -> None:
         now = self.clock()
         if self._next_poll is None or now >= self._next_poll:
             self._next_poll = now + timedelta(seconds=self.poll_interval)
@@ -104,30 +105,3 @@ class CalendarSyncRunner:
                 # Let the burst of notifications for one edit arrive first.
                 await asyncio.sleep(self.debounce)
             await self.run_pending()
-
-    async def _loop(self) -> None:
-        while not self._stopping:
-            self._wake.clear()
-            try:
-                await self._round()
-            except Exception:
-                # A broken database connection must not kill the loop; retry next round.
-                logger.exception("calendar sync round failed")
-            if self._pending or self._stopping:
-                continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll_interval)
-
-    def start(self) -> None:
-        if self._task is None:
-            self._stopping = False
-            self._task = asyncio.create_task(self._loop(), name="calendar-sync-runner")
-
-    async def stop(self) -> None:
-        # Let the current round finish rather than cancel it mid-query (see
-        # integrations.outbox.OutboxRunner.stop).
-        if self._task is not None:
-            self._stopping = True
-            self._wake.set()
-            await self._task
-            self._task = None

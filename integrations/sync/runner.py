@@ -6,11 +6,11 @@ same through integrations/jobs (tasks.sync_linked, tasks.linked_round)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import Protocol
 
 from integrations.accounts import repository as accounts_repository
+from integrations.jobs.loop import WakeableLoop
 from integrations.sync import repository
 from integrations.sync.engine import RunOptions, SyncEngine
 from integrations.sync.schedule import due
@@ -41,19 +41,19 @@ async def due_accounts(engine: SyncEngine) -> list[int]:
     return out
 
 
-class LinkedSyncRunner:
+class LinkedSyncRunner(WakeableLoop):
     def __init__(self, engine: SyncEngine, *, tick: float = 60.0, debounce: float = 2.0) -> None:
+        super().__init__("linked-sync-runner", tick)
         self.engine = engine
-        self.tick = tick
         self.debounce = debounce
         self._pending: dict[int, str] = {}
-        self._wake = asyncio.Event()
-        self._stopping = False
-        self._task: asyncio.Task[None] | None = None
 
     def schedule_linked(self, account_id: int, trigger: str = "push") -> None:
         self._pending.setdefault(account_id, trigger)
-        self._wake.set()
+        self.wake()
+
+    def busy(self) -> bool:
+        return bool(self._pending)
 
     async def _run(self, account_id: int, trigger: str) -> None:
         try:
@@ -64,33 +64,10 @@ class LinkedSyncRunner:
     async def round(self) -> None:
         if self._pending:
             if self.debounce > 0:
+                # Let a burst (several notifications, several CRM writes) arrive first.
                 await asyncio.sleep(self.debounce)
             pending, self._pending = self._pending, {}
             for account_id, trigger in pending.items():
                 await self._run(account_id, trigger)
         for account_id in await due_accounts(self.engine):
             await self._run(account_id, "auto")
-
-    async def _loop(self) -> None:
-        while not self._stopping:
-            self._wake.clear()
-            try:
-                await self.round()
-            except Exception:
-                logger.exception("linked sync round failed")
-            if self._pending or self._stopping:
-                continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.tick)
-
-    def start(self) -> None:
-        if self._task is None:
-            self._stopping = False
-            self._task = asyncio.create_task(self._loop(), name="linked-sync-runner")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._stopping = True
-            self._wake.set()
-            await self._task
-            self._task = None
