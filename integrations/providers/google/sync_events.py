@@ -227,6 +227,14 @@ def _organised_by_owner(event: Mapping[str, Any], owner: str | None) -> bool:
     return owner is not None and isinstance(email, str) and email.casefold() == owner.casefold()
 
 
+def _organiser_name(event: Mapping[str, Any]) -> str:
+    """Who organises the event, for the CRM's "organised by ... in your calendar"."""
+    organizer = event.get("organizer")
+    if not isinstance(organizer, Mapping):
+        return ""
+    return str(organizer.get("email") or organizer.get("displayName") or "")
+
+
 def read_item(
     event: Mapping[str, Any],
     *,
@@ -280,6 +288,7 @@ def read_item(
         etag=event.get("etag"),
         fields=fields,
         host_is_organiser=_organised_by_owner(event, owner),
+        organiser=_organiser_name(event),
         series_id=str(series) if series else None,
         original_start=_instant(original, "originalStartTime", zone)[0] if original else None,
         tag=tag,

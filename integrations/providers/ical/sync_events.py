@@ -258,6 +258,9 @@ class Codec:
             etag=etag,
             fields=self.fields_of(source, span[0], span[1], tag),
             host_is_organiser=self._organised_by_host(organiser_source),
+            organiser=_address(organiser_source.get("ORGANIZER")) or ""
+            if organiser_source.get("ORGANIZER") is not None
+            else "",
             series_id=uid if stamp is not None else None,
             original_start=self._instant(_value_of_stamp(stamp, None)) if stamp else None,
             tag=tag,

@@ -219,6 +219,15 @@ def _merged_guests(attendees: list[Guest], stored: tuple[Guest, ...]) -> tuple[G
     return tuple(attendees) + tuple(g for g in stored if g.email.casefold() not in seen)
 
 
+def _organiser_name(event: Mapping[str, Any]) -> str:
+    """Who organises the event, for the CRM's "organised by ... in your calendar"."""
+    organizer = event.get("organizer")
+    address = organizer.get("emailAddress") if isinstance(organizer, Mapping) else None
+    if not isinstance(address, Mapping):
+        return ""
+    return str(address.get("address") or address.get("name") or "")
+
+
 def calendar_item(event: Mapping[str, Any]) -> CalendarItem:
     """One Graph event (or occurrence) as the sync engine sees it, with our tag and
     guests when it carries our properties (asked for with ``EXPAND``)."""
@@ -259,6 +268,7 @@ def calendar_item(event: Mapping[str, Any]) -> CalendarItem:
         etag=str(etag) if etag else None,
         fields=fields,
         host_is_organiser=event.get("isOrganizer") is not False,
+        organiser=_organiser_name(event),
         series_id=cast(str | None, event.get("seriesMasterId")) or None,
         original_start=_instant(event.get("originalStart")),
         tag=tag,

@@ -254,6 +254,7 @@ def test_invitations_from_others_are_not_ours_to_change(harness: LinkedHarness) 
     item = harness.calendar.get(remote_id)
     assert item is not None
     assert not item.host_is_organiser
+    assert item.organiser == "boss@example.org"
     with pytest.raises(WriteRefused):
         harness.calendar.update(
             item, msgspec.structs.replace(item.fields, title="Mine now"), ("title",), None
