@@ -123,3 +123,18 @@ bench: $(STAMP_DEV)
 
 clean:
 	rm -rf $(VENV) $(TOOLS) var .pytest_cache .mypy_cache .ruff_cache
+
+## make vendor-axe: refresh the accessibility tests' axe-core from npm (AXE_VERSION=x.y.z
+## to move it). Its prebuilt axe.min.js and licence, copied as published: no Node build
+## step. Test-only (tests/browser/test_accessibility.py injects it), so never served.
+AXE_VERSION ?= 4.14.1
+AXE_DIR := tests/browser/vendor/axe-core-$(AXE_VERSION)
+.PHONY: vendor-axe
+vendor-axe:
+	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	(cd "$$tmp" && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null && \
+		tar xzf axe-core-$(AXE_VERSION).tgz) && \
+	rm -rf tests/browser/vendor/axe-core-* && mkdir -p $(AXE_DIR) && \
+	cp "$$tmp/package/axe.min.js" $(AXE_DIR)/axe.min.js && \
+	cp "$$tmp/package/LICENSE" $(AXE_DIR)/LICENSE && \
+	echo "axe-core $(AXE_VERSION) from npm (npm pack axe-core@$(AXE_VERSION)); make vendor-axe" > $(AXE_DIR)/VERSION
