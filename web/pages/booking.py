@@ -8,13 +8,13 @@ booking happen in ``static/booking.js`` against that API, so there is one set of
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 import msgspec
-from litestar import Router, get, post
+from litestar import Request, Router, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
@@ -27,6 +27,7 @@ from booking.event_types import service as event_types
 from booking.event_types.schemas import LocationKind
 from booking.hosts import service as hosts
 from booking.hosts.schemas import Host
+from web.pages.zones import ZoneChoice, zone_groups, zone_label
 from web.sync import SyncServices
 
 Env = NamedDependency[BookingEnvironment]
@@ -41,20 +42,32 @@ LOCATION_LABELS: dict[LocationKind, str] = {
     "zoom": "Zoom video call",
 }
 
-# The zone regions people live in; the legacy aliases (US/Eastern, Etc/GMT+5, EST5EDT)
-# tzdata also carries would only lengthen the list with duplicates.
-ZONE_REGIONS = (
-    "Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe",
-    "Indian", "Pacific",
-)  # fmt: skip
+
+@dataclass(frozen=True, slots=True)
+class ZoneGroup:
+    """One region of the zone picker, its zones labelled with their offset now."""
+
+    region: str
+    choices: tuple[ZoneChoice, ...]
 
 
-@cache
-def zone_groups() -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """IANA zones grouped by region for the zone picker (tzdata is fixed per process)."""
-    zones = sorted(available_timezones())
-    return tuple(
-        (region, tuple(z for z in zones if z.startswith(f"{region}/"))) for region in ZONE_REGIONS
+@dataclass(frozen=True, slots=True)
+class ZonePicker:
+    host: ZoneChoice
+    utc: ZoneChoice
+    groups: tuple[ZoneGroup, ...]
+
+
+def zone_picker(host_zone: str, now: datetime) -> ZonePicker:
+    """The invitee's zone list: friendly names with the offset they have today
+    ("Eastern Time - New York (UTC-05:00)"), so the offset shown is the one that counts."""
+    return ZonePicker(
+        host=ZoneChoice(host_zone, zone_label(host_zone, now)),
+        utc=ZoneChoice("UTC", zone_label("UTC", now)),
+        groups=tuple(
+            ZoneGroup(region, tuple(ZoneChoice(zone, zone_label(zone, now)) for zone in zones))
+            for region, zones in zone_groups()
+        ),
     )
 
 
@@ -130,7 +143,7 @@ async def host_page(host_slug: FromPath[str]) -> Template:
 
 
 @get("/{host_slug:str}/{event_slug:str}", include_in_schema=False)
-async def event_page(host_slug: FromPath[str], event_slug: FromPath[str]) -> Template:
+async def event_page(host_slug: FromPath[str], event_slug: FromPath[str], env: Env) -> Template:
     host, event_type = await event_types.get_public(host_slug, event_slug)
     return Template(
         "booking/event.html",
@@ -140,16 +153,23 @@ async def event_page(host_slug: FromPath[str], event_slug: FromPath[str]) -> Tem
             "host_zone": host.time_zone,
             "event_type": event_type,
             "location": LOCATION_LABELS[event_type.location_kind],
-            "zone_groups": zone_groups(),
+            "zones": zone_picker(host.time_zone, env.clock()),
             "api": PUBLIC_API,
         },
     )
 
 
 @get("/booking/{uid:str}", include_in_schema=False)
-async def confirmation_page(uid: FromPath[str], token: Token, env: Env) -> Template:
+async def confirmation_page(
+    uid: FromPath[str], token: Token, env: Env, request: Request[Any, Any, Any]
+) -> Template:
     booking = await bookings.public_booking(uid, token, env)
-    return Template("booking/confirmation.html", context=_booking_context(booking, env))
+    # Without SMTP_URL nothing is sent: this page (and its address) is all the invitee gets.
+    emailed = request.app.state.settings.smtp_url is not None
+    return Template(
+        "booking/confirmation.html",
+        context={**_booking_context(booking, env), "emailed": emailed},
+    )
 
 
 @get("/booking/{uid:str}/cancel", include_in_schema=False)
@@ -199,7 +219,7 @@ async def reschedule_page(uid: FromPath[str], token: Token, env: Env) -> Templat
         context={
             **_booking_context(booking, env),
             "host_zone": host.time_zone,
-            "zone_groups": zone_groups(),
+            "zones": zone_picker(host.time_zone, env.clock()),
             "api": PUBLIC_API,
             "reschedule_url": f"{PUBLIC_API}/bookings/{uid}/reschedule?token={token}",
             "token": token,

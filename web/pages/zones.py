@@ -12,9 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, available_timezones
 
-from web.pages.booking import zone_groups
+# The zone regions people live in; the legacy aliases (US/Eastern, Etc/GMT+5, EST5EDT)
+# tzdata also carries would only lengthen the list with duplicates.
+ZONE_REGIONS = (
+    "Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe",
+    "Indian", "Pacific",
+)  # fmt: skip
 
 # Abbreviation (standard or daylight) -> the clock's generic name. Keyed by region too
 # where an abbreviation means different clocks (CST: US Central or China; IST: India,
@@ -64,16 +69,23 @@ def offset_text(zone: ZoneInfo, now: datetime) -> str:
 
 
 def zone_label(name: str, now: datetime) -> str:
-    """"Eastern Time - New York (UTC-05:00)" for ``America/New_York`` at ``now``."""
+    """ "Eastern Time - New York (UTC-05:00)" for ``America/New_York`` at ``now``."""
     zone = ZoneInfo(name)
     region, _, rest = name.partition("/")
     place = rest.replace("_", " ").replace("/", " - ") or name
     abbreviation = now.astimezone(zone).tzname() or ""
-    generic = (
-        _ZONES.get(name) or _REGIONAL.get((region, abbreviation)) or _NAMES.get(abbreviation)
-    )
+    generic = _ZONES.get(name) or _REGIONAL.get((region, abbreviation)) or _NAMES.get(abbreviation)
     prefix = f"{generic} - " if generic else (f"{region} - " if rest else "")
     return f"{prefix}{place} ({offset_text(zone, now)})"
+
+
+@cache
+def zone_groups() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """IANA zones grouped by region (tzdata is fixed per process)."""
+    zones = sorted(available_timezones())
+    return tuple(
+        (region, tuple(z for z in zones if z.startswith(f"{region}/"))) for region in ZONE_REGIONS
+    )
 
 
 @cache

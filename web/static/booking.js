@@ -65,6 +65,64 @@
     }
   }
 
+  // Lower case, no accents, "_" and "/" as spaces: "sao paulo" finds America/Sao_Paulo.
+  const searchable = (text) => text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase().replace(/[_/]/g, " ");
+
+  function startZoneSearch(select, search, matches) {
+    // Filters the zone list to what the words typed match (name, region or offset, as in
+    // "eastern", "new york", "+05:30"); Enter takes the first match. The zone chosen stays
+    // listed whatever is typed, so the select never changes its value behind the page's back.
+    const groups = [...select.querySelectorAll("optgroup")].map((group) => ({
+      label: group.label,
+      id: group.id,
+      options: [...group.children].map((option) => ({ option, text: searchable(`${option.textContent} ${option.value}`) })),
+    }));
+    let first = null;
+
+    function filter() {
+      const terms = searchable(search.value).split(/\s+/).filter(Boolean);
+      const current = select.value;
+      const kept = [];
+      const found = new Set();
+      first = null;
+      for (const group of groups) {
+        const options = group.options.filter(({ text }) => terms.every((term) => text.includes(term))).map(({ option }) => option);
+        for (const option of options) {
+          found.add(option.value);
+          if (!first && option.value !== current) first = option.value;
+        }
+        if (!options.length) continue;
+        const element = document.createElement("optgroup");
+        element.label = group.label;
+        if (group.id) element.id = group.id;
+        element.append(...options);
+        kept.push(element);
+      }
+      if (!found.has(current)) {
+        const chosen = groups.flatMap((group) => group.options).find(({ option }) => option.value === current);
+        const element = document.createElement("optgroup");
+        element.label = "Chosen";
+        element.append(chosen.option);
+        kept.unshift(element);
+      }
+      select.replaceChildren(...kept);
+      select.value = current;
+      if (!terms.length) matches.textContent = "";
+      else if (!found.size) matches.textContent = "No zone matches; try a city or an offset such as +05:30.";
+      else matches.textContent = found.size === 1 ? "1 zone matches; Enter picks it." : `${found.size} zones match; Enter picks the first.`;
+    }
+
+    search.addEventListener("input", filter);
+    search.addEventListener("keydown", (event) => {
+      if (event.key !== "Enter") return;
+      event.preventDefault();
+      if (!first) return;
+      select.value = first;
+      select.dispatchEvent(new Event("change"));
+      filter();
+    });
+  }
+
   function startPicker(root) {
     const byId = (id) => document.getElementById(id);
     const mode = root.dataset.mode;
@@ -75,6 +133,7 @@
     const status = byId("picker-status");
     const monthLabel = byId("month-label");
     const monthDays = byId("month-days");
+    const grid = monthDays.closest("table");
     const prevMonth = byId("prev-month");
     const nextMonth = byId("next-month");
     const slotsPanel = byId("slots");
@@ -85,15 +144,15 @@
     const formError = byId("form-error");
     const weekStart = firstWeekday();
 
-    const state = { zone: "", year: 0, month: 0, days: new Map(), date: null, slot: null, request: 0, firstLoad: true };
+    const state = { zone: "", year: 0, month: 0, days: new Map(), date: null, focus: null, slot: null, request: 0, firstLoad: true };
 
     function detectZone() {
       // Offer the browser's zone first. One the list lacks is still offered when it looks
       // like an IANA name (the API has the last word); anything else falls back to the host's.
-      const listed = [...zoneSelect.options].some((option) => option.value === BROWSER_ZONE);
+      const listed = [...zoneSelect.options].find((option) => option.value === BROWSER_ZONE);
       if (!listed && !BROWSER_ZONE.includes("/")) return root.dataset.hostZone;
-      const suggested = byId("zone-suggested");
-      suggested.prepend(new Option(`${BROWSER_ZONE.replaceAll("_", " ")} (your zone)`, BROWSER_ZONE));
+      const label = listed ? listed.textContent : BROWSER_ZONE.replaceAll("_", " ");
+      byId("zone-suggested").prepend(new Option(`${label} · your zone`, BROWSER_ZONE));
       return BROWSER_ZONE;
     }
 
@@ -134,13 +193,35 @@
       }
     }
 
+    const isoOf = (date) => date.toISOString().slice(0, 10);
+    const addDays = (iso, days) => isoOf(new Date(utcDate(iso).getTime() + days * 86400000));
+    const monthOf = (iso) => iso.slice(0, 7);
+    const shownMonth = () => isoDate(state.year, state.month, 1).slice(0, 7);
+
+    function tabStop() {
+      // The one day Tab reaches (roving tabindex): the last one focused, else the picked
+      // day, else the first with times, else today, else the 1st.
+      const month = shownMonth();
+      if (state.focus && monthOf(state.focus) === month) return state.focus;
+      if (state.date && monthOf(state.date) === month) return state.date;
+      const open = [...state.days.keys()].sort().find((iso) => monthOf(iso) === month && state.days.get(iso).length);
+      if (open) return open;
+      const today = todayIn(state.zone);
+      const todayIso = isoDate(today.year, today.month, today.day);
+      return monthOf(todayIso) === month ? todayIso : `${month}-01`;
+    }
+
     function renderMonth() {
       const fmt = formats();
       const { year, month } = state;
       const today = todayIn(state.zone);
       const todayIso = isoDate(today.year, today.month, today.day);
+      const loading = grid.getAttribute("aria-busy") === "true";
       monthLabel.textContent = fmt.month.format(new Date(Date.UTC(year, month - 1, 1)));
       prevMonth.disabled = year < today.year || (year === today.year && month <= today.month);
+      const stop = tabStop();
+      // Re-rendering replaces the cells: focus goes back to the same day if it was in the grid.
+      const hadFocus = monthDays.contains(document.activeElement);
 
       const rows = [];
       let row = document.createElement("tr");
@@ -150,24 +231,25 @@
         const iso = isoDate(year, month, day);
         const slots = state.days.get(iso) || [];
         const cell = document.createElement("td");
-        const button = document.createElement("button");
-        button.type = "button";
-        button.className = "day";
-        button.textContent = String(day);
-        button.dataset.date = iso;
+        cell.className = "day";
+        cell.dataset.date = iso;
+        cell.tabIndex = iso === stop ? 0 : -1;
+        const number = document.createElement("span");
+        number.textContent = String(day);
+        cell.append(number);
         if (iso === todayIso) {
-          button.classList.add("today");
-          button.setAttribute("aria-current", "date");
+          cell.classList.add("today");
+          cell.setAttribute("aria-current", "date");
         }
+        let count = "";
         if (slots.length) {
-          const count = slots.length === 1 ? "1 time available" : `${slots.length} times available`;
-          button.setAttribute("aria-label", `${fmt.longDay.format(utcDate(iso))}, ${count}`);
-          button.setAttribute("aria-pressed", String(iso === state.date));
-          button.addEventListener("click", () => showDay(iso, true));
+          count = slots.length === 1 ? ", 1 time available" : `, ${slots.length} times available`;
+          cell.setAttribute("aria-selected", String(iso === state.date));
         } else {
-          button.disabled = true;
+          if (!loading) count = ", no times available";
+          cell.setAttribute("aria-disabled", "true");
         }
-        cell.append(button);
+        cell.setAttribute("aria-label", `${fmt.longDay.format(utcDate(iso))}${count}`);
         row.append(cell);
         if (row.children.length === 7) {
           rows.push(row);
@@ -179,13 +261,74 @@
         rows.push(row);
       }
       monthDays.replaceChildren(...rows);
+      if (hadFocus) focusDay(stop);
+    }
+
+    function focusDay(iso) {
+      const cell = monthDays.querySelector(`td[data-date="${iso}"]`);
+      if (!cell) return;
+      for (const other of monthDays.querySelectorAll("td[tabindex='0']")) other.tabIndex = -1;
+      cell.tabIndex = 0;
+      cell.focus();
+    }
+
+    function moveTo(iso) {
+      // Never into a month wholly past in the chosen zone (the previous-month button's rule).
+      const today = todayIn(state.zone);
+      if (monthOf(iso) < isoDate(today.year, today.month, 1).slice(0, 7)) return;
+      state.focus = iso;
+      if (monthOf(iso) === shownMonth()) {
+        focusDay(iso);
+        return;
+      }
+      showPickerError("");
+      const [year, month] = iso.split("-").map(Number);
+      shiftMonth((year * 12 + month) - (state.year * 12 + state.month));
+    }
+
+    function sameDayMonthsAway(iso, step) {
+      const [year, month, day] = iso.split("-").map(Number);
+      const index = year * 12 + (month - 1) + step;
+      const y = Math.floor(index / 12);
+      const m = (index % 12) + 1;
+      return isoDate(y, m, Math.min(day, daysInMonth(y, m)));
+    }
+
+    function onGridKey(event) {
+      const cell = event.target.closest("td[data-date]");
+      if (!cell || event.altKey || event.ctrlKey || event.metaKey) return;
+      const iso = cell.dataset.date;
+      const weekday = (utcDate(iso).getUTCDay() - weekStart + 7) % 7;
+      const moves = {
+        ArrowLeft: () => addDays(iso, -1),
+        ArrowRight: () => addDays(iso, 1),
+        ArrowUp: () => addDays(iso, -7),
+        ArrowDown: () => addDays(iso, 7),
+        Home: () => addDays(iso, -weekday),
+        End: () => addDays(iso, 6 - weekday),
+        PageUp: () => sameDayMonthsAway(iso, event.shiftKey ? -12 : -1),
+        PageDown: () => sameDayMonthsAway(iso, event.shiftKey ? 12 : 1),
+      };
+      if (moves[event.key]) {
+        event.preventDefault();
+        moveTo(moves[event.key]());
+      } else if (event.key === "Enter" || event.key === " ") {
+        event.preventDefault();
+        pickDay(cell);
+      }
+    }
+
+    function pickDay(cell) {
+      if (!cell || cell.getAttribute("aria-disabled") === "true") return;
+      state.focus = cell.dataset.date;
+      showDay(cell.dataset.date, true);
     }
 
     function showDay(iso, focusTimes) {
       const fmt = formats();
       state.date = iso;
-      for (const button of monthDays.querySelectorAll("button.day:not([disabled])")) {
-        button.setAttribute("aria-pressed", String(button.dataset.date === iso));
+      for (const cell of monthDays.querySelectorAll("td[aria-selected]")) {
+        cell.setAttribute("aria-selected", String(cell.dataset.date === iso));
       }
       slotsHeading.textContent = fmt.day.format(utcDate(iso));
       const items = (state.days.get(iso) || []).map((slot) => {
@@ -201,7 +344,15 @@
       });
       slotList.replaceChildren(...items);
       slotsPanel.hidden = false;
-      if (focusTimes && items.length) items[0].firstChild.focus();
+      if (!focusTimes || !items.length) return;
+      // On a phone the times sit below the month: bring their heading to the top rather
+      // than leaving the first time peeking in at the bottom edge.
+      const below = slotsPanel.getBoundingClientRect().top >= grid.getBoundingClientRect().bottom;
+      if (below) {
+        const still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+        slotsPanel.scrollIntoView({ block: "start", behavior: still ? "auto" : "smooth" });
+      }
+      items[0].firstChild.focus({ preventScroll: below });
     }
 
     function hideDay() {
@@ -214,8 +365,8 @@
       const request = (state.request += 1);
       const { year, month, zone } = state;
       state.days = new Map();
+      grid.setAttribute("aria-busy", "true");
       renderMonth();
-      monthDays.closest("table").setAttribute("aria-busy", "true");
       setStatus("Loading available times…");
       const params = new URLSearchParams({
         start: isoDate(year, month, 1), end: isoDate(year, month, daysInMonth(year, month)), tz: zone,
@@ -228,7 +379,7 @@
       const { ok, body } = await fetchJson(`${slotsUrl}?${params}`);
       // A newer month or zone was asked for meanwhile: this answer is stale.
       if (request !== state.request) return;
-      monthDays.closest("table").removeAttribute("aria-busy");
+      grid.removeAttribute("aria-busy");
       if (!ok) {
         setStatus("");
         showPickerError(body.detail || "Available times could not be loaded.");
@@ -378,6 +529,13 @@
       showPickerError("");
       loadMonth();
     });
+    monthDays.addEventListener("keydown", onGridKey);
+    monthDays.addEventListener("click", (event) => pickDay(event.target.closest("td[data-date]")));
+    monthDays.addEventListener("focusin", (event) => {
+      const cell = event.target.closest("td[data-date]");
+      if (cell) state.focus = cell.dataset.date;
+    });
+    startZoneSearch(zoneSelect, byId("zone-search"), byId("zone-matches"));
     prevMonth.addEventListener("click", () => { showPickerError(""); shiftMonth(-1); });
     nextMonth.addEventListener("click", () => { showPickerError(""); shiftMonth(1); });
     byId("back").addEventListener("click", backToPicker);

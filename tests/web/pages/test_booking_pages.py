@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import httpx
@@ -22,6 +23,7 @@ from booking.hosts import service as hosts
 from booking.hosts.schemas import HostUpdate
 from booking.validation import RESERVED_SLUGS
 from tests.conftest import SignedIn
+from web.settings import Settings
 
 NOW = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
 HTML = {"Accept": "text/html"}
@@ -36,6 +38,14 @@ NEW_YORK_TIME = 'Monday, 2 March 2026, <span class="nowrap">10:00 \u2013 10:30</
 def frozen() -> Iterator[None]:
     with time_machine.travel(NOW, tick=False):
         yield
+
+
+@pytest.fixture
+def settings(settings: Settings, request: pytest.FixtureRequest) -> Settings:
+    """The suite's settings; a test passes an SMTP_URL through ``indirect`` parametrisation.
+    Nothing listens there: the page only says whether e-mail is configured."""
+    smtp_url: str | None = getattr(request, "param", None)
+    return replace(settings, smtp_url=smtp_url) if smtp_url else settings
 
 
 @pytest.fixture
@@ -147,12 +157,17 @@ async def test_event_page_carries_what_the_picker_needs(
     ):
         assert attribute in text
     assert '<script src="/static/booking.js" defer></script>' in text
-    # The zone picker: labelled, the host's zone and UTC first, then the IANA regions.
+    # The zone picker: labelled and searchable, the host's zone and UTC first, then the
+    # IANA regions, each with a friendly name and the offset it has today (2 March: winter).
     assert '<label for="zone">Time zone</label>' in text
-    assert '<option value="Europe/Berlin">Europe/Berlin (host\'s zone)</option>' in text
-    assert '<option value="UTC">UTC</option>' in text
-    assert '<option value="America/New_York">America/New York</option>' in text
-    assert '<option value="Asia/Kolkata">' in text
+    assert '<label for="zone-search" class="sr-only">Search zones</label>' in text
+    assert (
+        '<option value="Europe/Berlin">Central European Time - Berlin (UTC+01:00)'
+        " · host's zone</option>"
+    ) in text
+    assert '<option value="UTC">UTC (UTC+00:00)</option>' in text
+    assert '<option value="America/New_York">Eastern Time - New York (UTC-05:00)</option>' in text
+    assert '<option value="Asia/Kolkata">India Time - Kolkata (UTC+05:30)</option>' in text
     assert 'value="US/Eastern"' not in text, "legacy aliases only lengthen the list"
     for control in ("name", "email", "guests", "notes"):
         assert f'<label for="{control}">' in text
@@ -178,6 +193,19 @@ async def test_confirmation_page_shows_the_booking_and_its_four_links(
         assert f'href="{html.escape(path_of(links(booked)[name]))}"' in text, name
     assert f'href="{html.escape(links(booked)["google_calendar_url"])}"' in text
     assert PUBLIC_URL not in text
+    # No SMTP_URL: nothing is e-mailed, so the page must not say so.
+    assert "e-mailed" not in text
+    assert "Keep this page's address" in text
+
+
+@pytest.mark.parametrize("settings", ["smtp://127.0.0.1:9"], indirect=True)
+async def test_confirmation_says_an_invitation_was_e_mailed_when_e_mail_is_configured(
+    client: httpx.AsyncClient, intro: EventType
+) -> None:
+    booked = await book(client)
+    text = await page(client, path_of(links(booked)["booking_url"]))
+    assert "A calendar invitation has been e-mailed to you." in text
+    assert "Keep this page" not in text
 
 
 async def test_a_booking_that_has_begun_offers_no_cancel_or_reschedule(
