@@ -4,7 +4,8 @@ meanwhile sends them back to fresh times with what they typed kept."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from calendar import monthrange
+from datetime import date, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -111,3 +112,83 @@ def test_a_slot_taken_meanwhile_sends_the_invitee_back_to_fresh_times(
     slots.first.click()
     expect(page.get_by_label("Name", exact=True)).to_have_value("Grace Hopper")
     expect(page.get_by_label("E-mail")).to_have_value("grace@example.com")
+
+
+def test_keyboard_grid_zone_search_and_phone_layout(live_server: LiveServer, page: Page) -> None:
+    """The month is one Tab stop that arrow keys move through (across months too); the
+    zone list finds "tokyo"; on a phone the times come into view after a day is tapped."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}/{live_server.host_slug}/{live_server.event_slug}")
+    days = page.locator("#month-days td.day")
+    expect(days.locator("xpath=self::*[@aria-selected]").first).to_be_visible()
+    expect(page.locator("#month-days td[tabindex='0']")).to_have_count(1)
+
+    page.locator("#next-month").focus()
+    page.keyboard.press("Tab")
+    stop = page.locator("#month-days td[tabindex='0']")
+    expect(stop).to_be_focused()
+    expect(stop).to_have_attribute("aria-label", re.compile(r"^\w+day, \w+ \d+, 20\d\d, \d+ times"))
+    first = date.fromisoformat(stop.get_attribute("data-date") or "")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Search zones")).to_be_focused()  # one stop for the whole month
+    page.keyboard.press("Shift+Tab")
+    expect(stop).to_be_focused()
+
+    def focused(day: date) -> None:
+        expect(page.locator(f'#month-days td[data-date="{day.isoformat()}"]')).to_be_focused()
+
+    page.keyboard.press("ArrowRight")
+    focused(first + timedelta(days=1))
+    page.keyboard.press("ArrowDown")
+    focused(first + timedelta(days=8))
+    page.keyboard.press("ArrowLeft")
+    focused(first + timedelta(days=7))
+    page.keyboard.press("PageDown")  # the same day of the next month (loaded on the way)
+    later = first + timedelta(days=7)
+    year, month = divmod(later.year * 12 + later.month, 12)
+    down = date(year, month + 1, min(later.day, monthrange(year, month + 1)[1]))
+    focused(down)
+    page.keyboard.press("PageUp")
+    later = later.replace(day=down.day)  # the 31st came back as the 30th, say
+    focused(later)
+    page.keyboard.press("End")
+    end = date.fromisoformat(page.evaluate("document.activeElement.dataset.date"))
+    page.keyboard.press("Home")
+    focused(end - timedelta(days=6))
+    page.keyboard.press("End")
+    focused(end)
+    expect(page.get_by_role("grid")).not_to_have_attribute("aria-busy", "true")
+    page.keyboard.press("Enter")
+    picked = page.locator(f'#month-days td[data-date="{end.isoformat()}"]')
+    expect(picked).to_have_attribute("aria-selected", "true")
+    expect(page.locator("#slot-list button.slot").first).to_be_focused()
+    page.screenshot(path=ARTIFACTS / "invitee-1280.png", full_page=True)
+
+    search = page.get_by_label("Search zones")
+    search.fill("tokyo")
+    expect(page.locator("#zone-matches")).to_have_text("1 zone matches; Enter picks it.")
+    with page.expect_response(re.compile(r"/slots\?.*tz=Asia%2FTokyo")):
+        search.press("Enter")
+    zone = page.get_by_label("Time zone")
+    expect(zone).to_have_value("Asia/Tokyo")
+    expect(zone.locator("option:checked")).to_have_text("Japan Time - Tokyo (UTC+09:00)")
+    search.fill("eastern new york")
+    expect(zone.locator("option", has_text="Eastern Time - New York (UTC-0")).to_have_count(2)
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth > document.documentElement.clientWidth"
+    )
+    assert not overflow, "the invitee page scrolls sideways on a phone"
+    page.emulate_media(reduced_motion="reduce")  # scrolled at once, not smoothly
+    # Next month: a whole day of times (today's may be a few, too few to scroll).
+    page.get_by_role("button", name="Next month").click()
+    page.locator("#month-days td.day[aria-selected]").nth(1).click()
+    expect(page.locator("#slots-heading")).to_be_in_viewport()
+    top = page.evaluate("document.getElementById('slots').getBoundingClientRect().top")
+    assert 0 <= top < 50, "the times are scrolled to the top of the phone's screen"
+    expect(page.locator("#slot-list button.slot").first).to_be_in_viewport()
+    page.screenshot(path=ARTIFACTS / "invitee-390.png")
+    page.screenshot(path=ARTIFACTS / "invitee-390-full.png", full_page=True)
