@@ -260,7 +260,7 @@ async def create_activity(
     return to_calendar(created, zone)
 
 
-@patch(PAGE + "/{activity_id:int}", guards=[require_session], include_in_schema=False)
+@patch(PAGE + "/{activity_id:int}/times", guards=[require_session], include_in_schema=False)
 async def move_activity(
     host: NamedDependency[Host],
     sync_services: NamedDependency[SyncServices],

@@ -110,7 +110,7 @@
     const event = info.event;
     say("");
     try {
-      await send("PATCH", `${base}/${event.id}`, bounds(event));
+      await send("PATCH", `${base}/${event.id}/times`, bounds(event));
       say(`Moved “${event.title}”.`, "ok");
     } catch (error) {
       info.revert();
