@@ -210,6 +210,8 @@
     nowIndicator: true,
     navLinks: true,
     dayMaxEvents: true,
+    // Timed activities as blocks in their type's colour in the month grid too.
+    eventDisplay: "block",
     editable: true,
     selectable: true,
     selectMirror: true,

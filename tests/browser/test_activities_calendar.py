@@ -1,0 +1,233 @@
+"""A host uses the activities calendar in a real browser (Debian's chromium), at desktop
+and phone widths: sees the week's activities in their type's colour beside the
+calendar's grey busy time, switches views and finds the choice kept after a reload,
+moves an activity by drag and finds it moved after a reload, is told why an activity
+someone else organises cannot be moved, and adds one by selecting a range. The
+Content-Security-Policy blocks nothing (the ``page`` fixture checks)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from booking.activities import service as activities
+from booking.activities.schemas import ActivityCreate, ActivityTypeCreate
+from booking.hosts import service as hosts
+from booking.hosts.schemas import HostCreate
+from integrations.calendars import repository as calendar_rows
+from integrations.calendars.records import CalendarChange
+from integrations.sync import crm
+from tests.browser.conftest import ARTIFACTS
+from tests.web.pages.test_activities_calendar import block
+from tests.web.pages.test_sync_page import add_account
+from web import database
+
+pytestmark = pytest.mark.browser
+
+EMAIL = "ada@example.com"
+PASSWORD = "correct horse battery"
+ZONE = ZoneInfo("Europe/Berlin")  # the host's; the browser is in New York
+
+
+def _this_week() -> datetime:
+    """Monday 00:00 of the current week in the host's zone: the server runs on real time."""
+    today = datetime.now(ZONE).replace(hour=0, minute=0, second=0, microsecond=0)
+    return today - timedelta(days=today.weekday())
+
+
+async def _seed(database_url: str) -> None:
+    engine = database.build_engine(database_url)
+    database.bind(engine)
+    await database.start(engine)
+    try:
+        host = await hosts.create(
+            HostCreate(
+                email=EMAIL, slug="ada", time_zone="Europe/Berlin", name="Ada", password=PASSWORD
+            )
+        )
+        call = await activities.create_type(ActivityTypeCreate(name="Demo", colour="#dc2626"))
+        monday = _this_week()
+        wednesday = monday + timedelta(days=2, hours=10)
+        await activities.create(
+            host.id,
+            ActivityCreate(title="Kick-off", start=wednesday, end=wednesday + timedelta(hours=1)),
+        )
+        thursday = monday + timedelta(days=3, hours=14)
+        await activities.create(
+            host.id,
+            ActivityCreate(
+                title="Product demo",
+                start=thursday,
+                end=thursday + timedelta(hours=1),
+                activity_type_id=call.id,
+            ),
+        )
+        tuesday = monday + timedelta(days=1, hours=9)
+        theirs = await activities.create(
+            host.id,
+            ActivityCreate(
+                title="Partner sync", start=tuesday, end=tuesday + timedelta(minutes=45)
+            ),
+        )
+        await crm.set_organiser(theirs.id, "dora@partner.example")
+        account_id = await add_account(host.id, "caldav", EMAIL, ["Work"])
+        [work] = await calendar_rows.calendars_of_account(account_id)
+        await calendar_rows.update_calendar(work.id, CalendarChange(is_conflict=True))
+        await block(work.id, "ext-1", monday + timedelta(days=1, hours=13), title="Dentist")
+        await block(
+            work.id, "ext-2", monday + timedelta(days=4, hours=11), private=True, title=None
+        )
+    finally:
+        await database.stop(engine)
+
+
+@pytest.fixture
+def server(tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
+    db_path = tmp_path / "db.sqlite3"
+    shutil.copyfile(sqlite_template, db_path)
+    database_url = f"sqlite:///{db_path}"
+    asyncio.run(_seed(database_url))
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    log = (tmp_path / "server.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "web.main:app", "--fd", str(listener.fileno())],
+        pass_fds=[listener.fileno()],
+        cwd=Path(__file__).resolve().parents[2],
+        env={
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "b" * 48,
+            "PUBLIC_URL": url,
+            "RENDEZVOUS_VAR_DIR": str(tmp_path / "var"),
+            "LOG_LEVEL": "WARNING",
+        },
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    listener.close()
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+
+
+def shown(page: Page, title: str, kind: str = "activity") -> Locator:
+    return page.locator(f"#calendar .{kind}").filter(has_text=title)
+
+
+def no_sideways_scroll(page: Page) -> None:
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth > document.documentElement.clientWidth"
+    )
+    assert not overflow, "the page scrolls sideways"
+
+
+def drag(page: Page, item: Locator, target: Locator) -> None:
+    """A mouse drag in small steps, as FullCalendar's pointer tracking needs."""
+    start, end = item.bounding_box(), target.bounding_box()
+    assert start
+    assert end
+    page.mouse.move(start["x"] + 8, start["y"] + start["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(end["x"] + end["width"] / 2, end["y"] + end["height"] / 2, steps=12)
+    page.mouse.up()
+
+
+def switch_to(page: Page, view: str) -> None:
+    page.get_by_role("tab", name=f"{view} view").click()
+    expect(page.get_by_role("tab", name=f"{view} view")).to_have_attribute("aria-selected", "true")
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_host_sees_switches_and_drags_activities(server: str, page: Page, width: int) -> None:
+    # ``server`` first: it seeds with asyncio.run, which cannot run inside sync playwright.
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{server}/login?next=/dashboard/activities")
+    page.get_by_label("E-mail").fill(EMAIL)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Activities", level=1)).to_be_visible()
+
+    # The month opens first, in the host's zone (10:00 Berlin, not 04:00 New York).
+    expect(page.get_by_role("tab", name="Month view")).to_have_attribute("aria-selected", "true")
+    kickoff = shown(page, "Kick-off")
+    expect(kickoff).to_contain_text("10a")
+    expect(kickoff).to_have_attribute("style", re.compile("--fc-event-color: #4f46e5"))
+    expect(shown(page, "Product demo")).to_have_attribute(
+        "style", re.compile("--fc-event-color: #dc2626")
+    )
+    expect(shown(page, "Dentist", "busy")).to_have_attribute(
+        "style", re.compile("--fc-event-color: #9ca3af")
+    )
+    expect(shown(page, "Busy", "busy")).to_be_visible()
+    expect(page.get_by_role("region", name="Colour key")).to_contain_text("Demo")
+    expect(shown(page, "Partner sync")).to_have_attribute(
+        "title", re.compile("Organised by dora@partner.example")
+    )
+    no_sideways_scroll(page)
+    page.screenshot(path=ARTIFACTS / f"activities-calendar-{width}-month.png", full_page=True)
+
+    # Drag Kick-off from Wednesday to Thursday; it is still there after a reload.
+    monday = _this_week()
+    thursday = (monday + timedelta(days=3)).date().isoformat()
+    drag(page, kickoff, page.locator(f'[data-date="{thursday}"]'))
+    expect(page.get_by_role("alert")).to_have_text("Moved “Kick-off”.")
+    page.reload()
+    expect(page.locator(f'[data-date="{thursday}"]').locator(".activity")).to_contain_text(
+        ["Kick-off"]
+    )
+
+    # One someone else organises does not move.
+    tuesday = (monday + timedelta(days=1)).date().isoformat()
+    drag(page, shown(page, "Partner sync"), page.locator(f'[data-date="{thursday}"]'))
+    page.reload()
+    expect(
+        page.locator(f'[data-date="{tuesday}"]').locator(".activity", has_text="Partner sync")
+    ).to_be_visible()
+
+    # Select a day to add an activity: a dialog asks for its title and type.
+    friday = (monday + timedelta(days=4)).date().isoformat()
+    page.locator(f'[data-date="{friday}"]').click(position={"x": 10, "y": 60})
+    dialog = page.get_by_role("dialog", name="New activity")
+    expect(dialog).to_be_visible()
+    dialog.get_by_label("Title").fill("Plan the offsite")
+    dialog.get_by_label("Type").select_option(label="Task")
+    page.screenshot(path=ARTIFACTS / f"activities-calendar-{width}-new.png")
+    dialog.get_by_role("button", name="Add activity").click()
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_role("alert")).to_have_text("Added “Plan the offsite”.")
+    page.reload()
+    expect(page.locator(f'[data-date="{friday}"]')).to_contain_text("Plan the offsite")
+
+    # The week, then the list: each choice is where the page opens next time.
+    switch_to(page, "Week")
+    expect(shown(page, "Product demo")).to_be_visible()
+    page.reload()
+    expect(page.get_by_role("tab", name="Week view")).to_have_attribute("aria-selected", "true")
+    no_sideways_scroll(page)
+    page.screenshot(path=ARTIFACTS / f"activities-calendar-{width}-week.png", full_page=True)
+    switch_to(page, "List")
+    page.goto(f"{server}/dashboard/activities")
+    expect(page.get_by_role("tab", name="List view")).to_have_attribute("aria-selected", "true")
+    expect(page.locator("#calendar")).to_contain_text("Plan the offsite")
+    expect(page.locator("#calendar")).to_contain_text("Dentist")
+    no_sideways_scroll(page)
+    page.screenshot(path=ARTIFACTS / f"activities-calendar-{width}-list.png", full_page=True)
