@@ -169,7 +169,8 @@ def test_host_sees_switches_and_drags_activities(server: str, page: Page, width:
     # The month opens first, in the host's zone (10:00 Berlin, not 04:00 New York).
     expect(page.get_by_role("tab", name="Month view")).to_have_attribute("aria-selected", "true")
     kickoff = shown(page, "Kick-off")
-    expect(kickoff).to_contain_text("10a")
+    if width >= 1024:  # a phone's month has room for titles only
+        expect(kickoff).to_contain_text("10a")
     expect(kickoff).to_have_attribute("style", re.compile("--fc-event-color: #4f46e5"))
     expect(shown(page, "Product demo")).to_have_attribute(
         "style", re.compile("--fc-event-color: #dc2626")
@@ -203,9 +204,12 @@ def test_host_sees_switches_and_drags_activities(server: str, page: Page, width:
         page.locator(f'[data-date="{tuesday}"]').locator(".activity", has_text="Partner sync")
     ).to_be_visible()
 
-    # Select a day to add an activity: a dialog asks for its title and type.
-    friday = (monday + timedelta(days=4)).date().isoformat()
-    page.locator(f'[data-date="{friday}"]').click(position={"x": 10, "y": 60})
+    # Select a day (a free Saturday) to add an activity: a dialog asks for its title and type.
+    saturday = (monday + timedelta(days=5)).date().isoformat()
+    cell = page.locator(f'[data-date="{saturday}"]')
+    box = cell.bounding_box()
+    assert box
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] - 6)
     dialog = page.get_by_role("dialog", name="New activity")
     expect(dialog).to_be_visible()
     dialog.get_by_label("Title").fill("Plan the offsite")
@@ -215,19 +219,19 @@ def test_host_sees_switches_and_drags_activities(server: str, page: Page, width:
     expect(dialog).to_be_hidden()
     expect(page.get_by_role("alert")).to_have_text("Added “Plan the offsite”.")
     page.reload()
-    expect(page.locator(f'[data-date="{friday}"]')).to_contain_text("Plan the offsite")
+    expect(page.locator(f'[data-date="{saturday}"]')).to_contain_text("Plan the offsite")
 
     # The week, then the list: each choice is where the page opens next time.
     switch_to(page, "Week")
     expect(shown(page, "Product demo")).to_be_visible()
     page.reload()
     expect(page.get_by_role("tab", name="Week view")).to_have_attribute("aria-selected", "true")
-    no_sideways_scroll(page)
     page.screenshot(path=ARTIFACTS / f"activities-calendar-{width}-week.png", full_page=True)
+    no_sideways_scroll(page)
     switch_to(page, "List")
     page.goto(f"{server}/dashboard/activities")
     expect(page.get_by_role("tab", name="List view")).to_have_attribute("aria-selected", "true")
     expect(page.locator("#calendar")).to_contain_text("Plan the offsite")
     expect(page.locator("#calendar")).to_contain_text("Dentist")
-    no_sideways_scroll(page)
     page.screenshot(path=ARTIFACTS / f"activities-calendar-{width}-list.png", full_page=True)
+    no_sideways_scroll(page)

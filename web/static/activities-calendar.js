@@ -200,16 +200,20 @@
   const calendar = new FullCalendar.Calendar(el, {
     timeZone: el.dataset.zone,
     initialView: VIEWS[remembered],
+    // A phone has no room for one toolbar: the title and arrows on top, the views below.
     headerToolbar: narrow.matches
-      ? { start: "prev,next today", center: "", end: "dayGridMonth,timeGridWeek,timeGridDay,listWeek" }
+      ? { start: "title", end: "prev,next" }
       : { start: "prev,next today", center: "title", end: "dayGridMonth,timeGridWeek,timeGridDay,listWeek" },
-    footerToolbar: narrow.matches ? { center: "title" } : false,
+    footerToolbar: narrow.matches
+      ? { start: "today", end: "dayGridMonth,timeGridWeek,timeGridDay,listWeek" }
+      : false,
     buttonText: { today: "Today", month: "Month", week: "Week", day: "Day", list: "List" },
     firstDay: 1,
     height: "auto",
     nowIndicator: true,
     navLinks: true,
-    dayMaxEvents: true,
+    // A phone's day cells are too short for "+2 more" to be any help: they grow instead.
+    dayMaxEvents: !narrow.matches,
     // Timed activities as blocks in their type's colour in the month grid too.
     eventDisplay: "block",
     editable: true,
