@@ -209,7 +209,7 @@ def test_host_sees_switches_and_drags_activities(server: str, page: Page, width:
     cell = page.locator(f'[data-date="{saturday}"]')
     box = cell.bounding_box()
     assert box
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] - 6)
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.75)
     dialog = page.get_by_role("dialog", name="New activity")
     expect(dialog).to_be_visible()
     dialog.get_by_label("Title").fill("Plan the offsite")
