@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from booking.activities import repository as activity_rows
 from booking.activities import service as activities
 from booking.activities.schemas import ActivityCreate, ActivityTypeCreate
 from booking.hosts import service as hosts
@@ -65,7 +66,7 @@ async def _seed(database_url: str) -> None:
             ActivityCreate(title="Kick-off", start=wednesday, end=wednesday + timedelta(hours=1)),
         )
         thursday = monday + timedelta(days=3, hours=14)
-        await activities.create(
+        demo = await activities.create(
             host.id,
             ActivityCreate(
                 title="Product demo",
@@ -82,6 +83,8 @@ async def _seed(database_url: str) -> None:
             ),
         )
         await crm.set_organiser(theirs.id, "dora@partner.example")
+        # A guest whose address two contacts share waits for the host's choice.
+        await activity_rows.set_ambiguous(demo.id, ["team@acme.example"])
         account_id = await add_account(host.id, "caldav", EMAIL, ["Work"])
         [work] = await calendar_rows.calendars_of_account(account_id)
         await calendar_rows.update_calendar(work.id, CalendarChange(is_conflict=True))
@@ -141,6 +144,8 @@ def no_sideways_scroll(page: Page) -> None:
 
 def drag(page: Page, item: Locator, target: Locator) -> None:
     """A mouse drag in small steps, as FullCalendar's pointer tracking needs."""
+    target.scroll_into_view_if_needed()
+    item.scroll_into_view_if_needed()
     start, end = item.bounding_box(), target.bounding_box()
     assert start
     assert end
@@ -180,6 +185,11 @@ def test_host_sees_switches_and_drags_activities(server: str, page: Page, width:
     )
     expect(shown(page, "Busy", "busy")).to_be_visible()
     expect(page.get_by_role("region", name="Colour key")).to_contain_text("Demo")
+    attention = page.get_by_role("region", name="1 activity needs your attention")
+    expect(attention).to_contain_text("Product demo: team@acme.example")
+    expect(attention.get_by_role("link", name="Choose the contacts")).to_have_attribute(
+        "href", "/dashboard/needs-attention"
+    )
     expect(shown(page, "Partner sync")).to_have_attribute(
         "title", re.compile("Organised by dora@partner.example")
     )
@@ -207,6 +217,7 @@ def test_host_sees_switches_and_drags_activities(server: str, page: Page, width:
     # Select a day (a free Saturday) to add an activity: a dialog asks for its title and type.
     saturday = (monday + timedelta(days=5)).date().isoformat()
     cell = page.locator(f'[data-date="{saturday}"]')
+    cell.scroll_into_view_if_needed()
     box = cell.bounding_box()
     assert box
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.75)
