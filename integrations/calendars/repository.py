@@ -130,7 +130,6 @@ async def busy_blocks_of(calendar_id: int) -> list[BusyBlockRecord]:
     return msgspec.convert(rows, list[BusyBlockRecord])
 
 
-
 async def busy_blocks_between(
     calendar_ids: Sequence[int], start: datetime, end: datetime
 ) -> list[BlockRecord]:
@@ -149,6 +148,7 @@ async def busy_blocks_between(
         .limit(2000)
     )
     return msgspec.convert(rows, list[BlockRecord])
+
 
 _UPSERT_COLUMNS = ("calendar", "remote_id", *(c._meta.db_column_name for c in _BLOCK_COLUMNS))
 
