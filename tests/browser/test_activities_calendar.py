@@ -14,7 +14,9 @@ import shutil
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -96,8 +98,31 @@ async def _seed(database_url: str) -> None:
         await database.stop(engine)
 
 
+@dataclass(frozen=True)
+class Server:
+    url: str
+    database_url: str
+
+    def change(self, write: Callable[[], Awaitable[None]]) -> None:
+        """Write to the server's database behind the page's back, as another tab or the
+        calendar sync would (in a thread: sync playwright owns this one's event loop)."""
+
+        async def run() -> None:
+            engine = database.build_engine(self.database_url)
+            database.bind(engine)
+            await database.start(engine)
+            try:
+                await write()
+            finally:
+                await database.stop(engine)
+
+        worker = threading.Thread(target=asyncio.run, args=(run(),))
+        worker.start()
+        worker.join()
+
+
 @pytest.fixture
-def server(tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
+def server(tmp_path: Path, sqlite_template: Path) -> Iterator[Server]:
     db_path = tmp_path / "db.sqlite3"
     shutil.copyfile(sqlite_template, db_path)
     database_url = f"sqlite:///{db_path}"
@@ -124,7 +149,7 @@ def server(tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
     )
     listener.close()
     try:
-        yield url
+        yield Server(url=url, database_url=database_url)
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -161,11 +186,11 @@ def switch_to(page: Page, view: str) -> None:
 
 
 @pytest.mark.parametrize("width", [1280, 390])
-def test_host_sees_switches_and_drags_activities(server: str, page: Page, width: int) -> None:
+def test_host_sees_switches_and_drags_activities(server: Server, page: Page, width: int) -> None:
     # ``server`` first: it seeds with asyncio.run, which cannot run inside sync playwright.
     ARTIFACTS.mkdir(exist_ok=True)
     page.set_viewport_size({"width": width, "height": 900})
-    page.goto(f"{server}/login?next=/dashboard/activities")
+    page.goto(f"{server.url}/login?next=/dashboard/activities")
     page.get_by_label("E-mail").fill(EMAIL)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
@@ -206,6 +231,23 @@ def test_host_sees_switches_and_drags_activities(server: str, page: Page, width:
         ["Kick-off"]
     )
 
+    # Kick-off became someone else's meanwhile (the calendar sync saw its organiser
+    # change): the move is refused, said, and undone.
+    friday = (monday + timedelta(days=4)).date().isoformat()
+
+    async def organised_elsewhere() -> None:
+        host = await hosts.get_by_email(EMAIL)
+        [kick_off] = [a for a in await activities.list_for(host.id) if a.title == "Kick-off"]
+        await crm.set_organiser(kick_off.id, "erin@partner.example")
+
+    server.change(organised_elsewhere)
+    drag(page, shown(page, "Kick-off"), page.locator(f'[data-date="{friday}"]'))
+    expect(page.get_by_role("alert")).to_contain_text(
+        "“Kick-off” was not moved: This activity is organised by erin@partner.example"
+    )
+    expect(page.locator(f'[data-date="{thursday}"]')).to_contain_text("Kick-off")
+    expect(page.locator(f'[data-date="{friday}"]')).not_to_contain_text("Kick-off")
+
     # One someone else organises does not move.
     tuesday = (monday + timedelta(days=1)).date().isoformat()
     drag(page, shown(page, "Partner sync"), page.locator(f'[data-date="{thursday}"]'))
@@ -223,6 +265,9 @@ def test_host_sees_switches_and_drags_activities(server: str, page: Page, width:
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.75)
     dialog = page.get_by_role("dialog", name="New activity")
     expect(dialog).to_be_visible()
+    expect(dialog.get_by_label("All day")).to_be_checked()
+    expect(dialog.get_by_label("Starts")).to_have_value(saturday)
+    expect(dialog.get_by_label("Last day")).to_have_value(saturday)
     dialog.get_by_label("Title").fill("Plan the offsite")
     dialog.get_by_label("Type").select_option(label="Task")
     page.screenshot(path=ARTIFACTS / f"activities-calendar-{width}-new.png")
@@ -232,6 +277,21 @@ def test_host_sees_switches_and_drags_activities(server: str, page: Page, width:
     page.reload()
     expect(page.locator(f'[data-date="{saturday}"]')).to_contain_text("Plan the offsite")
 
+    # Without a mouse: the button opens the same dialog, times typed in the host's zone.
+    page.get_by_role("button", name="Add activity").focus()
+    page.keyboard.press("Enter")
+    expect(dialog).to_be_visible()
+    page.keyboard.type("Call the venue")
+    dialog.get_by_label("Starts").fill(f"{saturday}T16:00")
+    dialog.get_by_label("Ends").fill(f"{saturday}T16:30")
+    dialog.get_by_label("Ends").press("Enter")
+    expect(page.get_by_role("alert")).to_have_text("Added “Call the venue”.")
+
+    # An activity opens its page.
+    shown(page, "Product demo").click()
+    expect(page.get_by_role("heading", name="Product demo", level=1)).to_be_visible()
+    page.go_back()
+
     # The week, then the list: each choice is where the page opens next time.
     switch_to(page, "Week")
     expect(shown(page, "Product demo")).to_be_visible()
@@ -240,7 +300,7 @@ def test_host_sees_switches_and_drags_activities(server: str, page: Page, width:
     page.screenshot(path=ARTIFACTS / f"activities-calendar-{width}-week.png", full_page=True)
     no_sideways_scroll(page)
     switch_to(page, "List")
-    page.goto(f"{server}/dashboard/activities")
+    page.goto(f"{server.url}/dashboard/activities")
     expect(page.get_by_role("tab", name="List view")).to_have_attribute("aria-selected", "true")
     expect(page.locator("#calendar")).to_contain_text("Plan the offsite")
     expect(page.locator("#calendar")).to_contain_text("Dentist")

@@ -78,8 +78,9 @@ class CalendarFeed(msgspec.Struct, kw_only=True):
 
 
 class NewActivity(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """A range selected on the calendar, with the title and type the dialog asked for.
-    ``start`` and ``end`` are ISO 8601 with an offset, or dates for an all-day range."""
+    """A range selected on the calendar (or typed in the dialog), with the title and type
+    the dialog asked for. ``start`` and ``end`` are ISO 8601, with an offset or in the
+    host's zone, or dates for an all-day range (``end`` the day after the last)."""
 
     title: Title
     activity_type_id: Id | None = None
@@ -177,17 +178,16 @@ def _busy(block: ExternalBusy, zone: ZoneInfo) -> CalendarBusy:
 
 
 def _moment(value: str, field: str, all_day: bool, zone: ZoneInfo) -> datetime:
-    """A bound the calendar sent: an all-day day starts at the host zone's midnight
-    (as the sync stores all-day events); a time must carry its offset."""
+    """A bound the page sent: an all-day day starts at the host zone's midnight (as the
+    sync stores all-day events); a time with no offset is a wall-clock time of the host's
+    zone, which the page says its times are in (the dialog's fields)."""
     try:
         if all_day:
             return datetime.combine(date.fromisoformat(value[:10]), time(0), zone)
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise InvalidInput(field, "is not an ISO 8601 date and time.") from None
-    if moment.tzinfo is None:
-        raise InvalidInput(field, "include a UTC offset, e.g. 2026-03-01T09:00:00Z.")
-    return moment
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
 
 
 @get(PAGE, guards=[require_session], include_in_schema=False)

@@ -118,69 +118,94 @@
     }
   }
 
-  // Creating: a selected range asks for a title and a type in a small dialog.
+  // Creating: a selected range (or the "Add activity" button, for the keyboard and for
+  // phones) opens a small dialog asking for the title, the type and the times, which are
+  // wall-clock times of the host's zone (the server reads them so).
   const dialog = document.getElementById("new-activity");
   const form = document.getElementById("new-activity-form");
   const nameInput = document.getElementById("new-activity-name");
   const typeInput = document.getElementById("new-activity-type");
+  const allDayInput = document.getElementById("new-activity-all-day");
+  const startInput = document.getElementById("new-activity-start");
+  const endInput = document.getElementById("new-activity-end");
+  const endLabel = document.getElementById("new-activity-end-label");
   const formError = document.getElementById("new-activity-error");
-  const when = document.querySelector("#new-activity-when small");
-  let selection = null;
 
-  function describe(range) {
-    const options = { timeZone: el.dataset.zone, dateStyle: "medium" };
-    if (range.allDay) {
-      const last = new Date(range.end.getTime() - 1);
-      const first = range.start.toLocaleDateString(undefined, options);
-      const final = last.toLocaleDateString(undefined, options);
-      return first === final ? `${first}, all day` : `${first} to ${final}, all day`;
-    }
-    const timed = { timeZone: el.dataset.zone, dateStyle: "medium", timeStyle: "short" };
-    const end = { timeZone: el.dataset.zone, timeStyle: "short" };
-    return `${range.start.toLocaleString(undefined, timed)} to ${range.end.toLocaleString(undefined, end)}`;
+  function previousDay(day) {
+    const date = new Date(`${day}T00:00:00Z`);
+    date.setUTCDate(date.getUTCDate() - 1);
+    return date.toISOString().slice(0, 10);
+  }
+
+  // All-day ranges are shown by their first and last day; FullCalendar's end is the day after.
+  function showTimes(allDay, start, end) {
+    allDayInput.checked = allDay;
+    startInput.type = endInput.type = allDay ? "date" : "datetime-local";
+    endLabel.textContent = allDay ? "Last day" : "Ends";
+    startInput.value = start;
+    endInput.value = end;
+  }
+
+  allDayInput.addEventListener("change", () => {
+    const day = (startInput.value || "").slice(0, 10);
+    const last = (endInput.value || "").slice(0, 10) || day;
+    if (allDayInput.checked) showTimes(true, day, last < day ? day : last);
+    else showTimes(false, `${day}T09:00`, `${day}T10:00`);
+  });
+
+  // Now in the host's zone, to the next full hour, as "YYYY-MM-DDTHH:00".
+  function nextHour(offsetHours) {
+    const at = new Date(Date.now() + (offsetHours + 1) * 3600 * 1000);
+    const parts = Object.fromEntries(
+      new Intl.DateTimeFormat("en-CA", {
+        timeZone: el.dataset.zone, year: "numeric", month: "2-digit", day: "2-digit",
+        hour: "2-digit", hourCycle: "h23",
+      }).formatToParts(at).map((part) => [part.type, part.value]),
+    );
+    return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:00`;
   }
 
   function ask(range) {
-    selection = range;
     formError.hidden = true;
     nameInput.value = "";
-    when.textContent = describe(range);
+    if (!range) showTimes(false, nextHour(0), nextHour(1));
+    else if (range.allDay) showTimes(true, range.startStr.slice(0, 10), previousDay(range.endStr.slice(0, 10)));
+    else showTimes(false, range.startStr.slice(0, 16), range.endStr.slice(0, 16));
     dialog.showModal();
     nameInput.focus();
   }
 
+  function problem(text, input) {
+    formError.textContent = text;
+    formError.hidden = false;
+    input.focus();
+  }
+
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    if (!selection) return;
-    const range = selection;
+    const allDay = allDayInput.checked;
     const body = {
       title: nameInput.value.trim(),
       activity_type_id: Number(typeInput.value) || null,
-      start: range.allDay ? range.startStr.slice(0, 10) : range.startStr,
-      end: range.allDay ? range.endStr.slice(0, 10) : range.endStr,
-      all_day: range.allDay,
+      start: startInput.value,
+      end: allDay && endInput.value ? nextDay(endInput.value) : endInput.value,
+      all_day: allDay,
     };
-    if (!body.title) {
-      formError.textContent = "Give the activity a title.";
-      formError.hidden = false;
-      nameInput.focus();
-      return;
-    }
+    if (!body.title) return problem("Give the activity a title.", nameInput);
+    if (!startInput.value) return problem("Give the activity a start.", startInput);
+    if (!endInput.value || body.end <= body.start) return problem("It has to end after it starts.", endInput);
     try {
       const made = await send("POST", base, body);
       calendar.addEvent(activityEvent(made), true);
       dialog.close();
       say(`Added “${made.title}”.`, "ok");
     } catch (error) {
-      formError.textContent = error.message;
-      formError.hidden = false;
+      problem(error.message, nameInput);
     }
   });
   document.getElementById("new-activity-cancel").addEventListener("click", () => dialog.close());
-  dialog.addEventListener("close", () => {
-    selection = null;
-    calendar.unselect();
-  });
+  document.getElementById("add-activity").addEventListener("click", () => ask(null));
+  dialog.addEventListener("close", () => calendar.unselect());
 
   async function remember(view) {
     const name = NAMES[view];
