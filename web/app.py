@@ -50,6 +50,7 @@ from web.pages import activities as activity_pages
 from web.pages import booking as booking_pages
 from web.pages import calendars as calendar_pages
 from web.pages import sync as sync_pages
+from web.pages import tokens as token_pages
 from web.pages import video as video_pages
 from web.sessions import SESSION_STORE, HostSessionConfig, session_store
 from web.settings import Settings
@@ -201,6 +202,7 @@ def create_app(settings: Settings) -> Litestar:
             video_pages.router,
             activity_pages.router,
             sync_pages.router,
+            token_pages.router,
             *WEBHOOKS,
             # The demo's conflict calendar: only where this server may fetch itself.
             *([demo_feed] if settings.allow_private_urls else []),
