@@ -72,6 +72,8 @@ def _expiry(expires_on: str, zone: ZoneInfo) -> datetime | None:
         day = date.fromisoformat(expires_on.strip())
     except ValueError:
         raise InvalidInput("expires_at", "Choose a date, e.g. 2027-01-31.") from None
+    if datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone) <= datetime.now(UTC):
+        raise InvalidInput("expires_at", "Must be in the future.")
     if day >= date(2199, 12, 31):
         raise InvalidInput("expires_at", "Choose a date before 2200.")
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
