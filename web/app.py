@@ -40,6 +40,8 @@ from web.calendars import calendar_services, token_vault
 from web.csrf import csrf_middleware
 from web.demo_feed import demo_feed
 from web.errors import EXCEPTION_HANDLERS
+from web.favicon import favicon
+from web.head import answer_head_everywhere
 from web.headers import security_headers
 from web.health import healthz
 from web.limits import EdgeLimits
@@ -191,9 +193,10 @@ def create_app(settings: Settings) -> Litestar:
         tags=["Public booking"],
     )
     secure = settings.public_url.startswith("https://")
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             healthz,
+            favicon,
             api,
             public,
             account.router,
@@ -258,3 +261,5 @@ def create_app(settings: Settings) -> Litestar:
         plugins=[structlog_plugin(settings), ApiDocument()],
         debug=False,
     )
+    answer_head_everywhere(app)
+    return app
