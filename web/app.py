@@ -35,6 +35,7 @@ from integrations.video.environment import VideoEnvironment
 from integrations.video.jobs import video_job_handlers
 from web import database
 from web.api.routes import HOST_API, PUBLIC_API, WEBHOOKS
+from web.api_docs import VendoredRedoc
 from web.auth import provide_host, require_token
 from web.calendars import calendar_services, token_vault
 from web.csrf import csrf_middleware
@@ -250,6 +251,7 @@ def create_app(settings: Settings) -> Litestar:
             title="Rendezvous",
             version=VERSION,
             path="/schema",
+            render_plugins=[VendoredRedoc()],
             components=Components(
                 security_schemes={
                     "BearerToken": SecurityScheme(
