@@ -123,7 +123,7 @@ bench: $(STAMP_DEV)
 
 # Browser libraries the pages load, vendored under web/static/vendor/NAME-VERSION/ with
 # their licences: the prebuilt files of the npm package (`npm pack`: no install scripts
-# run, no Node build step). The version is the one the code names; to move to another,
+# run, no Node build step), changed only where they would fetch from another site. The version is the one the code names; to move to another,
 # change it there and run this. The files are committed.
 VENDOR := web/static/vendor
 REDOC_VERSION := $(shell sed -n 's/^REDOC_VERSION = "\(.*\)"$$/\1/p' web/api_docs.py)
@@ -139,8 +139,15 @@ vendor-redoc:
 	cp "$$tmp"/package/bundles/redoc.standalone.js \
 		"$$tmp"/package/bundles/redoc.standalone.js.LICENSE.txt \
 		"$$tmp"/package/LICENSE $(VENDOR)/redoc-$(REDOC_VERSION)/ && \
-	printf 'redoc %s (npm, MIT): bundles/redoc.standalone.js of the package, unchanged.\nsha256 of the tarball: %s\n' \
-		"$(REDOC_VERSION)" "$$(sha256sum "$$tmp"/redoc-$(REDOC_VERSION).tgz | cut -d' ' -f1)" \
+	sed -i 's|https://cdn\.redoc\.ly/redoc/logo-mini\.svg|data:,|' \
+		$(VENDOR)/redoc-$(REDOC_VERSION)/redoc.standalone.js && \
+	! grep -q 'cdn\.redoc\.ly' $(VENDOR)/redoc-$(REDOC_VERSION)/redoc.standalone.js && \
+	printf '%s\n' \
+		"redoc $(REDOC_VERSION) (npm, MIT): bundles/redoc.standalone.js of the package." \
+		"One change: the Redocly logo in the sidebar came from cdn.redoc.ly; its address is" \
+		"data:, (an empty image, which Redoc then leaves out), so the page loads nothing" \
+		"from elsewhere." \
+		"sha256 of the npm tarball: $$(sha256sum "$$tmp"/redoc-$(REDOC_VERSION).tgz | cut -d' ' -f1)" \
 		> $(VENDOR)/redoc-$(REDOC_VERSION)/VERSION
 
 clean:

@@ -38,6 +38,7 @@ class VendoredRedoc(OpenAPIRenderPlugin):
             '  <meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f"  <title>{title}</title>\n"
             '  <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">\n'
+            '  <link rel="stylesheet" href="/static/api-docs.css">\n'
             "</head>\n<body>\n"
             f'  <redoc spec-url="{spec}"></redoc>\n'
             f'  <script src="{REDOC_JS}"></script>\n'
