@@ -35,11 +35,14 @@ from integrations.video.environment import VideoEnvironment
 from integrations.video.jobs import video_job_handlers
 from web import database
 from web.api.routes import HOST_API, PUBLIC_API, WEBHOOKS
+from web.api_docs import VendoredRedoc
 from web.auth import provide_host, require_token
 from web.calendars import calendar_services, token_vault
 from web.csrf import csrf_middleware
 from web.demo_feed import demo_feed
 from web.errors import EXCEPTION_HANDLERS
+from web.favicon import favicon
+from web.head import answer_head_everywhere
 from web.headers import security_headers
 from web.health import healthz
 from web.limits import EdgeLimits
@@ -50,6 +53,7 @@ from web.pages import activities as activity_pages
 from web.pages import booking as booking_pages
 from web.pages import calendars as calendar_pages
 from web.pages import sync as sync_pages
+from web.pages import tokens as token_pages
 from web.pages import video as video_pages
 from web.sessions import SESSION_STORE, HostSessionConfig, session_store
 from web.settings import Settings
@@ -190,9 +194,10 @@ def create_app(settings: Settings) -> Litestar:
         tags=["Public booking"],
     )
     secure = settings.public_url.startswith("https://")
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             healthz,
+            favicon,
             api,
             public,
             account.router,
@@ -202,6 +207,7 @@ def create_app(settings: Settings) -> Litestar:
             activity_pages.router,
             activities_calendar.router,
             sync_pages.router,
+            token_pages.router,
             *WEBHOOKS,
             # The demo's conflict calendar: only where this server may fetch itself.
             *([demo_feed] if settings.allow_private_urls else []),
@@ -246,6 +252,7 @@ def create_app(settings: Settings) -> Litestar:
             title="Rendezvous",
             version=VERSION,
             path="/schema",
+            render_plugins=[VendoredRedoc()],
             components=Components(
                 security_schemes={
                     "BearerToken": SecurityScheme(
@@ -257,3 +264,5 @@ def create_app(settings: Settings) -> Litestar:
         plugins=[structlog_plugin(settings), ApiDocument()],
         debug=False,
     )
+    answer_head_everywhere(app)
+    return app
