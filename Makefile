@@ -128,7 +128,7 @@ bench: $(STAMP_DEV)
 VENDOR := web/static/vendor
 REDOC_VERSION := $(shell sed -n 's/^REDOC_VERSION = "\(.*\)"$$/\1/p' web/api_docs.py)
 
-vendor: vendor-redoc
+vendor: vendor-redoc vendor-fullcalendar
 
 vendor-redoc:
 	@test -n "$(REDOC_VERSION)" || { echo "REDOC_VERSION not found in web/api_docs.py"; exit 1; }
