@@ -64,14 +64,12 @@ def offset_text(zone: ZoneInfo, now: datetime) -> str:
 
 
 def zone_label(name: str, now: datetime) -> str:
-    """"Eastern Time - New York (UTC-05:00)" for ``America/New_York`` at ``now``."""
+    """ "Eastern Time - New York (UTC-05:00)" for ``America/New_York`` at ``now``."""
     zone = ZoneInfo(name)
     region, _, rest = name.partition("/")
     place = rest.replace("_", " ").replace("/", " - ") or name
     abbreviation = now.astimezone(zone).tzname() or ""
-    generic = (
-        _ZONES.get(name) or _REGIONAL.get((region, abbreviation)) or _NAMES.get(abbreviation)
-    )
+    generic = _ZONES.get(name) or _REGIONAL.get((region, abbreviation)) or _NAMES.get(abbreviation)
     prefix = f"{generic} - " if generic else (f"{region} - " if rest else "")
     return f"{prefix}{place} ({offset_text(zone, now)})"
 
