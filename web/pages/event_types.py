@@ -16,7 +16,7 @@ import msgspec
 from litestar import Request, Router, get, post
 from litestar.datastructures import FormMultiDict
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from booking.activities import service as activities
@@ -272,7 +272,7 @@ async def edit_page(
     video: NamedDependency[VideoEnvironment],
     calendar_services: NamedDependency[CalendarServices],
     event_type_id: FromPath[int],
-    saved: str = "",
+    saved: FromQuery[str] = "",
 ) -> Template:
     event_type = await event_types.get(host.id, event_type_id)
     chosen = await calendars.event_type_calendars(host.id, event_type_id)

@@ -16,7 +16,7 @@ import msgspec
 from litestar import Request, Router, get, post
 from litestar.datastructures import FormMultiDict
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from booking import validation
@@ -167,7 +167,7 @@ def _read(form: FormMultiDict) -> Editor:
         if any(row.kind == "off" for row in same) and len(same) > 1:
             for row in same[1:]:
                 row.error = OFF_AND_HOURS
-        else:
+        elif same[0].kind != "off":
             _mark(same)
     return editor
 
@@ -257,7 +257,7 @@ async def create_schedule(host: NamedDependency[Host], request: Request) -> Temp
 
 @get(SCHEDULE_PATH, guards=[require_session], include_in_schema=False)
 async def schedule_page(
-    host: NamedDependency[Host], schedule_id: FromPath[int], saved: str = ""
+    host: NamedDependency[Host], schedule_id: FromPath[int], saved: FromQuery[str] = ""
 ) -> Template:
     schedule = await schedules.get(host.id, schedule_id)
     return await _editor_page(
