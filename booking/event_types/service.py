@@ -341,13 +341,17 @@ def _constraint(message: str) -> str:
         return f"must be at most {found.group(1)}."
     if "got `null`" in text:
         return "is required."
-    if "`int`" in text:
+    if "Expected `int" in text:
         return "must be a whole number."
     if "date" in text:
         return "must be a date like 2026-12-24."
     if "enum" in text:
         return "is not one of the choices."
     return text
+
+
+#: Fields a new event type may leave None (EventTypeCreate fills them in).
+_DEFAULTED_ON_CREATE = frozenset({"slug", "activity_type_id"})
 
 
 async def problems(
@@ -361,15 +365,16 @@ async def problems(
     shows next to each field (:func:`create` and :func:`update` stop at the first).
 
     ``values`` holds every field of :class:`EventTypeUpdate` as typed (strings where a
-    number was expected are reported, not raised); ``slug`` None on a new event type
-    means "derive it from the title". ``current`` is the event type being edited. The
-    rules and messages are the ones :func:`create` and :func:`update` apply; the slug's
-    uniqueness is only known when saving (:class:`AlreadyExists` on ``slug``).
+    number was expected are reported, not raised); on a new event type ``slug`` None
+    means "derive it from the title" and ``activity_type_id`` None "the default".
+    ``current`` is the event type being edited. The rules and messages are the ones
+    :func:`create` and :func:`update` apply; the slug's uniqueness is only known when
+    saving (:class:`AlreadyExists` on ``slug``).
     """
     found: dict[str, str] = {}
     valid: dict[str, Any] = {}
     for key, value in values.items():
-        if key == "slug" and value is None and current is None:
+        if key in _DEFAULTED_ON_CREATE and value is None and current is None:
             continue
         try:
             converted = msgspec.convert({key: value}, EventTypeUpdate)

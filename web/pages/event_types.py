@@ -114,7 +114,10 @@ def _number(text: str) -> int | str | None:
     text = text.strip()
     if not text:
         return None
-    return int(text) if text.isdigit() else text
+    try:
+        return int(text)
+    except ValueError:
+        return text
 
 
 def _values(form: Form, *, new: bool) -> dict[str, Any]:
@@ -246,7 +249,7 @@ async def create_event_type(
     host: NamedDependency[Host],
     video: NamedDependency[VideoEnvironment],
     calendar_services: NamedDependency[CalendarServices],
-    request: Request,
+    request: Request[Any, Any, Any],
 ) -> Template | Redirect:
     form = _read(await request.form())
     errors = await _check(host, calendar_services, form, None)
@@ -293,7 +296,7 @@ async def save_event_type(
     video: NamedDependency[VideoEnvironment],
     calendar_services: NamedDependency[CalendarServices],
     event_type_id: FromPath[int],
-    request: Request,
+    request: Request[Any, Any, Any],
 ) -> Template | Redirect:
     current = await event_types.get(host.id, event_type_id)
     form = _read(await request.form())
@@ -323,13 +326,9 @@ async def save_event_type(
     return Redirect(f"{LIST_PATH}/{event_type_id}?saved=1", status_code=303)
 
 
-class HiddenForm(msgspec.Struct):
-    hidden: str = ""
-
-
 @post(ONE_PATH + "/hidden", guards=[require_session], include_in_schema=False, status_code=303)
 async def set_hidden(
-    host: NamedDependency[Host], event_type_id: FromPath[int], request: Request
+    host: NamedDependency[Host], event_type_id: FromPath[int], request: Request[Any, Any, Any]
 ) -> Redirect:
     form = await request.form()
     hidden = form.get("hidden") == "1"

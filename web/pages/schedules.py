@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import msgspec
 from litestar import Request, Router, get, post
@@ -148,28 +149,34 @@ def _read(form: FormMultiDict) -> Editor:
                 row.error = BOTH_TIMES
         _mark([row for row in rows if row.error is None])
         editor.days.append(Day(day, day.title(), rows))
+    editor.overrides = _read_overrides(form)
+    return editor
+
+
+def _read_overrides(form: FormMultiDict) -> list[OverrideRow]:
+    overrides: list[OverrideRow] = []
     columns = ("override_date", "override_kind", "override_start", "override_end")
     for day, kind, start, end in zip(*(form.getall(c, []) for c in columns), strict=False):
-        row = OverrideRow(str(day).strip(), str(kind), str(start).strip(), str(end).strip())
-        if not row.day and not row.start and not row.end:
+        override = OverrideRow(str(day).strip(), str(kind), str(start).strip(), str(end).strip())
+        if not override.day and not override.start and not override.end:
             continue  # a blank row
-        if row.kind == "off":
-            row.start = row.end = ""
-        editor.overrides.append(row)
-        if not row.day:
-            row.error = "Give the date."
-        elif problem := schedules.override_date_problem(row.day):
-            row.error = problem
-        elif row.kind != "off" and not (row.start and row.end):
-            row.error = OVERRIDE_TIMES
-    for day in {row.day for row in editor.overrides if row.error is None}:
-        same = [row for row in editor.overrides if row.day == day and row.error is None]
-        if any(row.kind == "off" for row in same) and len(same) > 1:
-            for row in same[1:]:
-                row.error = OFF_AND_HOURS
+        if override.kind == "off":
+            override.start = override.end = ""
+        overrides.append(override)
+        if not override.day:
+            override.error = "Give the date."
+        elif problem := schedules.override_date_problem(override.day):
+            override.error = problem
+        elif override.kind != "off" and not (override.start and override.end):
+            override.error = OVERRIDE_TIMES
+    for day in sorted({o.day for o in overrides if o.error is None}):
+        same = [o for o in overrides if o.day == day and o.error is None]
+        if any(o.kind == "off" for o in same) and len(same) > 1:
+            for override in same[1:]:
+                override.error = OFF_AND_HOURS
         elif same[0].kind != "off":
             _mark(same)
-    return editor
+    return overrides
 
 
 def _mark(rows: list[RangeRow] | list[OverrideRow]) -> None:
@@ -234,7 +241,9 @@ async def new_schedule_page(host: NamedDependency[Host]) -> Template:
 
 
 @post(SCHEDULES_PATH, guards=[require_session], include_in_schema=False, status_code=303)
-async def create_schedule(host: NamedDependency[Host], request: Request) -> Template | Redirect:
+async def create_schedule(
+    host: NamedDependency[Host], request: Request[Any, Any, Any]
+) -> Template | Redirect:
     editor = _read(await request.form())
     if editor.has_errors:
         return await _editor_page(host, editor, error=_summary(editor), status=422)
@@ -270,7 +279,7 @@ async def schedule_page(
 
 @post(SCHEDULE_PATH, guards=[require_session], include_in_schema=False, status_code=303)
 async def save_schedule(
-    host: NamedDependency[Host], schedule_id: FromPath[int], request: Request
+    host: NamedDependency[Host], schedule_id: FromPath[int], request: Request[Any, Any, Any]
 ) -> Template | Redirect:
     current = await schedules.get(host.id, schedule_id)
     editor = _read(await request.form())
