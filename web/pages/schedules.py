@@ -10,6 +10,7 @@ and removes rows. Every bad row is marked at once, with the schedules service's 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,7 +28,7 @@ from booking.schedules import service as schedules
 from booking.schedules.schemas import WEEKDAYS, Schedule, ScheduleCreate, ScheduleUpdate
 from web.auth import provide_host, require_session
 from web.pages.banner import reconnect_banner
-from web.pages.zones import zone_choices
+from web.pages.zones import zone_choices, zone_label
 
 SCHEDULES_PATH = "/dashboard/schedules"
 NEW_PATH = SCHEDULES_PATH + "/new"
@@ -230,6 +231,7 @@ async def schedules_page(host: NamedDependency[Host]) -> Template:
             "host": host,
             "schedules": listed,
             "weekdays": WEEKDAYS,
+            "zone_label": partial(zone_label, now=datetime.now(UTC)),
             "reconnect": await reconnect_banner(host.id),
         },
     )
