@@ -46,9 +46,9 @@ _NUMBERS = (
 _TEXTS = ("title", "slug", "description", "location_value")
 _DATES = ("horizon_start", "horizon_end")
 LOCATIONS = (
-    ("none", "No location (details in the invitation)"),
-    ("in_person", "In person (an address)"),
-    ("phone", "Phone call (your number)"),
+    ("none", "No location"),
+    ("in_person", "In person"),
+    ("phone", "Phone call"),
     ("zoom", "Zoom video call"),
 )
 

@@ -10,8 +10,8 @@ and removes rows. Every bad row is marked at once, with the schedules service's 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import partial
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import msgspec

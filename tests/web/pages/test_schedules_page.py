@@ -49,7 +49,7 @@ async def test_the_list_marks_the_default(client: httpx.AsyncClient, ada: Signed
     default = await schedules.get_default(ada.host.id)
     assert f'href="{LIST}/{default.id}">Working hours</a>' in page.text
     assert 'class="tag">Default</span>' in page.text
-    assert "09:00–17:00" in page.text
+    assert "09:00\u201317:00" in page.text  # an en dash between the times
     assert re.search(r"Central European Time - Berlin \(UTC\+0[12]:00\)", page.text)
 
 
