@@ -28,7 +28,7 @@ from booking.schedules import service as schedules
 from booking.schedules.schemas import WEEKDAYS, Schedule, ScheduleCreate, ScheduleUpdate
 from web.auth import provide_host, require_session
 from web.pages.banner import reconnect_banner
-from web.pages.zones import zone_choices, zone_label
+from web.pages.zones import resolve_zone, zone_choices, zone_label
 
 SCHEDULES_PATH = "/dashboard/schedules"
 NEW_PATH = SCHEDULES_PATH + "/new"
@@ -138,7 +138,11 @@ def _read(form: FormMultiDict) -> Editor:
     try:
         validation.time_zone(editor.time_zone)
     except InvalidInput as exc:
-        editor.errors["time_zone"] = str(exc.extra["errors"][0]["message"])
+        # A city typed without picking from the list: take it when it names one zone.
+        if resolved := resolve_zone(editor.time_zone, datetime.now(UTC)):
+            editor.time_zone = resolved
+        else:
+            editor.errors["time_zone"] = str(exc.extra["errors"][0]["message"])
     for day in WEEKDAYS:
         starts, ends = form.getall(f"{day}_start", []), form.getall(f"{day}_end", [])
         rows = [

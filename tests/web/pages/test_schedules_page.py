@@ -187,3 +187,17 @@ async def test_the_default_cannot_be_deleted_another_can(
     gone = await client.post(f"{LIST}/{schedule_id}/delete", data={"_csrf_token": token})
     assert gone.status_code == 303
     assert [s.name for s in await schedules.list_for_host(ada.host.id)] == ["Working hours"]
+
+
+async def test_a_city_typed_without_picking_names_its_zone(
+    client: httpx.AsyncClient, ada: SignedIn
+) -> None:
+    await sign_in(client, ada.host.email, PASSWORD)
+    token = await csrf_token(client, f"{LIST}/new")
+    base = {"_csrf_token": token, "name": "Trip", "monday_start": "09:00", "monday_end": "12:00"}
+    made = await client.post(LIST, data={**base, "time_zone": "new york"})
+    schedule_id = int(made.headers["location"].split("/")[-1].split("?")[0])
+    assert (await schedules.get(ada.host.id, schedule_id)).time_zone == "America/New_York"
+    vague = await client.post(LIST, data={**base, "time_zone": "America"})
+    assert vague.status_code == 422
+    assert "'America' is not an IANA time zone" in html_text(vague.text)
