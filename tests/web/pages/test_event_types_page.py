@@ -16,6 +16,8 @@ import time_machine
 from booking.activities import service as activities
 from booking.event_types import service as event_types
 from booking.event_types.schemas import EventTypeCreate
+from booking.hosts import service as hosts
+from booking.hosts.schemas import HostCreate
 from booking.schedules import service as schedules
 from booking.schedules.schemas import ScheduleCreate
 from integrations.accounts import repository as accounts_repository
@@ -306,3 +308,24 @@ async def test_choose_the_conflict_calendars_it_checks(
     chosen = await calendars.event_type_calendars(ada.host.id, event_type_id)
     assert chosen.uses_default
     assert chosen.calendar_ids == sorted([work, home])
+
+
+async def test_another_hosts_event_type_is_not_found(
+    client: httpx.AsyncClient, ada: SignedIn
+) -> None:
+    token = await signed_in(client, ada)
+    grace = await hosts.create(
+        HostCreate(email="grace@example.com", slug="grace", time_zone="UTC", name="Grace")
+    )
+    theirs = await event_types.create(
+        grace.id, EventTypeCreate(title="Theirs", duration_minutes=30)
+    )
+    for path in (f"{LIST}/{theirs.id}", f"{LIST}/{theirs.id}/delete"):
+        assert (await client.get(path)).status_code == 404
+    refused = await client.post(f"{LIST}/{theirs.id}/delete", data={"_csrf_token": token})
+    assert refused.status_code == 404
+    hide = await client.post(
+        f"{LIST}/{theirs.id}/hidden", data={"_csrf_token": token, "hidden": "1"}
+    )
+    assert hide.status_code == 404
+    assert not (await event_types.get(grace.id, theirs.id)).hidden
