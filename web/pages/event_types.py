@@ -45,6 +45,8 @@ _NUMBERS = (
 )  # fmt: skip
 _TEXTS = ("title", "slug", "description", "location_value")
 _DATES = ("horizon_start", "horizon_end")
+#: Key of a problem that belongs to no one field (shown at the top only).
+FORM = "_form"
 LOCATIONS = (
     ("none", "No location"),
     ("in_person", "In person"),
@@ -144,7 +146,7 @@ def _calendar_problem(form: Form, conflict_ids: set[int]) -> str | None:
     if form.calendars != "chosen":
         return None
     if not form.calendar_ids:
-        return "Choose at least one calendar, or check every conflict calendar."
+        return 'Tick at least one calendar, or choose "Every conflict calendar".'
     if any(i not in conflict_ids for i in form.calendar_ids):
         return "Choose among your conflict calendars."
     return None
@@ -188,6 +190,8 @@ async def _form_page(
 def _summary(errors: dict[str, str]) -> str | None:
     if not errors:
         return None
+    if FORM in errors:
+        return errors[FORM]
     count = len(errors)
     return f"Nothing was saved: {count} {'field needs' if count == 1 else 'fields need'} fixing."
 
@@ -241,7 +245,7 @@ def _field_error(exc: DomainError) -> dict[str, str]:
             exc.detail if isinstance(exc, AlreadyExists) else exc.extra["errors"][0]["message"]
         )
         return {exc.field: str(message)}
-    return {"title": exc.detail}
+    return {FORM: exc.detail}
 
 
 @post(LIST_PATH, guards=[require_session], include_in_schema=False, status_code=303)

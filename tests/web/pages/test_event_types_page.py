@@ -5,6 +5,7 @@ once connected, and the conflict calendars each event type checks."""
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -50,7 +51,7 @@ def frozen() -> Iterator[None]:
 def errors_on(page: str) -> dict[str, str]:
     """Field -> the message shown next to it."""
     found = re.findall(r'<p class="field-error error" id="([a-z_]+)-error">(.*?)</p>', page)
-    return {name: text.replace("&#39;", "'") for name, text in found}
+    return {name: html.unescape(text) for name, text in found}
 
 
 def made_id(response: httpx.Response) -> int:
@@ -182,7 +183,7 @@ async def test_every_bad_field_is_shown_at_once_and_nothing_is_saved(
         "location_value": "give an address for location_kind 'in_person'.",
         "schedule_id": "No such schedule; use one of your schedules, or null for the default.",
         "activity_type_id": "No such activity type.",
-        "calendar_ids": "Choose at least one calendar, or check every conflict calendar.",
+        "calendar_ids": 'Tick at least one calendar, or choose "Every conflict calendar".',
     }
     assert "Nothing was saved: 14 fields need fixing." in refused.text
     assert 'value="Not A Slug"' in refused.text
