@@ -52,6 +52,8 @@ from web.pages import account, activities_calendar
 from web.pages import activities as activity_pages
 from web.pages import booking as booking_pages
 from web.pages import calendars as calendar_pages
+from web.pages import event_types as event_type_pages
+from web.pages import schedules as schedule_pages
 from web.pages import sync as sync_pages
 from web.pages import tokens as token_pages
 from web.pages import video as video_pages
@@ -208,6 +210,8 @@ def create_app(settings: Settings) -> Litestar:
             activities_calendar.router,
             sync_pages.router,
             token_pages.router,
+            event_type_pages.router,
+            schedule_pages.router,
             *WEBHOOKS,
             # The demo's conflict calendar: only where this server may fetch itself.
             *([demo_feed] if settings.allow_private_urls else []),
