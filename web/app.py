@@ -35,21 +35,27 @@ from integrations.video.environment import VideoEnvironment
 from integrations.video.jobs import video_job_handlers
 from web import database
 from web.api.routes import HOST_API, PUBLIC_API, WEBHOOKS
+from web.api_docs import VendoredRedoc
 from web.auth import provide_host, require_token
 from web.calendars import calendar_services, token_vault
 from web.csrf import csrf_middleware
 from web.demo_feed import demo_feed
 from web.errors import EXCEPTION_HANDLERS
+from web.favicon import favicon
+from web.head import answer_head_everywhere
 from web.headers import security_headers
 from web.health import healthz
 from web.limits import EdgeLimits
 from web.logs import structlog_plugin
 from web.openapi import ApiDocument
-from web.pages import account
+from web.pages import account, activities_calendar
 from web.pages import activities as activity_pages
 from web.pages import booking as booking_pages
 from web.pages import calendars as calendar_pages
+from web.pages import event_types as event_type_pages
+from web.pages import schedules as schedule_pages
 from web.pages import sync as sync_pages
+from web.pages import tokens as token_pages
 from web.pages import video as video_pages
 from web.sessions import SESSION_STORE, HostSessionConfig, session_store
 from web.settings import Settings
@@ -190,9 +196,10 @@ def create_app(settings: Settings) -> Litestar:
         tags=["Public booking"],
     )
     secure = settings.public_url.startswith("https://")
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             healthz,
+            favicon,
             api,
             public,
             account.router,
@@ -200,7 +207,11 @@ def create_app(settings: Settings) -> Litestar:
             booking_pages.router,
             video_pages.router,
             activity_pages.router,
+            activities_calendar.router,
             sync_pages.router,
+            token_pages.router,
+            event_type_pages.router,
+            schedule_pages.router,
             *WEBHOOKS,
             # The demo's conflict calendar: only where this server may fetch itself.
             *([demo_feed] if settings.allow_private_urls else []),
@@ -245,6 +256,7 @@ def create_app(settings: Settings) -> Litestar:
             title="Rendezvous",
             version=VERSION,
             path="/schema",
+            render_plugins=[VendoredRedoc()],
             components=Components(
                 security_schemes={
                     "BearerToken": SecurityScheme(
@@ -256,3 +268,5 @@ def create_app(settings: Settings) -> Litestar:
         plugins=[structlog_plugin(settings), ApiDocument()],
         debug=False,
     )
+    answer_head_everywhere(app)
+    return app

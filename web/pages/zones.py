@@ -96,3 +96,17 @@ def _zones() -> tuple[str, ...]:
 def zone_choices(now: datetime) -> list[ZoneChoice]:
     """Every zone of the picker, labelled with its offset at ``now``."""
     return [ZoneChoice(zone, zone_label(zone, now)) for zone in _zones()]
+
+
+def resolve_zone(typed: str, now: datetime) -> str | None:
+    """The one zone whose IANA name or label holds ``typed`` ("new york", "Tokyo"), for
+    a picker left with a city typed instead of a choice; None when none or several do."""
+    needle = typed.strip().casefold().replace("_", " ")
+    if not needle:
+        return None
+    found = [
+        choice.zone
+        for choice in zone_choices(now)
+        if needle in choice.label.casefold() or needle in choice.zone.casefold().replace("_", " ")
+    ]
+    return found[0] if len(found) == 1 else None
