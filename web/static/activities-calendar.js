@@ -221,6 +221,15 @@
     }
   }
 
+  function navLinkName(dateText) {
+    // dateText is FullCalendar's "December 1, 2026"; the links show "1", "Tue 1" or
+    // "Tuesday", so the name carries those spellings too.
+    const day = new Date(`${dateText} 00:00 UTC`);
+    if (Number.isNaN(day.getTime())) return `Go to ${dateText}`;
+    const weekday = (style) => day.toLocaleDateString("en-US", { weekday: style, timeZone: "UTC" });
+    return `Go to ${weekday("long")}, ${weekday("short")} ${day.getUTCDate()}, ${dateText}`;
+  }
+
   const narrow = window.matchMedia("(max-width: 40rem)");
   const calendar = new FullCalendar.Calendar(el, {
     timeZone: el.dataset.zone,
@@ -233,6 +242,11 @@
       ? { start: "today", end: "dayGridMonth,timeGridWeek,timeGridDay,listWeek" }
       : false,
     buttonText: { today: "Today", month: "Month", week: "Week", day: "Day", list: "List" },
+    // Names that contain what the button or link shows (WCAG 2.5.3, label in name):
+    // FullCalendar's own are "This month" on a button reading "Today" and "Go to
+    // December 1, 2026" on a link reading "Tue 1".
+    todayHint: (unitText, unit) => (unit === "day" ? "Today" : `Today (this ${unitText})`),
+    navLinkHint: navLinkName,
     firstDay: 1,
     height: "auto",
     nowIndicator: true,
