@@ -109,6 +109,7 @@
       select.value = current;
       if (!terms.length) matches.textContent = "";
       else if (!found.size) matches.textContent = "No zone matches; try a city or an offset such as +05:30.";
+      else if (!first) matches.textContent = "Only the zone already chosen matches.";
       else matches.textContent = found.size === 1 ? "1 zone matches; Enter picks it." : `${found.size} zones match; Enter picks the first.`;
     }
 
