@@ -158,8 +158,7 @@ def test_keyboard_grid_zone_search_and_phone_layout(live_server: LiveServer, pag
     focused(end - timedelta(days=6))
     page.keyboard.press("End")
     focused(end)
-    expect(page.get_by_role("grid")).not_to_have_attribute("aria-busy", "true")
-    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")  # picked at once, or once the month has loaded
     picked = page.locator(f'#month-days td[data-date="{end.isoformat()}"]')
     expect(picked).to_have_attribute("aria-selected", "true")
     expect(page.locator("#slot-list button.slot").first).to_be_focused()

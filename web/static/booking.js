@@ -145,7 +145,7 @@
     const formError = byId("form-error");
     const weekStart = firstWeekday();
 
-    const state = { zone: "", year: 0, month: 0, days: new Map(), date: null, focus: null, slot: null, request: 0, firstLoad: true };
+    const state = { zone: "", year: 0, month: 0, days: new Map(), date: null, focus: null, pending: null, slot: null, request: 0, firstLoad: true };
 
     function detectZone() {
       // Offer the browser's zone first. One the list lacks is still offered when it looks
@@ -320,7 +320,13 @@
     }
 
     function pickDay(cell) {
-      if (!cell || cell.getAttribute("aria-disabled") === "true") return;
+      if (!cell) return;
+      if (grid.getAttribute("aria-busy") === "true") {
+        // Enter pressed while the month loads: picked once its times are known.
+        state.pending = cell.dataset.date;
+        return;
+      }
+      if (cell.getAttribute("aria-disabled") === "true") return;
       state.focus = cell.dataset.date;
       showDay(cell.dataset.date, true);
     }
@@ -397,7 +403,11 @@
       state.firstLoad = false;
       renderMonth();
       setStatus(open ? "" : "No available times this month.");
-      if (state.date && (state.days.get(state.date) || []).length) {
+      const pending = state.pending;
+      state.pending = null;
+      if (pending && (state.days.get(pending) || []).length) {
+        showDay(pending, monthDays.contains(document.activeElement));
+      } else if (state.date && (state.days.get(state.date) || []).length) {
         showDay(state.date, false);
       } else {
         hideDay();
