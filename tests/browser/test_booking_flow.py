@@ -158,6 +158,7 @@ def test_keyboard_grid_zone_search_and_phone_layout(live_server: LiveServer, pag
     focused(end - timedelta(days=6))
     page.keyboard.press("End")
     focused(end)
+    page.locator(".calendar").screenshot(path=ARTIFACTS / "invitee-grid-focus.png")
     page.keyboard.press("Enter")  # picked at once, or once the month has loaded
     picked = page.locator(f'#month-days td[data-date="{end.isoformat()}"]')
     expect(picked).to_have_attribute("aria-selected", "true")

@@ -152,8 +152,10 @@
       // like an IANA name (the API has the last word); anything else falls back to the host's.
       const listed = [...zoneSelect.options].find((option) => option.value === BROWSER_ZONE);
       if (!listed && !BROWSER_ZONE.includes("/")) return root.dataset.hostZone;
-      const label = listed ? listed.textContent : BROWSER_ZONE.replaceAll("_", " ");
-      byId("zone-suggested").prepend(new Option(`${label} · your zone`, BROWSER_ZONE));
+      const group = document.createElement("optgroup");
+      group.label = "Your zone";
+      group.append(new Option(listed ? listed.textContent : BROWSER_ZONE.replaceAll("_", " "), BROWSER_ZONE));
+      zoneSelect.prepend(group);
       return BROWSER_ZONE;
     }
 
