@@ -4,8 +4,9 @@ A run lists what changed in the linked calendar (one API call on a quiet calenda
 folds it into our mirror of that calendar, reads the host's activities and the status
 rows, asks the pure planner for a plan, and carries it out: remote writes through the
 linked-calendar adapter (in a worker thread), each followed by one transaction with the
-pair's status row (and, for CRM writes, the activity itself). docs/sync.md has the
-rules; this module only keeps them.
+pair's status row, committed while the next write's provider call runs; CRM writes
+commit up to ``CRM_BATCH`` to a transaction, each activity with its status row.
+docs/sync.md has the rules; this module only keeps them.
 
 Crash safety:
 - The mirror and the adapter's listing state advance together, in one transaction,
@@ -13,7 +14,10 @@ Crash safety:
   the listing alone, so a run cut short is simply planned again.
 - A remote create uses a client-chosen id; if we die after the provider made the
   event and before our row is committed, the next listing brings the event back with
-  our tag and the planner adopts it (``Link``): no duplicate.
+  our tag and the planner adopts it (``Link``): no duplicate. (With the commit
+  overlapping the next call, that can be the last two writes' rows; each recovers so.)
+- A batch of CRM writes commits whole or not at all: a crash loses none of an
+  activity without its row, and the next run plans the lost batch again.
 - Runs of one account never overlap: the account lock (Redis, PostgreSQL advisory or
   a file lock) is held for the whole run, in every process.
 """
