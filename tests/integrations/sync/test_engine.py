@@ -10,7 +10,7 @@ from booking.activities import service as activities
 from booking.activities.schemas import ActivityUpdate
 from booking.outbox.tables import OutboxJob
 from integrations.sync import repository
-from integrations.sync.items import Guest, OurTag
+from integrations.sync.items import EventFields, Guest, OurTag
 from tests.integrations.sync.conftest import Setup, fields
 from tests.integrations.sync.fake_calendar import unavailable
 
