@@ -48,7 +48,9 @@ from web.openapi import ApiDocument
 from web.pages import account
 from web.pages import activities as activity_pages
 from web.pages import booking as booking_pages
+from web.pages import bookings as bookings_pages
 from web.pages import calendars as calendar_pages
+from web.pages import explain as explain_pages
 from web.pages import sync as sync_pages
 from web.pages import video as video_pages
 from web.sessions import SESSION_STORE, HostSessionConfig, session_store
@@ -201,6 +203,8 @@ def create_app(settings: Settings) -> Litestar:
             video_pages.router,
             activity_pages.router,
             sync_pages.router,
+            bookings_pages.router,
+            explain_pages.router,
             *WEBHOOKS,
             # The demo's conflict calendar: only where this server may fetch itself.
             *([demo_feed] if settings.allow_private_urls else []),

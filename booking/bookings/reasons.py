@@ -1,0 +1,146 @@
+"""Why is this time not bookable? Every reason, for the host's own eyes.
+
+The engine's :func:`availability.explain.explain` runs on exactly what the booking
+check reads (the schedule, :func:`busy.host_busy` with the conflict calendars, the
+event type's rules), so the answer agrees with what invitees are offered. Its busy
+blocks only say "booking" or "activity"; here they are named, because a host asking
+why wants to know *which* booking or activity is in the way.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+import msgspec
+
+from availability import explain
+from availability.busy import BusyBlock
+from availability.explain import BusyConflict, Reason
+from booking.activities import service as activities
+from booking.bookings import repository
+from booking.bookings.busy import host_busy
+from booking.bookings.service import BookingEnvironment
+from booking.event_types import service as event_types
+from booking.event_types.schemas import EventType
+from booking.schedules import service as schedules
+
+__all__ = ["Blocker", "Explanation", "explain_for_host"]
+
+#: Sources ``busy.host_busy`` gives our own blocks; any other is a conflict calendar's.
+OWN_SOURCES = {"booking", "activity"}
+
+
+class Blocker(msgspec.Struct, kw_only=True, frozen=True):
+    """Something in the host's time that touches the slot or its buffers."""
+
+    kind: Literal["booking", "activity", "calendar"]
+    start: datetime
+    end: datetime
+    #: The booking's "Intro call with Ann", the activity's or the event's title;
+    #: None for a private calendar event (or free/busy data, which has no titles).
+    title: str | None
+    #: The conflict calendar's label ("google:Work"), for ``kind == "calendar"``.
+    calendar: str = ""
+    tentative: bool = False
+    #: It touches only the buffers before or after, not the slot itself.
+    only_buffer: bool = False
+    booking_uid: str | None = None
+    activity_id: int | None = None
+
+
+class Explanation(msgspec.Struct, kw_only=True, frozen=True):
+    event_type: EventType
+    #: The slot asked about, in UTC.
+    start: datetime
+    end: datetime
+    #: The engine's reasons except busy blocks, in its order, then the blockers by start.
+    reasons: list[Reason | Blocker]
+
+    @property
+    def bookable(self) -> bool:
+        return not self.reasons
+
+
+async def explain_for_host(
+    host_id: int, event_type_id: int, at: datetime, env: BookingEnvironment
+) -> Explanation:
+    """Every reason a slot of the host's event type starting at ``at`` is not offered
+    now; none when it is. Another host's event type is NotFound."""
+    event_type = await event_types.get(host_id, event_type_id)
+    start = at.astimezone(UTC)
+    end = start + timedelta(minutes=event_type.duration_minutes)
+    schedule = await schedules.for_event_type(host_id, event_type)
+    # The same window as the booking check (service._check_bookable).
+    busy, own = await host_busy(host_id, event_type.id, start, end, env.conflicts)
+    found = explain(
+        schedule, busy, event_types.rules(event_type), now=env.clock(), at=start,
+        existing_bookings=own,
+    )  # fmt: skip
+    reasons: list[Reason | Blocker] = [r for r in found if not isinstance(r, BusyConflict)]
+    blocks = [r.block for r in found if isinstance(r, BusyConflict)]
+    reasons.extend(await _blockers(host_id, blocks, start, end))
+    return Explanation(event_type=event_type, start=start, end=end, reasons=reasons)
+
+
+async def _blockers(
+    host_id: int, blocks: list[BusyBlock], start: datetime, end: datetime
+) -> list[Blocker]:
+    found: list[Blocker] = []
+    for block in blocks:
+        only_buffer = not (block.start < end and start < block.end)
+        if block.source == "booking":
+            found.append(await _booking(host_id, block, only_buffer))
+        elif block.source == "activity":
+            found.append(await _activity(host_id, block, only_buffer))
+        else:
+            found.append(
+                Blocker(
+                    kind="calendar",
+                    start=block.start,
+                    end=block.end,
+                    title=block.title,
+                    calendar=block.source,
+                    tentative=block.tentative,
+                    only_buffer=only_buffer,
+                )
+            )
+    # A booking's own activity blocks the same time; the booking already says so.
+    booked = {b.activity_id for b in found if b.kind == "booking" and b.activity_id is not None}
+    return [b for b in found if not (b.kind == "activity" and b.activity_id in booked)]
+
+
+async def _booking(host_id: int, block: BusyBlock, only_buffer: bool) -> Blocker:
+    # The block is the booking widened by its buffers: find the one it was made from.
+    for row in await repository.for_host(host_id, block.start, block.end, "confirmed", 50, 0):
+        before = timedelta(minutes=row.buffer_before_minutes)
+        after = timedelta(minutes=row.buffer_after_minutes)
+        if row.start - before == block.start and row.end + after == block.end:
+            return Blocker(
+                kind="booking",
+                start=row.start,
+                end=row.end,
+                title=f"{row.event_type_title} with {row.invitee.name}",
+                only_buffer=only_buffer,
+                booking_uid=row.uid,
+                activity_id=row.activity_id,
+            )
+    return Blocker(
+        kind="booking", start=block.start, end=block.end, title=None, only_buffer=only_buffer
+    )
+
+
+async def _activity(host_id: int, block: BusyBlock, only_buffer: bool) -> Blocker:
+    for activity in await activities.list_for(host_id, block.start, block.end):
+        if activity.start == block.start and activity.end == block.end:
+            return Blocker(
+                kind="activity",
+                start=block.start,
+                end=block.end,
+                title=activity.title,
+                only_buffer=only_buffer,
+                activity_id=activity.id,
+            )
+    return Blocker(
+        kind="activity", start=block.start, end=block.end, title=None, only_buffer=only_buffer
+    )
