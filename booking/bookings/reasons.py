@@ -43,7 +43,8 @@ class Blocker(msgspec.Struct, kw_only=True, frozen=True):
     #: The conflict calendar's label ("google:Work"), for ``kind == "calendar"``.
     calendar: str = ""
     tentative: bool = False
-    #: It touches only the buffers before or after, not the slot itself.
+    #: It does not overlap the slot itself: only the buffer time kept around it (the
+    #: event type's around the slot, or a booking's own around that booking).
     only_buffer: bool = False
     booking_uid: str | None = None
     activity_id: int | None = None
@@ -90,7 +91,7 @@ async def _blockers(
     for block in blocks:
         only_buffer = not (block.start < end and start < block.end)
         if block.source == "booking":
-            found.append(await _booking(host_id, block, only_buffer))
+            found.append(await _booking(host_id, block, start, end))
         elif block.source == "activity":
             found.append(await _activity(host_id, block, only_buffer))
         else:
@@ -110,7 +111,9 @@ async def _blockers(
     return [b for b in found if not (b.kind == "activity" and b.activity_id in booked)]
 
 
-async def _booking(host_id: int, block: BusyBlock, only_buffer: bool) -> Blocker:
+async def _booking(
+    host_id: int, block: BusyBlock, slot_start: datetime, slot_end: datetime
+) -> Blocker:
     # The block is the booking widened by its buffers: find the one it was made from.
     for row in await repository.for_host(host_id, block.start, block.end, "confirmed", 50, 0):
         before = timedelta(minutes=row.buffer_before_minutes)
@@ -121,10 +124,11 @@ async def _booking(host_id: int, block: BusyBlock, only_buffer: bool) -> Blocker
                 start=row.start,
                 end=row.end,
                 title=f"{row.event_type_title} with {row.invitee.name}",
-                only_buffer=only_buffer,
+                only_buffer=not (row.start < slot_end and slot_start < row.end),
                 booking_uid=row.uid,
                 activity_id=row.activity_id,
             )
+    only_buffer = not (block.start < slot_end and slot_start < block.end)
     return Blocker(
         kind="booking", start=block.start, end=block.end, title=None, only_buffer=only_buffer
     )

@@ -74,6 +74,20 @@ def _calendar(label: str) -> str:
     return f"your {PROVIDERS.get(provider, provider)} calendar “{name}”"
 
 
+def _buffers(event_type: EventType) -> str:
+    kept = [
+        f"{_minutes(minutes)} free {side}"
+        for minutes, side in (
+            (event_type.buffer_before_minutes, "before"),
+            (event_type.buffer_after_minutes, "after"),
+        )
+        if minutes
+    ]
+    if not kept:
+        return "that booking keeps time free around it"
+    return f"{event_type.title} keeps {' and '.join(kept)} each booking"
+
+
 def _blocker(blocker: Blocker, explanation: Explanation, zone: ZoneInfo) -> Said:
     event_type = explanation.event_type
     slot_day = explanation.start.astimezone(zone).date()
@@ -93,16 +107,12 @@ def _blocker(blocker: Blocker, explanation: Explanation, zone: ZoneInfo) -> Said
         link = ""
         code = "calendar"
     if blocker.only_buffer:
-        before = blocker.end <= explanation.start
-        minutes = event_type.buffer_before_minutes if before else event_type.buffer_after_minutes
-        side = "before" if before else "after"
         return Said(
             "buffer",
-            f"Buffer: the {_minutes(minutes)} you keep free {side} a {event_type.title} "
-            f"would overlap {what}.",
+            f"Buffer: {what} is outside the slot but too close to it ({_buffers(event_type)}).",
             link,
         )
-    return Said(code, f"Busy: {what[0].upper()}{what[1:]} takes this time.", link)
+    return Said(code, f"Busy: {what} takes this time.", link)
 
 
 def words(reason: Reason | Blocker, explanation: Explanation, zone: ZoneInfo) -> Said:
