@@ -123,3 +123,23 @@ bench: $(STAMP_DEV)
 
 clean:
 	rm -rf $(VENV) $(TOOLS) var .pytest_cache .mypy_cache .ruff_cache
+
+## make vendor-fullcalendar: refresh the activities calendar's FullCalendar from npm
+## (FULLCALENDAR_VERSION=x.y.z to move it). Its prebuilt browser bundle and stylesheets,
+## copied as published: no Node build step. v7 ships its CSS as files (v6 injected a
+## <style> element, which the Content-Security-Policy refuses).
+FULLCALENDAR_VERSION ?= 7.1.0
+FULLCALENDAR_DIR := web/static/vendor/fullcalendar-$(FULLCALENDAR_VERSION)
+.PHONY: vendor-fullcalendar
+vendor-fullcalendar:
+	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	(cd "$$tmp" && npm pack --silent fullcalendar@$(FULLCALENDAR_VERSION) >/dev/null && \
+		tar xzf fullcalendar-$(FULLCALENDAR_VERSION).tgz) && \
+	rm -rf web/static/vendor/fullcalendar-* && mkdir -p $(FULLCALENDAR_DIR) && \
+	cp "$$tmp/package/all/global.js" $(FULLCALENDAR_DIR)/fullcalendar.global.js && \
+	cp "$$tmp/package/skeleton.css" $(FULLCALENDAR_DIR)/skeleton.css && \
+	cp "$$tmp/package/themes/classic/global.js" $(FULLCALENDAR_DIR)/theme-classic.global.js && \
+	cp "$$tmp/package/themes/classic/theme.css" $(FULLCALENDAR_DIR)/theme-classic.css && \
+	cp "$$tmp/package/themes/classic/palette.css" $(FULLCALENDAR_DIR)/theme-classic-palette.css && \
+	cp "$$tmp/package/LICENSE.md" $(FULLCALENDAR_DIR)/LICENSE.md && \
+	echo "fullcalendar $(FULLCALENDAR_VERSION) from npm (npm pack fullcalendar@$(FULLCALENDAR_VERSION)); make vendor-fullcalendar" > $(FULLCALENDAR_DIR)/VERSION

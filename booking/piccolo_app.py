@@ -10,7 +10,7 @@ from booking.activities.tables import Activity, ActivityGuest, ActivityType
 from booking.bookings.tables import Booking
 from booking.contacts.tables import Contact
 from booking.event_types.tables import EventType
-from booking.hosts.tables import ApiToken, Host
+from booking.hosts.tables import ApiToken, Host, HostPreferences
 from booking.outbox.tables import OutboxJob
 from booking.schedules.tables import Schedule
 
@@ -20,6 +20,7 @@ APP_CONFIG = AppConfig(
     table_classes=[
         Host,
         ApiToken,
+        HostPreferences,
         Contact,
         ActivityType,
         Activity,

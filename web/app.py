@@ -45,7 +45,7 @@ from web.health import healthz
 from web.limits import EdgeLimits
 from web.logs import structlog_plugin
 from web.openapi import ApiDocument
-from web.pages import account
+from web.pages import account, activities_calendar
 from web.pages import activities as activity_pages
 from web.pages import booking as booking_pages
 from web.pages import bookings as bookings_pages
@@ -202,6 +202,7 @@ def create_app(settings: Settings) -> Litestar:
             booking_pages.router,
             video_pages.router,
             activity_pages.router,
+            activities_calendar.router,
             sync_pages.router,
             bookings_pages.router,
             explain_pages.router,

@@ -8,9 +8,9 @@ from typing import Any
 import msgspec
 from piccolo.columns import Column
 
-from booking.db import unique_as
+from booking.db import is_unique_violation, unique_as
 from booking.hosts.records import HostRecord, TokenRecord, TokenUse
-from booking.hosts.tables import ApiToken, Host
+from booking.hosts.tables import ApiToken, Host, HostPreferences
 
 _UNIQUE = {
     "slug": ("slug", "This slug is taken; choose another."),
@@ -121,3 +121,30 @@ async def token_expiry(digest: str) -> datetime | None:
 
 async def touch_token(token_id: int, at: datetime) -> None:
     await ApiToken.update({ApiToken.last_used_at: at}).where(ApiToken.id == token_id)
+
+
+async def activities_view(host_id: int) -> str | None:
+    row = (
+        await HostPreferences.select(HostPreferences.activities_view)
+        .where(HostPreferences.host == host_id)
+        .first()
+    )
+    return None if row is None else str(row["activities_view"])
+
+
+async def set_activities_view(host_id: int, view: str) -> None:
+    """Upsert the host's preferences row (one per host, made on the first choice)."""
+    values: dict[Column | str, Any] = {HostPreferences.activities_view: view}
+    updated = (
+        await HostPreferences.update(values)
+        .where(HostPreferences.host == host_id)
+        .returning(HostPreferences.id)
+    )
+    if updated:
+        return
+    try:
+        await HostPreferences.insert(HostPreferences(host=host_id, activities_view=view))
+    except Exception as exc:  # the same host's other tab made the row first
+        if not is_unique_violation(exc):
+            raise
+        await HostPreferences.update(values).where(HostPreferences.host == host_id)

@@ -32,3 +32,15 @@ class ApiToken(Table):
     # leak) can still see which token existed, when it was last used and when it was
     # revoked, and a revoked token is answered "revoked" rather than "unknown".
     revoked_at = Timestamptz(null=True, default=None)
+
+
+class HostPreferences(Table):
+    """Small choices the host pages remember on the server, so that they follow the
+    host from one browser to another (booking/hosts/preferences.py). One row per
+    host, made when the host first chooses something; a table of its own, so the
+    host row (and every query on it) stays as it is."""
+
+    id = Serial(primary_key=True)
+    host = ForeignKey(references=Host, null=False, unique=True, on_delete=OnDelete.cascade)
+    # The view the activities page opens in: the one the host last switched to.
+    activities_view = Varchar(length=16, null=False, default="month")

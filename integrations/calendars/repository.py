@@ -4,6 +4,7 @@ calendars each event type checks."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -127,6 +128,26 @@ async def busy_blocks_of(calendar_id: int) -> list[BusyBlockRecord]:
         BusyBlock.title,
     ).where((BusyBlock.calendar == calendar_id) & (BusyBlock.busy == True))  # noqa: E712
     return msgspec.convert(rows, list[BusyBlockRecord])
+
+
+async def busy_blocks_between(
+    calendar_ids: Sequence[int], start: datetime, end: datetime
+) -> list[BlockRecord]:
+    """The busy blocks of the calendars overlapping ``[start, end)``, for showing."""
+    if not calendar_ids:
+        return []
+    rows = (
+        await BusyBlock.select()
+        .where(
+            BusyBlock.calendar.is_in(list(calendar_ids))
+            & (BusyBlock.busy == True)  # noqa: E712 (piccolo's column operator)
+            & (BusyBlock.start_at < end)
+            & (BusyBlock.end_at > start)
+        )
+        .order_by(BusyBlock.start_at)
+        .limit(2000)
+    )
+    return msgspec.convert(rows, list[BlockRecord])
 
 
 _UPSERT_COLUMNS = ("calendar", "remote_id", *(c._meta.db_column_name for c in _BLOCK_COLUMNS))
