@@ -217,8 +217,13 @@ async def _booking_page(
             "day": chosen,
             "previous_day": chosen - timedelta(days=1),
             "next_day": chosen + timedelta(days=1),
+            # (value, label, whether it is the booking's own time now)
             "slots": [
-                (s.start.isoformat().replace("+00:00", "Z"), f"{s.start.astimezone(zone):%H:%M}")
+                (
+                    s.start.isoformat().replace("+00:00", "Z"),
+                    f"{s.start.astimezone(zone):%H:%M}",
+                    s.start == booking.start,
+                )
                 for s in slots
             ],
             "slots_error": slots_error,

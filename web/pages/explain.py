@@ -204,7 +204,7 @@ async def explain_page(
     said: list[Said] = []
     if event_type and chosen is None:
         errors["event_type"] = "Choose one of your event types."
-    if event_type and (day or at):
+    if event_type and at:
         instant, more = _parse(day, at, zone)
         errors.update(more)
         if instant is not None and chosen is not None:

@@ -203,8 +203,10 @@ async def test_reschedule_to_a_free_slot_of_the_day_with_refusals_inline(
     shown = await client.get(page)
     assert shown.status_code == 200
     offered = re.findall(r'name="start" value="([^"]+)" required> (\d\d:\d\d)', shown.text)
-    # Its own 10:00 is free for it; Alan's 12:00 (and 11:30, whose buffer reaches it) is not.
-    assert ("2026-03-02T09:00:00Z", "10:00") in offered
+    # Its own 10:00 is free for it (shown, not offered: it is there already); Alan's
+    # 12:00 (and 11:30, whose buffer reaches it) is not.
+    assert 'value="2026-03-02T09:00:00Z" disabled> 10:00 <small>now' in shown.text
+    assert ("2026-03-02T09:00:00Z", "10:00") not in offered
     assert ("2026-03-02T09:30:00Z", "10:30") in offered
     assert ("2026-03-02T11:00:00Z", "12:00") not in offered
     assert ("2026-03-02T10:30:00Z", "11:30") not in offered
