@@ -96,8 +96,11 @@ async def test_upcoming_and_past_lists_filtered_by_status_and_dates(
     await sign_in(client, ada.host.email, PASSWORD)
     monday = await book(app, "2026-03-02T09:00:00Z")
     tuesday = await book(app, "2026-03-03T09:00:00Z", "Alan Turing", "alan@example.com")
-    await book(app, "2026-03-10T13:00:00Z", "Edsger Dijkstra", "ewd@example.com")
     await bookings.cancel(tuesday.uid, "Ill", app.state.env, host_id=ada.host.id)
+    late = await book(app, "2026-03-10T13:00:00Z", "Edsger Dijkstra", "ewd@example.com")
+    await bookings.attach_video(
+        late.uid, "https://zoom.example/j/123", "123", app.state.env, announced=False
+    )
 
     upcoming = await client.get(LIST)
     assert upcoming.status_code == 200
@@ -107,8 +110,9 @@ async def test_upcoming_and_past_lists_filtered_by_status_and_dates(
         "Tuesday, 2026-03-03, 10:00 to 10:30 Intro call Alan Turing alan@example.com "
         "Guests: dan@example.com Cancelled +49 30 1234567",
         "Tuesday, 2026-03-10, 14:00 to 14:30 Intro call Edsger Dijkstra ewd@example.com "
-        "Guests: dan@example.com Confirmed +49 30 1234567",
+        "Guests: dan@example.com Confirmed Zoom meeting",
     ]
+    assert '<a href="https://zoom.example/j/123"' in upcoming.text
     assert f'href="{LIST}/{monday.uid}"' in upcoming.text
     assert "Europe/Berlin" in upcoming.text
 

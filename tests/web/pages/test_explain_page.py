@@ -28,6 +28,8 @@ from booking.event_types import service as event_types
 from booking.event_types.schemas import EventType, EventTypeCreate
 from booking.hosts import service as hosts
 from booking.hosts.schemas import HostCreate
+from booking.schedules import service as schedules
+from booking.schedules.schemas import ScheduleUpdate
 from tests.conftest import SignedIn
 from tests.integrations.providers.ics.feedserver import FeedServer
 from tests.web.pages.test_account import PASSWORD, sign_in
@@ -133,6 +135,11 @@ async def test_each_rule_is_said_in_plain_words(
             "Too far ahead: Intro call can be booked at most 14 days ahead, so the last day "
             "invitees can choose is 2026-03-16.",
         )
+    ]
+    default = await schedules.get_default(ada.host.id)
+    await schedules.update(ada.host.id, default.id, ScheduleUpdate(overrides={"2026-03-05": []}))
+    assert await reasons(client, intro, "2026-03-05", "10:00") == [
+        ("day_off", "Day off: Thursday, 2026-03-05 is blocked by a date override.")
     ]
     assert await reasons(client, intro, "2026-03-03", "10:00") == []
     bookable = await client.get(
