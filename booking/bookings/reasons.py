@@ -135,8 +135,11 @@ async def _booking(
 
 
 async def _activity(host_id: int, block: BusyBlock, only_buffer: bool) -> Blocker:
-    for activity in await activities.list_for(host_id, block.start, block.end):
-        if activity.start == block.start and activity.end == block.end:
+    for activity in await activities.list_for(host_id, block.start, block.end, completed=False):
+        # activities.rules.blocks_time, less the trash, which list_for leaves out: a free
+        # activity at the same times is not the one in the way.
+        blocks = not activity.all_day and activity.show_as != "free"
+        if blocks and activity.start == block.start and activity.end == block.end:
             return Blocker(
                 kind="activity",
                 start=block.start,
