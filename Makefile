@@ -24,7 +24,7 @@ STAMP_RUN  := $(VENV)/.installed-run
 STAMP_DEV  := $(VENV)/.installed-dev
 INSTALL    = $(UV) pip install --python $(BIN)/python --quiet
 
-.PHONY: install run test lint lock lock-upgrade format bench clean
+.PHONY: install run test lint lock lock-upgrade format bench clean vendor vendor-redoc
 
 # The interpreter's own pip puts it there (--target: no virtualenv to build, no
 # site-packages touched); where python3 comes without pip, a virtualenv's pip does.
@@ -120,6 +120,35 @@ format: $(STAMP_DEV)
 
 bench: $(STAMP_DEV)
 	@for script in bench/[!_]*.py; do $(BIN)/python $$script || exit 1; done
+
+# Browser libraries the pages load, vendored under web/static/vendor/NAME-VERSION/ with
+# their licences: the prebuilt files of the npm package (`npm pack`: no install scripts
+# run, no Node build step), changed only where they would fetch from another site. The version is the one the code names; to move to another,
+# change it there and run this. The files are committed.
+VENDOR := web/static/vendor
+REDOC_VERSION := $(shell sed -n 's/^REDOC_VERSION = "\(.*\)"$$/\1/p' web/api_docs.py)
+
+vendor: vendor-redoc vendor-fullcalendar
+
+vendor-redoc:
+	@test -n "$(REDOC_VERSION)" || { echo "REDOC_VERSION not found in web/api_docs.py"; exit 1; }
+	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	( cd "$$tmp" && npm pack --silent redoc@$(REDOC_VERSION) >/dev/null ) && \
+	tar -xzf "$$tmp"/redoc-$(REDOC_VERSION).tgz -C "$$tmp" && \
+	rm -rf $(VENDOR)/redoc-* && mkdir -p $(VENDOR)/redoc-$(REDOC_VERSION) && \
+	cp "$$tmp"/package/bundles/redoc.standalone.js \
+		"$$tmp"/package/bundles/redoc.standalone.js.LICENSE.txt \
+		"$$tmp"/package/LICENSE $(VENDOR)/redoc-$(REDOC_VERSION)/ && \
+	sed -i 's|https://cdn\.redoc\.ly/redoc/logo-mini\.svg|data:,|' \
+		$(VENDOR)/redoc-$(REDOC_VERSION)/redoc.standalone.js && \
+	! grep -q 'cdn\.redoc\.ly' $(VENDOR)/redoc-$(REDOC_VERSION)/redoc.standalone.js && \
+	printf '%s\n' \
+		"redoc $(REDOC_VERSION) (npm, MIT): bundles/redoc.standalone.js of the package." \
+		"One change: the Redocly logo in the sidebar came from cdn.redoc.ly; its address is" \
+		"data:, (an empty image, which Redoc then leaves out), so the page loads nothing" \
+		"from elsewhere." \
+		"sha256 of the npm tarball: $$(sha256sum "$$tmp"/redoc-$(REDOC_VERSION).tgz | cut -d' ' -f1)" \
+		> $(VENDOR)/redoc-$(REDOC_VERSION)/VERSION
 
 clean:
 	rm -rf $(VENV) $(TOOLS) var .pytest_cache .mypy_cache .ruff_cache

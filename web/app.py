@@ -35,11 +35,14 @@ from integrations.video.environment import VideoEnvironment
 from integrations.video.jobs import video_job_handlers
 from web import database
 from web.api.routes import HOST_API, PUBLIC_API, WEBHOOKS
+from web.api_docs import VendoredRedoc
 from web.auth import provide_host, require_token
 from web.calendars import calendar_services, token_vault
 from web.csrf import csrf_middleware
 from web.demo_feed import demo_feed
 from web.errors import EXCEPTION_HANDLERS
+from web.favicon import favicon
+from web.head import answer_head_everywhere
 from web.headers import security_headers
 from web.health import healthz
 from web.limits import EdgeLimits
@@ -50,8 +53,14 @@ from web.pages import activities as activity_pages
 from web.pages import booking as booking_pages
 from web.pages import bookings as bookings_pages
 from web.pages import calendars as calendar_pages
+<<<<<<< HEAD
 from web.pages import explain as explain_pages
+=======
+from web.pages import event_types as event_type_pages
+from web.pages import schedules as schedule_pages
+>>>>>>> main
 from web.pages import sync as sync_pages
+from web.pages import tokens as token_pages
 from web.pages import video as video_pages
 from web.sessions import SESSION_STORE, HostSessionConfig, session_store
 from web.settings import Settings
@@ -192,9 +201,10 @@ def create_app(settings: Settings) -> Litestar:
         tags=["Public booking"],
     )
     secure = settings.public_url.startswith("https://")
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             healthz,
+            favicon,
             api,
             public,
             account.router,
@@ -204,8 +214,14 @@ def create_app(settings: Settings) -> Litestar:
             activity_pages.router,
             activities_calendar.router,
             sync_pages.router,
+<<<<<<< HEAD
             bookings_pages.router,
             explain_pages.router,
+=======
+            token_pages.router,
+            event_type_pages.router,
+            schedule_pages.router,
+>>>>>>> main
             *WEBHOOKS,
             # The demo's conflict calendar: only where this server may fetch itself.
             *([demo_feed] if settings.allow_private_urls else []),
@@ -250,6 +266,7 @@ def create_app(settings: Settings) -> Litestar:
             title="Rendezvous",
             version=VERSION,
             path="/schema",
+            render_plugins=[VendoredRedoc()],
             components=Components(
                 security_schemes={
                     "BearerToken": SecurityScheme(
@@ -261,3 +278,5 @@ def create_app(settings: Settings) -> Litestar:
         plugins=[structlog_plugin(settings), ApiDocument()],
         debug=False,
     )
+    answer_head_everywhere(app)
+    return app

@@ -26,28 +26,36 @@ async def require_token(
     connection.state.host = await hosts.authenticate_token(token.strip())
 
 
-async def require_session(
-    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
-) -> None:
-    """Guard for host pages; the login page sends the browser back afterwards.
+async def session_host(connection: ASGIConnection[Any, Any, Any, Any]) -> Host | None:
+    """The host this browser is signed in as, or None.
 
     A session whose password stamp is not the host's current one was opened before a
     password change: it ends here.
     """
     session = connection.scope.get("session")
     if not isinstance(session, dict):
-        raise LoginRequired
+        return None
     host_id, stamp = session.get(SESSION_HOST_KEY), session.get(SESSION_STAMP_KEY)
     if not isinstance(host_id, int) or not isinstance(stamp, str):
-        raise LoginRequired
+        return None
     try:
         signed_in = await hosts.get_signed_in(host_id)
     except NotFound:
         signed_in = None
     if signed_in is None or not hmac.compare_digest(signed_in.stamp, stamp):
         sign_out(connection)
+        return None
+    return signed_in.host
+
+
+async def require_session(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
+    """Guard for host pages; the login page sends the browser back afterwards."""
+    host = await session_host(connection)
+    if host is None:
         raise LoginRequired
-    connection.state.host = signed_in.host
+    connection.state.host = host
 
 
 async def provide_host(request: Request[Any, Any, Any]) -> Host:

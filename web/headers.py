@@ -3,6 +3,8 @@
 - ``Content-Security-Policy``: scripts, styles, images and fetches from this site only;
   no inline script, no inline style, no plugin, no ``<base>`` rewrite, forms post here
   only. Pages are Jinja with autoescaping, so this is the second wall against XSS.
+- The API reference at ``/schema`` (web/api_docs.py) gets its own policy: the same but
+  for the inline styles and ``blob:`` worker Redoc needs; its script is still this site's.
 - Framing is refused (``frame-ancestors 'none'`` and ``X-Frame-Options: DENY`` for
   browsers without CSP 2): the booking, cancel and profile forms cannot be clickjacked.
 - ``Referrer-Policy: no-referrer`` on pages whose address carries a secret (a booking's
@@ -34,6 +36,22 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "base-uri 'none'",
     )
 )
+#: The API reference (web/api_docs.py): still scripts from this site only, but Redoc
+#: writes its styles at run time and builds its search index in a ``blob:`` worker.
+API_DOCS_POLICY = "; ".join(
+    (
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "worker-src blob:",
+        "form-action 'none'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+    )
+)
 HSTS = "max-age=63072000; includeSubDomains"
 _SECRET_IN_QUERY = re.compile(rb"(?:^|&)(?:token|code|state)=")
 
@@ -56,8 +74,7 @@ def security_headers(*, https: bool) -> Callable[[Message, Scope], Awaitable[Non
             # A JSON body or a file opened on its own runs nothing and is framed nowhere.
             headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'"
         elif scope.get("path", "").startswith("/schema"):
-            # litestar's OpenAPI viewers are built on inline scripts; no user data there.
-            headers["Content-Security-Policy"] = "frame-ancestors 'none'"
+            headers["Content-Security-Policy"] = API_DOCS_POLICY
         else:
             headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
         if https:

@@ -322,3 +322,101 @@ async def delete(host_id: int, event_type_id: int) -> None:
         raise Conflict(repository.HAS_BOOKINGS)
     if not await repository.delete(host_id, event_type_id):
         raise NotFound("No such event type.")
+
+
+# ------------------------------------------------------------------ every problem at once
+
+
+def _constraint(message: str) -> str:
+    """A msgspec complaint about one field, as a sentence for a person."""
+    text = message.split(" - at ", 1)[0]
+    if found := re.search(r"of length >= (\d+)", text):
+        count = int(found.group(1))
+        return "must not be blank." if count == 1 else f"must have at least {count} characters."
+    if found := re.search(r"of length <= (\d+)", text):
+        return f"must have at most {found.group(1)} characters."
+    if found := re.search(r"`int` >= (\d+)", text):
+        return f"must be at least {found.group(1)}."
+    if found := re.search(r"`int` <= (\d+)", text):
+        return f"must be at most {found.group(1)}."
+    if "got `null`" in text:
+        return "is required."
+    if "Expected `int" in text:
+        return "must be a whole number."
+    if "date" in text:
+        return "must be a date like 2026-12-24."
+    if "enum" in text:
+        return "is not one of the choices."
+    return text
+
+
+#: Fields a new event type may leave None (EventTypeCreate fills them in).
+_DEFAULTED_ON_CREATE = frozenset({"slug", "activity_type_id"})
+
+
+async def problems(
+    host_id: int,
+    values: dict[str, Any],
+    *,
+    zoom_connected: ZoomConnected | None = None,
+    current: EventType | None = None,
+) -> dict[str, str]:
+    """Every problem of a whole event type at once, field -> message: what a form
+    shows next to each field (:func:`create` and :func:`update` stop at the first).
+
+    ``values`` holds every field of :class:`EventTypeUpdate` as typed (strings where a
+    number was expected are reported, not raised); on a new event type ``slug`` None
+    means "derive it from the title" and ``activity_type_id`` None "the default".
+    ``current`` is the event type being edited. The rules and messages are the ones
+    :func:`create` and :func:`update` apply; the slug's uniqueness is only known when
+    saving (:class:`AlreadyExists` on ``slug``).
+    """
+    found: dict[str, str] = {}
+    valid: dict[str, Any] = {}
+    for key, value in values.items():
+        if key in _DEFAULTED_ON_CREATE and value is None and current is None:
+            continue
+        try:
+            converted = msgspec.convert({key: value}, EventTypeUpdate)
+        except msgspec.ValidationError as exc:
+            found[key] = _constraint(str(exc))
+        else:
+            valid[key] = getattr(converted, key)
+
+    def check(rule: Callable[[], object]) -> None:
+        try:
+            rule()
+        except InvalidInput as exc:
+            found.setdefault(exc.field, str(exc.extra["errors"][0]["message"]))
+
+    if "title" in valid:
+        check(lambda: _title(valid["title"]))
+    if "slug" in valid:
+        check(lambda: _slug(valid["slug"]))
+    elif "title" in valid and "slug" not in found and current is None:
+        check(lambda: _derived_slug(valid["title"]))
+    horizon = ("horizon_days", "horizon_start", "horizon_end")
+    if all(key in valid for key in horizon):
+        check(lambda: _check_horizon(*(valid[key] for key in horizon)))
+    if "location_kind" in valid and "location_value" in valid:
+        check(lambda: _location(valid["location_kind"], valid["location_value"]))
+    was_zoom = current is not None and current.location_kind == "zoom"
+    rules: list[Awaitable[None]] = []
+    if valid.get("location_kind") == "zoom" and not was_zoom:
+        rules.append(_check_zoom(host_id, zoom_connected))
+    if "schedule_id" in valid:
+        rules.append(_check_schedule(host_id, valid["schedule_id"]))
+    if valid.get("activity_type_id") is not None:
+        rules.append(_check_activity_type(valid["activity_type_id"]))
+    for rule in rules:
+        try:
+            await rule
+        except InvalidInput as exc:
+            found.setdefault(exc.field, str(exc.extra["errors"][0]["message"]))
+    return found
+
+
+async def has_bookings(host_id: int, event_type_id: int) -> bool:
+    """Whether the event type has bookings (then it cannot be deleted, only hidden)."""
+    await get(host_id, event_type_id)
+    return await repository.has_bookings(event_type_id)

@@ -73,6 +73,40 @@ def _ranges(field: str, values: list[str]) -> list[str]:
     return [f"{_hhmm(start)}-{_hhmm(end)}" for start, end, _ in spans]
 
 
+def range_problems(values: list[str]) -> dict[int, str]:
+    """Every problem of one day's ranges at once, by index (the page marks each row),
+    with the same rules and messages as :func:`create` and :func:`update`, which stop
+    at the first."""
+    problems: dict[int, str] = {}
+    valid: list[int] = []
+    for index, text in enumerate(values):
+        try:
+            _ranges("range", [text])
+        except InvalidInput as exc:
+            problems[index] = str(exc.extra["errors"][0]["message"])
+        else:
+            valid.append(index)
+    # Overlaps among the well-formed ones: each range against every earlier row, so
+    # every row that overlaps one above it is marked.
+    for position, index in enumerate(valid):
+        for earlier in valid[:position]:
+            try:
+                _ranges("range", [values[earlier], values[index]])
+            except InvalidInput as exc:
+                problems[index] = str(exc.extra["errors"][0]["message"])
+                break
+    return problems
+
+
+def override_date_problem(key: str) -> str | None:
+    """What is wrong with an override's date, or None (the rules of :func:`create`)."""
+    try:
+        _overrides({key: []})
+    except InvalidInput as exc:
+        return str(exc.extra["errors"][0]["message"])
+    return None
+
+
 def _weekly(weekly: dict[str, list[str]]) -> dict[str, list[str]]:
     for key in weekly:
         if key not in WEEKDAYS:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from booking.event_types import service as event_types
 from booking.event_types.schemas import EventTypeCreate
@@ -154,3 +154,15 @@ def page(browser: Browser) -> Iterator[Page]:
     yield opened
     context.close()
     assert errors == [], "the page's script failed or the CSP blocked something"
+
+
+def follow_nav(page: Page, name: str) -> None:
+    """Go to a host page through the navigation, as a host would at any width: on a
+    phone the links are folded behind "Menu" (partials/nav.html), opened first."""
+    nav = page.get_by_role("navigation", name="Main")
+    # Set up by nav.js (deferred): only then is it known whether the links are folded.
+    expect(page.locator(".site-nav.collapsible")).to_be_attached()
+    menu = nav.get_by_role("button", name="Menu")
+    if menu.is_visible() and menu.get_attribute("aria-expanded") != "true":
+        menu.click()
+    nav.get_by_role("link", name=name, exact=True).click()

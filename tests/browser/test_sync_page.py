@@ -23,7 +23,7 @@ from booking.activities import service as activities
 from booking.activities.schemas import ActivityCreate
 from booking.hosts import service as hosts
 from booking.hosts.schemas import HostCreate
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, follow_nav
 from tests.emulators.google import GoogleCalendarEmulator
 from web import database
 
@@ -146,11 +146,11 @@ def test_host_sets_up_previews_and_runs_a_sync(
     page.get_by_label("E-mail").fill(EMAIL)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("link", name="Calendars", exact=True).click()
+    follow_nav(page, "Calendars")
     page.get_by_role("link", name="Connect Google Calendar").click()
     expect(page.get_by_role("heading", name=f"Google: {EMAIL}")).to_be_visible()
 
-    page.get_by_role("link", name="Calendar sync").first.click()
+    follow_nav(page, "Calendar sync")
     account = page.locator("section.card", has=page.get_by_role("heading", name=f"Google: {EMAIL}"))
     expect(account.get_by_text("read access only")).to_be_visible()
     expect(account.get_by_role("radio", name=re.compile("^Two-way"))).to_be_disabled()
@@ -158,7 +158,7 @@ def test_host_sets_up_previews_and_runs_a_sync(
     account.get_by_role("link", name="Allow Rendezvous to add and change events").click()
     # Google asks again, for writing this time, and sends the browser back.
     expect(page).to_have_url(f"{server}/calendars")
-    page.get_by_role("link", name="Calendar sync").first.click()
+    follow_nav(page, "Calendar sync")
     expect(account.get_by_text("read access only")).to_have_count(0)
 
     expect(account.get_by_label("Linked calendar")).to_contain_text("(primary)")

@@ -11,10 +11,10 @@ from litestar.di import NamedDependency
 from litestar.params import QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from booking.errors import DomainError, Unauthorized
+from booking.errors import DomainError, InvalidInput, Unauthorized
 from booking.hosts import service as hosts
-from booking.hosts.schemas import Host, HostUpdate
-from web.auth import provide_host, require_session
+from booking.hosts.schemas import MAX_PASSWORD, MIN_PASSWORD, Host, HostUpdate
+from web.auth import provide_host, require_session, session_host
 from web.pages.banner import reconnect_banner
 from web.sessions import sign_in, sign_out
 from web.throttle import SignInThrottle
@@ -46,9 +46,11 @@ def _safe_next(target: str | None) -> str:
 
 
 @get("/", include_in_schema=False)
-async def home() -> Redirect:
-    # Hosts land on their dashboard (which asks them to sign in first if need be).
-    return Redirect("/dashboard", status_code=303)
+async def home(request: Request[Any, Any, Any]) -> Template | Redirect:
+    # A signed-in host goes straight to work; anyone else learns what this is and can sign in.
+    if await session_host(request) is not None:
+        return Redirect("/dashboard", status_code=303)
+    return Template("account/landing.html", context={"next": "/dashboard"})
 
 
 @get("/login", include_in_schema=False)
@@ -100,13 +102,7 @@ async def logout(request: Request[Any, Any, Any]) -> Redirect:
 
 
 async def _dashboard(
-    host: Host,
-    *,
-    error: str | None = None,
-    saved: bool = False,
-    password_error: str | None = None,
-    password_saved: bool = False,
-    status_code: int = 200,
+    host: Host, *, error: str | None = None, saved: bool = False, status_code: int = 200
 ) -> Template:
     return Template(
         "account/dashboard.html",
@@ -114,8 +110,6 @@ async def _dashboard(
             "host": host,
             "error": error,
             "saved": saved,
-            "password_error": password_error,
-            "password_saved": password_saved,
             "reconnect": await reconnect_banner(host.id),
         },
         status_code=status_code,
@@ -127,20 +121,56 @@ async def dashboard(host: NamedDependency[Host]) -> Template:
     return await _dashboard(host)
 
 
+async def _password_page(
+    host: Host, *, errors: dict[str, str] | None = None, saved: bool = False, status_code: int = 200
+) -> Template:
+    return Template(
+        "account/password.html",
+        context={
+            "host": host,
+            "errors": errors or {},
+            "saved": saved,
+            "reconnect": await reconnect_banner(host.id),
+        },
+        status_code=status_code,
+    )
+
+
+def _password_form_errors(data: PasswordForm) -> dict[str, str]:
+    """What is wrong with the form on its face, every field at once; the service then
+    checks the current password (which needs the database)."""
+    length_ok = MIN_PASSWORD <= len(data.new_password) <= MAX_PASSWORD
+    checks = (
+        ("current_password", bool(data.current_password), "Enter your current password."),
+        ("new_password", length_ok, f"Use {MIN_PASSWORD} to {MAX_PASSWORD} characters."),
+        (
+            "confirm_password",
+            data.new_password == data.confirm_password,
+            "The two new passwords differ.",
+        ),
+    )
+    return {field: message for field, ok, message in checks if not ok}
+
+
+@get("/dashboard/password", guards=[require_session], include_in_schema=False)
+async def password_page(host: NamedDependency[Host]) -> Template:
+    return await _password_page(host)
+
+
 @post("/dashboard/password", guards=[require_session], include_in_schema=False, status_code=200)
 async def change_password(
     request: Request[Any, Any, Any], host: NamedDependency[Host], data: URLEncodedBody[PasswordForm]
 ) -> Template:
-    if data.new_password != data.confirm_password:
-        differ = "The two new passwords differ."
-        return await _dashboard(host, password_error=differ, status_code=422)
+    if errors := _password_form_errors(data):
+        return await _password_page(host, errors=errors, status_code=422)
     try:
         signed_in = await hosts.change_password(host.id, data.current_password, data.new_password)
-    except DomainError as exc:
-        return await _dashboard(host, password_error=exc.detail, status_code=exc.status_code)
+    except InvalidInput as exc:
+        message = exc.extra["errors"][0]["message"]
+        return await _password_page(host, errors={exc.field: message}, status_code=422)
     # Every other session ends with the old password; this one goes on under a new id.
     sign_in(request, signed_in.host.id, signed_in.stamp)
-    return await _dashboard(signed_in.host, password_saved=True)
+    return await _password_page(signed_in.host, saved=True)
 
 
 @post("/dashboard/profile", guards=[require_session], include_in_schema=False, status_code=200)
@@ -162,7 +192,16 @@ async def update_profile(
 
 router = Router(
     path="/",
-    route_handlers=[home, login_page, login, logout, dashboard, update_profile, change_password],
+    route_handlers=[
+        home,
+        login_page,
+        login,
+        logout,
+        dashboard,
+        update_profile,
+        password_page,
+        change_password,
+    ],
     dependencies={"host": provide_host},
     tags=["Pages"],
 )

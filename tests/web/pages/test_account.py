@@ -27,7 +27,32 @@ async def sign_in(
     )
 
 
-async def test_the_home_page_leads_to_the_dashboard(client: httpx.AsyncClient) -> None:
+async def test_the_home_page_says_what_this_is_and_signs_in(
+    client: httpx.AsyncClient, ada: SignedIn
+) -> None:
+    landing = await client.get("/", headers={"Accept": "text/html"})
+    assert landing.status_code == 200
+    assert "self-hosted booking service" in landing.text
+    assert 'action="/login"' in landing.text
+    assert 'aria-label="Main"' not in landing.text, "no host navigation for a stranger"
+
+    token = await csrf_token(client, "/")
+    signed_in = await client.post(
+        "/login",
+        data={
+            "email": "ada@example.com",
+            "password": PASSWORD,
+            "next": "/dashboard",
+            "_csrf_token": token,
+        },
+    )
+    assert signed_in.headers["location"] == "/dashboard"
+
+
+async def test_the_home_page_leads_a_signed_in_host_to_the_dashboard(
+    client: httpx.AsyncClient, ada: SignedIn
+) -> None:
+    await sign_in(client, "ada@example.com", PASSWORD)
     response = await client.get("/", headers={"Accept": "text/html"})
     assert response.status_code == 303
     assert response.headers["location"] == "/dashboard"

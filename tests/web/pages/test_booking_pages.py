@@ -20,7 +20,7 @@ from booking.event_types import service as event_types
 from booking.event_types.schemas import EventType, EventTypeCreate
 from booking.hosts import service as hosts
 from booking.hosts.schemas import HostUpdate
-from booking.validation import RESERVED_SLUGS
+from booking.validation import RESERVED_SLUGS, SLUG_RE
 from tests.conftest import SignedIn
 
 NOW = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
@@ -356,5 +356,6 @@ def test_every_top_level_route_is_a_reserved_slug(app: Litestar) -> None:
     # A static first segment wins over /{host_slug}: a host with that slug would be
     # unreachable, so each one must be a slug no host can take.
     first_segments = {route.path.split("/")[1] for route in app.routes}
-    static = {s for s in first_segments if s and not s.startswith("{")}  # "" is "/"
+    # A segment no slug can be (favicon.ico: no dots in a slug) cannot collide.
+    static = {s for s in first_segments if SLUG_RE.fullmatch(s)}  # not "" ("/"), nor "{...}"
     assert static <= RESERVED_SLUGS, static - RESERVED_SLUGS
