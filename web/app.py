@@ -53,12 +53,9 @@ from web.pages import activities as activity_pages
 from web.pages import booking as booking_pages
 from web.pages import bookings as bookings_pages
 from web.pages import calendars as calendar_pages
-<<<<<<< HEAD
-from web.pages import explain as explain_pages
-=======
 from web.pages import event_types as event_type_pages
+from web.pages import explain as explain_pages
 from web.pages import schedules as schedule_pages
->>>>>>> main
 from web.pages import sync as sync_pages
 from web.pages import tokens as token_pages
 from web.pages import video as video_pages
@@ -214,14 +211,11 @@ def create_app(settings: Settings) -> Litestar:
             activity_pages.router,
             activities_calendar.router,
             sync_pages.router,
-<<<<<<< HEAD
             bookings_pages.router,
             explain_pages.router,
-=======
             token_pages.router,
             event_type_pages.router,
             schedule_pages.router,
->>>>>>> main
             *WEBHOOKS,
             # The demo's conflict calendar: only where this server may fetch itself.
             *([demo_feed] if settings.allow_private_urls else []),
