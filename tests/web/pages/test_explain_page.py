@@ -104,6 +104,11 @@ async def test_each_rule_is_said_in_plain_words(
     assert form.status_code == 200
     assert "Intro call (30 min)" in form.text
     assert 'value="2026-03-02"' in form.text, "today, in the host's zone"
+    listed = await client.get("/dashboard/event-types")
+    assert f'href="{PAGE}?event_type={intro.id}"' in listed.text, "offered from each event type"
+    chosen = await client.get(PAGE, params={"event_type": intro.id})
+    assert chosen.status_code == 200
+    assert f'<option value="{intro.id}" selected>' in chosen.text
 
     assert await reasons(client, intro, "2026-03-03", "08:00") == [
         (
