@@ -9,14 +9,16 @@ why wants to know *which* booking or activity is in the way.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 import msgspec
 
 from availability import explain
 from availability.busy import BusyBlock
 from availability.explain import BusyConflict, Reason
+from availability.hours import wall_to_utc
 from booking.activities import service as activities
 from booking.bookings import repository
 from booking.bookings.busy import host_busy
@@ -57,6 +59,9 @@ class Explanation(msgspec.Struct, kw_only=True, frozen=True):
     end: datetime
     #: The engine's reasons except busy blocks, in its order, then the blockers by start.
     reasons: list[Reason | Blocker]
+    #: The working ranges of the slot's date in the schedule's zone, in UTC, so a host
+    #: told "outside working hours" sees what the hours are.
+    working_hours: list[tuple[datetime, datetime]] = msgspec.field(default_factory=list)
 
     @property
     def bookable(self) -> bool:
@@ -81,7 +86,19 @@ async def explain_for_host(
     reasons: list[Reason | Blocker] = [r for r in found if not isinstance(r, BusyConflict)]
     blocks = [r.block for r in found if isinstance(r, BusyConflict)]
     reasons.extend(await _blockers(host_id, blocks, start, end))
-    return Explanation(event_type=event_type, start=start, end=end, reasons=reasons)
+    day = start.astimezone(schedule.tz).date()
+    hours = [
+        (_instant(schedule.tz, day, lo), _instant(schedule.tz, day, hi))
+        for lo, hi in schedule.ranges_on(day)
+    ]
+    return Explanation(
+        event_type=event_type, start=start, end=end, reasons=reasons, working_hours=hours
+    )
+
+
+def _instant(zone: ZoneInfo, day: date, seconds: int) -> datetime:
+    """The instant of a wall time of the schedule (a time in a DST gap: when clocks jump)."""
+    return datetime.fromtimestamp(wall_to_utc(zone, day, seconds)[0], UTC)
 
 
 async def _blockers(

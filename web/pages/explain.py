@@ -125,10 +125,15 @@ def words(reason: Reason | Blocker, explanation: Explanation, zone: ZoneInfo) ->
     if isinstance(reason, OutsideWorkingHours):
         if reason.date_blocked:
             return Said("day_off", f"Day off: {local:%A, %Y-%m-%d} is blocked by a date override.")
+        hours = ", ".join(
+            f"{lo.astimezone(zone):%H:%M} to {hi.astimezone(zone):%H:%M}"
+            for lo, hi in explanation.working_hours
+        )
         return Said(
             "outside_working_hours",
             f"Outside working hours: {local:%H:%M} to {local_end:%H:%M} on {local:%A} "
-            "is not inside one of your working-hours ranges.",
+            "is not inside one of your working-hours ranges"
+            + (f" ({hours} that day)." if hours else " (you work no hours that day)."),
         )
     if isinstance(reason, NotASlotStart):
         step = event_type.step_minutes or event_type.duration_minutes

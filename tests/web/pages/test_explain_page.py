@@ -114,7 +114,7 @@ async def test_each_rule_is_said_in_plain_words(
         (
             "outside_working_hours",
             "Outside working hours: 08:00 to 08:30 on Tuesday is not inside one of your "
-            "working-hours ranges.",
+            "working-hours ranges (09:00 to 17:00 that day).",
         )
     ]
     assert [k for k, _ in await reasons(client, intro, "2026-03-03", "16:45")] == [
