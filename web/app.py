@@ -51,8 +51,10 @@ from web.openapi import ApiDocument
 from web.pages import account, activities_calendar
 from web.pages import activities as activity_pages
 from web.pages import booking as booking_pages
+from web.pages import bookings as bookings_pages
 from web.pages import calendars as calendar_pages
 from web.pages import event_types as event_type_pages
+from web.pages import explain as explain_pages
 from web.pages import schedules as schedule_pages
 from web.pages import sync as sync_pages
 from web.pages import tokens as token_pages
@@ -209,6 +211,8 @@ def create_app(settings: Settings) -> Litestar:
             activity_pages.router,
             activities_calendar.router,
             sync_pages.router,
+            bookings_pages.router,
+            explain_pages.router,
             token_pages.router,
             event_type_pages.router,
             schedule_pages.router,

@@ -85,6 +85,8 @@ async def for_host(
     status: str | None,
     limit: int,
     offset: int,
+    *,
+    newest_first: bool = False,
 ) -> list[BookingRecord]:
     query = _select().where(Booking.host == host_id)
     if start is not None:
@@ -93,5 +95,6 @@ async def for_host(
         query = query.where(Booking.start_at < end)
     if status is not None:
         query = query.where(Booking.status == status)
-    rows: list[dict[str, Any]] = await query.order_by(Booking.start_at).limit(limit).offset(offset)
+    order = query.order_by(Booking.start_at, ascending=not newest_first)
+    rows: list[dict[str, Any]] = await order.limit(limit).offset(offset)
     return _records(rows)

@@ -476,16 +476,41 @@ async def list_for_host(
     status: str | None = None,
     limit: int = 100,
     offset: int = 0,
+    newest_first: bool = False,
 ) -> list[Booking]:
+    """``newest_first``: latest start first, so a list of past bookings opens on the
+    most recent ones rather than the oldest."""
     for value, name in ((start, "from"), (end, "to")):
         if value is not None:
             validation.in_years(value, name)
-    rows = await repository.for_host(host_id, start, end, status, limit, offset)
+    rows = await repository.for_host(
+        host_id, start, end, status, limit, offset, newest_first=newest_first
+    )
     return msgspec.convert(rows, list[Booking], from_attributes=True)
 
 
 async def get_for_host(host_id: int, uid: str, env: BookingEnvironment) -> Booking:
     return to_booking(await _authorised(uid, host_id=host_id, token=None, env=env))
+
+
+async def slots_for_host(
+    host_id: int, uid: str, day: date, tz: str, env: BookingEnvironment
+) -> list[SlotOut]:
+    """The free starts on ``day`` (a date in ``tz``) a host may move booking ``uid`` to:
+    the slots its invitee would be offered, with the booking's own time left free."""
+    zone = ZoneInfo(validation.time_zone(tz, "tz"))
+    validation.in_years(day, "day")
+    window_start = _local_midnight(day, zone)
+    window_end = _local_midnight(day + timedelta(days=1), zone)
+    async with read_snapshot():
+        row = await _authorised(uid, host_id=host_id, token=None, env=env)
+        host = await hosts.get(host_id)
+        event_type = await event_types.get(host_id, row.event_type_id)
+        found = await _free_slots(
+            host, event_type, window_start, window_end, env,
+            exclude_uid=row.uid, exclude_activity=row.activity_id,
+        )  # fmt: skip
+    return [SlotOut(slot.start, slot.end) for slot in found]
 
 
 def to_booking(row: BookingRecord) -> Booking:

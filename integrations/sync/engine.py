@@ -4,8 +4,9 @@ A run lists what changed in the linked calendar (one API call on a quiet calenda
 folds it into our mirror of that calendar, reads the host's activities and the status
 rows, asks the pure planner for a plan, and carries it out: remote writes through the
 linked-calendar adapter (in a worker thread), each followed by one transaction with the
-pair's status row (and, for CRM writes, the activity itself). docs/sync.md has the
-rules; this module only keeps them.
+pair's status row, committed while the next write's provider call runs; CRM writes
+commit up to ``CRM_BATCH`` to a transaction, each activity with its status row.
+docs/sync.md has the rules; this module only keeps them.
 
 Crash safety:
 - The mirror and the adapter's listing state advance together, in one transaction,
@@ -13,7 +14,10 @@ Crash safety:
   the listing alone, so a run cut short is simply planned again.
 - A remote create uses a client-chosen id; if we die after the provider made the
   event and before our row is committed, the next listing brings the event back with
-  our tag and the planner adopts it (``Link``): no duplicate.
+  our tag and the planner adopts it (``Link``): no duplicate. (With the commit
+  overlapping the next call, that can be the last two writes' rows; each recovers so.)
+- A batch of CRM writes commits whole or not at all: a crash loses none of an
+  activity without its row, and the next run plans the lost batch again.
 - Runs of one account never overlap: the account lock (Redis, PostgreSQL advisory or
   a file lock) is held for the whole run, in every process.
 """
@@ -23,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Coroutine, Iterable, Iterator, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -81,6 +85,10 @@ from integrations.sync.status import StatusRow, advance, new_status
 __all__ = ["Progress", "RunOptions", "SyncEngine", "policy_of"]
 
 logger = logging.getLogger("rendezvous.sync")
+
+RemoteWrite = CreateEvent | UpdateEvent | DeleteEvent
+#: What records a remote write once the provider confirmed it (engine._remote).
+_Record = Callable[[], Coroutine[Any, Any, None]]
 
 #: Progress is written to the run row at most this often (seconds), so a first sync
 #: of thousands of items does not double its writes just to report how far it got.
@@ -486,21 +494,47 @@ class SyncEngine:
         total = len(plan.actions)
         await repository.update_run(run.run_id, {"progress_total": total})
         reported = time.monotonic()
-        for done, action in enumerate(plan.actions, start=1):
-            try:
-                await self._write(run, action)
-                run.count(action)
-            except WriteRefused as exc:
-                run.refused.add(action.remote_id)
-                run.errors.append(_error(exc, action))
-            except (PreconditionFailed, RemoteNotFound) as exc:
-                # The event moved on under us: the next run reads it again and merges.
-                run.errors.append(_error(exc, action))
-            if progress is not None:
-                progress(done, total)
-            if time.monotonic() - reported > PROGRESS_EVERY or done == total:
-                reported = time.monotonic()
-                await repository.update_run(run.run_id, {"progress_done": done})
+        done = 0
+        # The status row of the last remote write, committing while the next write's
+        # provider call is under way (each row still commits right after its own write
+        # was confirmed; a crash may lose that one row, recovered as any crash between
+        # a write and its commit: client-chosen ids, adoption by our tag).
+        recording: asyncio.Task[None] | None = None
+        try:
+            for batch in _batches(plan.actions):
+                if len(batch) == 1 and isinstance(batch[0], RemoteWrite):
+                    action = batch[0]
+                    record: _Record | None = None
+                    try:
+                        record = await self._remote(run, action)
+                    except WriteRefused as exc:
+                        run.refused.add(action.remote_id)
+                        run.errors.append(_error(exc, action))
+                    except (PreconditionFailed, RemoteNotFound) as exc:
+                        # The event moved on under us: the next run reads it again.
+                        run.errors.append(_error(exc, action))
+                    if recording is not None:
+                        await recording
+                        recording = None
+                    if record is not None:
+                        recording = asyncio.create_task(record())
+                        run.count(action)
+                else:
+                    if recording is not None:
+                        await recording
+                        recording = None
+                    await self._crm_batch(run, batch)
+                for _ in batch:
+                    done += 1
+                    if progress is not None:
+                        progress(done, total)
+                if time.monotonic() - reported > PROGRESS_EVERY or done == total:
+                    reported = time.monotonic()
+                    await repository.update_run(run.run_id, {"progress_done": done})
+        finally:
+            # A confirmed remote write's row is committed whatever happens next.
+            if recording is not None:
+                await recording
         for entry in plan.bookkeeping:
             if isinstance(entry, Settle):
                 key = (entry.activity_id, entry.remote_id)
@@ -518,6 +552,26 @@ class SyncEngine:
                     await repository.save_link(run.calendar_id, row)
                     run.rows[key] = row
 
+    async def _crm_batch(self, run: _Run, batch: list[Action]) -> None:
+        """CRM writes (and a re-tag, alone): each activity still commits with its status
+        row, only not alone (one commit per activity was most of a large import)."""
+        if len(batch) == 1 and not _in_crm_only(batch[0]):
+            (action,) = batch
+            try:
+                await self._write(run, action)
+                run.count(action)
+            except WriteRefused as exc:
+                run.refused.add(action.remote_id)
+                run.errors.append(_error(exc, action))
+            except (PreconditionFailed, RemoteNotFound) as exc:
+                run.errors.append(_error(exc, action))
+            return
+        async with write_transaction():
+            for action in batch:
+                await self._write(run, action)
+        for action in batch:
+            run.count(action)
+
     async def _remember(self, run: _Run, row: StatusRow, event: CalendarItem | None) -> None:
         """The row (and the event as the provider returned it) in one transaction."""
         async with write_transaction():
@@ -528,27 +582,39 @@ class SyncEngine:
         if event is not None:
             run.events[event.remote_id] = event
 
-    async def _write(self, run: _Run, action: Action) -> None:
+    async def _remote(self, run: _Run, action: RemoteWrite) -> _Record:
+        """Make the provider call of a remote write, and return what records it (its
+        status row, in one transaction), for the caller to commit at once."""
         linked = run.linked
         if isinstance(action, CreateEvent):
             activity = run.activities[action.activity_id]
             tag = OurTag(owner_id=run.host_id, activity_id=activity.id)
-            event = await asyncio.to_thread(linked.create, action.remote_id, action.fields, tag)
-            if action.replaces is not None:
-                await repository.forget_link(run.calendar_id, activity.id, action.replaces)
-                run.rows.pop((activity.id, action.replaces), None)
-            await self._remember(run, new_status(activity, event, "crm"), event)
-        elif isinstance(action, UpdateEvent):
+            made = await asyncio.to_thread(linked.create, action.remote_id, action.fields, tag)
+
+            async def created() -> None:
+                if action.replaces is not None:
+                    await repository.forget_link(run.calendar_id, activity.id, action.replaces)
+                    run.rows.pop((activity.id, action.replaces), None)
+                await self._remember(run, new_status(activity, made, "crm"), made)
+
+            return created
+        if isinstance(action, UpdateEvent):
             key = (action.activity_id, action.remote_id)
             current = run.events[action.remote_id]
             event = await asyncio.to_thread(
                 linked.update, current, action.fields, action.changed, None
             )
-            row = advance(run.rows[key], run.activities[action.activity_id], event, action.changed)
-            await self._remember(run, row, event)
-        elif isinstance(action, DeleteEvent):
-            current = run.events[action.remote_id]
-            await asyncio.to_thread(linked.delete, current)
+
+            async def updated() -> None:
+                row = advance(
+                    run.rows[key], run.activities[action.activity_id], event, action.changed
+                )
+                await self._remember(run, row, event)
+
+            return updated
+        await asyncio.to_thread(linked.delete, run.events[action.remote_id])
+
+        async def deleted() -> None:
             async with write_transaction():
                 if action.activity_id is not None:
                     await repository.forget_link(
@@ -557,6 +623,14 @@ class SyncEngine:
                 await repository.mirror_drop(run.calendar_id, [action.remote_id])
             run.rows.pop((action.activity_id or -1, action.remote_id), None)
             run.events.pop(action.remote_id, None)
+
+        return deleted
+
+    async def _write(self, run: _Run, action: Action) -> None:
+        linked = run.linked
+        if isinstance(action, RemoteWrite):
+            record = await self._remote(run, action)
+            await record()
         elif isinstance(action, CreateActivity):
             event = run.events[action.remote_id]
             async with write_transaction():
@@ -681,3 +755,34 @@ def _error(exc: ProviderError, action: Action) -> RunError:
         remote_id=action.remote_id,
         activity_id=action.activity_id,
     )
+
+
+#: CRM writes (no remote write among them) commit this many to a transaction: short
+#: enough that a booking waiting for SQLite's write lock hardly notices.
+CRM_BATCH = 100
+
+
+def _in_crm_only(action: Action) -> bool:
+    """A write to the CRM alone: no provider call that its status row must follow."""
+    if isinstance(action, CreateActivity):
+        return not action.retag
+    return isinstance(action, UpdateActivity | TrashActivity | RestoreActivity)
+
+
+def _batches(actions: Iterable[Action]) -> Iterator[list[Action]]:
+    """The plan's writes in order: runs of CRM-only writes (up to ``CRM_BATCH``) together,
+    every remote write alone."""
+    batch: list[Action] = []
+    for action in actions:
+        if not _in_crm_only(action):
+            if batch:
+                yield batch
+                batch = []
+            yield [action]
+            continue
+        batch.append(action)
+        if len(batch) == CRM_BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -132,10 +132,10 @@ def _both(b: _Builder, row: StatusRow, activity: ActivityItem, event: CalendarIt
                 else:
                     to_activity.add(name)
             elif name in crm_changed:
-                if keep_body and name == "description":
-                    settle.add(name)
-                else:
+                if not (keep_body and name == "description"):
                     to_event.add(name)
+                # else: held, like a barred write, not settled: it goes out once the
+                # host turns "keep the calendar's event body" off.
             else:
                 to_activity.add(name)
     # Fields equal on both sides need no write, only a new ancestor.

@@ -42,3 +42,28 @@ def test_a_sync_benchmark_runs_and_its_idle_round_is_one_request_and_no_write(
     )
     assert calls["value"] == 1
     assert metrics["idle_round_block_writes"]["value"] == 0
+
+
+@pytest.mark.parametrize("provider", ["google", "microsoft"])
+def test_the_two_way_sync_benchmark_runs_and_its_idle_round_is_one_call_and_no_write(
+    provider: str, tmp_path: Path
+) -> None:
+    env = {**os.environ, "BENCH_EVENTS": "40", "TMPDIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "sync.py"), provider],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    metrics = {line["metric"]: line["value"] for line in lines}
+    assert {"push_create_40", "push_update_40", "import_create_40", "import_update_40"} <= set(
+        metrics
+    )
+    assert metrics["idle_round_api_calls_per_calendar"] == 1
+    assert metrics["idle_round_provider_writes"] == 0
+    assert metrics["idle_round_db_writes"] == 0

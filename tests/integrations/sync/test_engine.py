@@ -10,7 +10,7 @@ from booking.activities import service as activities
 from booking.activities.schemas import ActivityUpdate
 from booking.outbox.tables import OutboxJob
 from integrations.sync import repository
-from integrations.sync.items import Guest, OurTag
+from integrations.sync.items import EventFields, Guest, OurTag
 from tests.integrations.sync.conftest import Setup, fields
 from tests.integrations.sync.fake_calendar import unavailable
 
@@ -125,6 +125,43 @@ async def test_a_crash_after_the_remote_create_makes_no_duplicate(setup: Setup) 
     assert len(setup.calendar.events) == 1
     assert [a.title for a in await setup.activities()] == ["Pushed once"]
     assert setup.calendar.writes == 1
+
+
+async def test_a_provider_failing_midway_keeps_the_writes_it_confirmed(setup: Setup) -> None:
+    for day in (2, 3, 4):
+        await setup.add_activity(fields(day=day, title=f"Pushed on day {day}"))
+    create = setup.calendar.create
+
+    def second_fails(remote_id: str, the_fields: EventFields, tag: OurTag) -> object:
+        if setup.calendar.writes == 1:
+            setup.calendar.fail_next = unavailable()
+        return create(remote_id, the_fields, tag)
+
+    setup.calendar.create = second_fails  # type: ignore[method-assign]
+    failed = await setup.run()
+    assert failed.status == "failed"
+    assert len(setup.calendar.tagged()) == 1
+
+    setup.calendar.create = create  # type: ignore[method-assign]
+    setup.calendar.calls.clear()
+    run = await setup.run()
+    # The first event's row was committed: it is neither made again nor adopted.
+    assert run.counts == {"calendar": {"create": 2}}
+    assert setup.calendar.writes == 2
+    assert len(setup.calendar.tagged()) == 3
+
+
+async def test_an_import_larger_than_a_transaction_makes_each_activity_once(
+    setup: Setup,
+) -> None:
+    for n in range(250):
+        setup.calendar.user_adds(f"ev{n}", fields(day=2 + n // 24, title=f"Event {n}"))
+    run = await setup.run()
+    assert run.counts == {"crm": {"create": 250}}
+    assert sorted(a.title for a in await setup.activities()) == sorted(
+        f"Event {n}" for n in range(250)
+    )
+    assert (await setup.run()).counts == {}
 
 
 async def test_an_expired_sync_state_resyncs_in_full_without_duplicates(setup: Setup) -> None:

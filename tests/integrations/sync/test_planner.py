@@ -425,6 +425,16 @@ class TestKeepCalendarBody:
         world.apply(plan)
         assert not world.plan(policy(keep_calendar_body=True), NOW).actions
 
+    def test_a_held_body_goes_out_once_the_setting_is_off(self) -> None:
+        world = World(HOST)
+        activity_id, remote_id = imported_pair(world)
+        world.edit_activity(activity_id, description="plain")
+        world.apply(world.plan(policy(keep_calendar_body=True), NOW))
+        assert world.events[remote_id].fields.description != "plain"
+        (action,) = world.plan(policy(), NOW).actions
+        assert isinstance(action, UpdateEvent)
+        assert action.changed == ("description",)
+
 
 class TestRecurring:
     def occurrences(self, world: World) -> list[str]:
