@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -77,6 +78,12 @@ HOST = [
     "/dashboard/schedules",
     "/dashboard/schedules/new",
     "/dashboard/schedules/{schedule}",
+    "/dashboard/bookings",
+    "/dashboard/bookings?show=past",
+    "/dashboard/bookings/{uid}",
+    "/dashboard/explain",
+    # The booked time, explained: "an existing booking" among the reasons.
+    "/dashboard/explain?event_type={event_type}&date={date}&time={time}",
     "/calendars",
     "/dashboard/calendar-sync",
     "/dashboard/video",
@@ -205,10 +212,15 @@ def _book(url: str) -> dict[str, str]:
         parts = urlsplit(links[name])
         return f"{parts.path}?{parts.query}"
 
+    # The host's side of it: the booking's page and its time in Ada's zone.
+    start = datetime.fromisoformat(day["slots"][0]["start"]).astimezone(ZoneInfo("Europe/Berlin"))
     return {
         "booking": path("booking_url"),
         "cancel": path("cancel_url"),
         "reschedule": path("reschedule_url"),
+        "uid": response.json()["uid"],
+        "date": start.date().isoformat(),
+        "time": f"{start:%H:%M}",
     }
 
 
@@ -248,7 +260,10 @@ def test_axe_finds_no_serious_or_critical_violation_on_any_page(site: Site, page
     page.wait_for_url(f"{site.url}/dashboard")
     for path in HOST:
         url = site.url + path.format(
-            activity=site.ids.activity, event_type=site.ids.event_type, schedule=site.ids.schedule
+            **links,
+            activity=site.ids.activity,
+            event_type=site.ids.event_type,
+            schedule=site.ids.schedule,
         )
         found += _violations(page, url, axe_source)
     assert found == [], "\n".join(found)
