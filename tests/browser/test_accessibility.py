@@ -61,13 +61,14 @@ RUN_AXE = """async ([widget, rules]) => {
 
 # Every page, in the order visited. A page that does not answer 200 fails the test:
 # add a page here when it lands, never skip one that is missing.
-PUBLIC = ["/", "/login", "/ada", "/ada/intro", "{booking}", "{cancel}", "{reschedule}"]
+PUBLIC = ["/", "/login", "/schema", "/ada", "/ada/intro", "{booking}", "{cancel}", "{reschedule}"]
 HOST = [
     "/dashboard",
     "/dashboard/password",
     "/dashboard/tokens",
     "/dashboard/activities?view=month",
     "/dashboard/activities?view=week",
+    "/dashboard/activities?view=day",
     "/dashboard/activities?view=list",
     "/dashboard/activities/{activity}",
     "/dashboard/needs-attention",
