@@ -385,7 +385,9 @@ class SyncEngine:
             for r in rows.values()
             if r.remote_id not in mirror and (listing.full or r.remote_id in listing.removed)
         ]
-        found = await asyncio.gather(*(asyncio.to_thread(linked.get, m) for m in missing))
+        # One after the other, in one worker thread: an adapter's HTTP client is not
+        # thread-safe (httplib2 under googleapiclient breaks on parallel requests).
+        found = await asyncio.to_thread(lambda: [linked.get(m) for m in missing])
         looked_up = [item for item in found if item is not None]
         for item in looked_up:
             mirror[item.remote_id] = item

@@ -82,3 +82,33 @@ async def test_microsoft_round_trip(ms: MicrosoftGraphEmulator) -> None:
     assert ms.messages_sent == 0
     quiet = await linked.run()
     assert quiet.counts == {}
+
+
+async def test_events_gone_from_the_listing_are_looked_up_one_at_a_time(
+    google: GoogleCalendarEmulator,
+) -> None:
+    """Regression: the engine looked up every linked event missing from an incremental
+    listing in parallel threads over one adapter, whose HTTP client (httplib2 under
+    googleapiclient) is not thread-safe: the run failed with "Google did not answer in
+    time" and the activities of deleted events were never trashed."""
+    host = await free_around_the_clock("ada")
+    linked = await link_google(
+        environment(google), google, host.id, earliest=DAY - timedelta(days=1)
+    )
+    made = [
+        google.add_event(
+            EMAIL,
+            summary=f"Event {n}",
+            start=DAY + timedelta(hours=n),
+            end=DAY + timedelta(hours=n, minutes=30),
+        )
+        for n in range(6)
+    ]
+    await linked.run()
+    for event in made:
+        google.delete_event(EMAIL, event["id"])
+    run = await linked.run(confirm=True)
+    assert run.status == "done", run.errors
+    assert run.counts == {"crm": {"delete": 6}}
+    assert await activities.list_for(host.id) == []
+    assert google.count("calendar.events.get") == 6

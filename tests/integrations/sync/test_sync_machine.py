@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
@@ -929,7 +930,7 @@ def test_sync_machine(context: Context) -> None:
     run_state_machine_as_test(
         lambda: SyncMachine(context),
         settings=hypothesis_settings(
-            max_examples=8,
+            max_examples=int(os.environ.get("SYNC_MACHINE_EXAMPLES", "8")),
             stateful_step_count=8,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
