@@ -451,6 +451,9 @@ class SyncEngine:
             activities=activities,
             events=mirror,
         )
+        # Logged before any write: a run that fails or dies half-way must still say
+        # which edit lost a clash it may already have settled.
+        await repository.update_run(run_id, {"conflicts": conflicts})
         await self._execute(state_of_run, plan, progress)
         refused = sorted(set(settings.refused) | state_of_run.refused)
         if refused != sorted(settings.refused):
@@ -630,19 +633,19 @@ class SyncEngine:
         stop_reason: str = "",
     ) -> None:
         del started
-        await repository.update_run(
-            run_id,
-            {
-                "status": status,
-                "finished_at": self.clock(),
-                "counts": counts or {},
-                "skipped": skipped,
-                "plan": msgspec.to_builtins(plan or []),
-                "conflicts": conflicts or [],
-                "errors": msgspec.to_builtins(errors or []),
-                "stop_reason": stop_reason,
-            },
-        )
+        values: dict[str, Any] = {
+            "status": status,
+            "finished_at": self.clock(),
+            "counts": counts or {},
+            "skipped": skipped,
+            "plan": msgspec.to_builtins(plan or []),
+            "errors": msgspec.to_builtins(errors or []),
+            "stop_reason": stop_reason,
+        }
+        if conflicts is not None:
+            # A failed run keeps the conflicts it logged before it failed.
+            values["conflicts"] = conflicts
+        await repository.update_run(run_id, values)
 
     async def _record(self, run_id: int) -> RunRecord:
         record = await repository.run(run_id)

@@ -435,7 +435,8 @@ class SyncMachine(RuleBasedStateMachine):
         #: Whether every run since the last quiet ran two-way with nothing barred, so
         #: every edit must have gone through.
         self.clean = True
-        self.since_quiet: list[RunRecord] = []
+        #: The host's last run when the sync was last quiet.
+        self.last_quiet_run = 0
         self.outside = Outside()
         self.moved: list[str] = []  # ids in the other calendar
         self.mode = "two_way"
@@ -527,8 +528,6 @@ class SyncMachine(RuleBasedStateMachine):
         host.faults.crash_after_create = False
         if index == 0:
             self.check_nothing_barred(before_writes, before)
-            if record is not None:
-                self.since_quiet.append(record)
         return record
 
     def check_nothing_barred(
@@ -805,7 +804,8 @@ class SyncMachine(RuleBasedStateMachine):
         if self.clean and self.mode == "two_way" and not self.barred:
             self.check_no_lost_update(items, activities_now, rows)
         self.edits.clear()
-        self.since_quiet.clear()
+        runs = self.run(repository.runs_of_host(self.host.linked.host_id, limit=1))
+        self.last_quiet_run = runs[0].id if runs else 0
         self.clean = self.mode == "two_way" and not self.barred
 
     def check_no_duplicates(self, items: list[CalendarItem], rows: list[StatusRow]) -> None:
@@ -884,9 +884,12 @@ class SyncMachine(RuleBasedStateMachine):
         events = {i.remote_id: i for i in items}
         by_activity = {r.activity_id: r for r in rows}
         by_remote = {r.remote_id: r for r in rows}
+        # Runs that failed or died half-way count too: they log before writing.
+        runs = self.run(repository.runs_of_host(self.host.linked.host_id, limit=1000))
         conflicts = {
             (c.get("activity_id"), c.get("remote_id"), c.get("field"))
-            for run in self.since_quiet
+            for run in runs
+            if run.id > self.last_quiet_run
             for c in run.conflicts
         }
         last: dict[tuple[int, str, str], Edit] = {}
