@@ -112,3 +112,33 @@ async def test_events_gone_from_the_listing_are_looked_up_one_at_a_time(
     assert run.counts == {"crm": {"delete": 6}}
     assert await activities.list_for(host.id) == []
     assert google.count("calendar.events.get") == 6
+
+
+async def test_microsoft_recreates_a_pushed_event_the_host_moved_to_another_calendar(
+    ms: MicrosoftGraphEmulator,
+) -> None:
+    """Regression: in one-way, a pushed event moved to another calendar is created
+    again; Graph answered the retry's transactionId with the moved event, which is
+    not in the linked calendar, so every run POSTed again and failed ("lost right after
+    writing it") and the event never came back."""
+    host = await free_around_the_clock("ada")
+    linked = await link_microsoft(
+        microsoft_environment(ms), ms, host.id, mode="one_way", earliest=DAY - timedelta(days=1)
+    )
+    await activities.create(
+        host.id, ActivityCreate(title="Ours", start=DAY, end=DAY + timedelta(hours=1))
+    )
+    await linked.run()
+    (pushed,) = ms.calendar_view(None, DAY - timedelta(days=1), DAY + timedelta(days=1))
+    other = ms.add_calendar("Team")["id"]
+    ms.move_event(pushed["id"], other)
+
+    run = await linked.run()
+    assert run.errors == []
+    assert run.counts == {"calendar": {"create": 1}}
+    (back,) = ms.calendar_view(None, DAY - timedelta(days=1), DAY + timedelta(days=1))
+    assert back["subject"] == "Ours"
+    creates = ms.count("events.create")
+    quiet = await linked.run()
+    assert quiet.counts == {}
+    assert ms.count("events.create") == creates
