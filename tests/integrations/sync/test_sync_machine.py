@@ -82,6 +82,8 @@ OPERATIONS = [
 QUIET_WITHIN = 8
 
 days = st.integers(min_value=1, max_value=6)
+#: Which of the items at hand a step takes (see ``pick``).
+indexes = st.integers(min_value=0, max_value=999)
 hours = st.integers(min_value=7, max_value=17)
 titles = st.sampled_from(["Call", "Review", "Lunch"])
 edits = st.one_of(
@@ -611,12 +613,12 @@ class SyncMachine(RuleBasedStateMachine):
         fields = EventFields(title=title, start=start, end=start + timedelta(hours=1))
         self.run(activities_create(self.host, fields, guests=[GUEST] if guests else []))
 
-    @rule(data=st.data(), edit=edits)
-    def crm_edit(self, data: st.DataObject, edit: dict[str, Any]) -> None:
+    @rule(index=indexes, edit=edits)
+    def crm_edit(self, index: int, edit: dict[str, Any]) -> None:
         live = sorted(set(self.live_activities()) - set(self.outside.activity_ids))
         if not live:
             return
-        activity_id = pick(data, live)
+        activity_id = pick(index, live)
         changes = as_changes(edit)
         self.run(
             activities.update(
@@ -625,12 +627,12 @@ class SyncMachine(RuleBasedStateMachine):
         )
         self.note_edit("crm", activity_id, changes)
 
-    @rule(data=st.data())
-    def crm_delete(self, data: st.DataObject) -> None:
+    @rule(index=indexes)
+    def crm_delete(self, index: int) -> None:
         live = sorted(set(self.live_activities()) - set(self.outside.activity_ids))
         if not live:
             return
-        activity_id = pick(data, live)
+        activity_id = pick(index, live)
         self.run(activities.delete(self.host.linked.host_id, activity_id))
 
     # -- the calendar side ---------------------------------------------------------------
@@ -658,34 +660,34 @@ class SyncMachine(RuleBasedStateMachine):
             EventFields(title="Daily", start=start, end=start + timedelta(hours=1)), series=True
         )
 
-    @rule(data=st.data(), edit=edits)
-    def calendar_edit(self, data: st.DataObject, edit: dict[str, Any]) -> None:
+    @rule(index=indexes, edit=edits)
+    def calendar_edit(self, index: int, edit: dict[str, Any]) -> None:
         """An event, or one occurrence of a series (it becomes an exception)."""
         found = [i for i in self.events_in_reach() if not i.fields.private]
         if not found:
             return
-        item = pick(data, found)
+        item = pick(index, found)
         changes = as_changes(edit)
         self.calendar.edit(item.remote_id, changes)
         self.note_edit("calendar", item.remote_id, changes)
 
-    @rule(data=st.data())
-    def calendar_delete(self, data: st.DataObject) -> None:
+    @rule(index=indexes)
+    def calendar_delete(self, index: int) -> None:
         """An event, or one occurrence of a series (cancelled)."""
         found = self.events_in_reach()
         if found:
-            self.calendar.delete(pick(data, found).remote_id)
+            self.calendar.delete(pick(index, found).remote_id)
 
-    @rule(data=st.data())
-    def calendar_move_out(self, data: st.DataObject) -> None:
+    @rule(index=indexes)
+    def calendar_move_out(self, index: int) -> None:
         found = self.events_in_reach(singles=True)
         if found:
-            self.moved.append(self.calendar.move_out(pick(data, found).remote_id))
+            self.moved.append(self.calendar.move_out(pick(index, found).remote_id))
 
     @precondition(lambda self: self.moved)
-    @rule(data=st.data())
-    def calendar_move_back(self, data: st.DataObject) -> None:
-        other_id = pick(data, self.moved)
+    @rule(index=indexes)
+    def calendar_move_back(self, index: int) -> None:
+        other_id = pick(index, self.moved)
         self.moved.remove(other_id)
         self.calendar.move_back(other_id)
 
@@ -925,10 +927,10 @@ class SyncMachine(RuleBasedStateMachine):
             assert same(name, wanted, events[remote_id].fields), ("calendar lost", edit)
 
 
-def pick(data: st.DataObject, choices: Sequence[T]) -> T:
-    """One of ``choices``, drawn as an index: the choices come from the database and
-    the emulators (ids differ between hypothesis' replays), the draw must not."""
-    return choices[data.draw(st.integers(min_value=0, max_value=999)) % len(choices)]
+def pick(index: int, choices: Sequence[T]) -> T:
+    """One of ``choices`` by a drawn index: the choices come from the database and the
+    emulators (ids differ between hypothesis' replays), so what is drawn must not."""
+    return choices[index % len(choices)]
 
 
 def same_fields(a: EventFields, b: EventFields) -> bool:
