@@ -256,10 +256,11 @@ class MicrosoftCalendar:
 
     def add(self, fields: EventFields, *, guests: bool = False, series: bool = False) -> str:
         extra: dict[str, Any] = {}
-        if guests:
-            extra["attendees"] = [
-                {"emailAddress": {"address": GUEST, "name": "Guest"}, "type": "required"}
-            ]
+        # Outlook meetings with real attendees are left out: any write of ours to one
+        # mails them (Graph has no sendUpdates=none), a known gap that
+        # test_emulated_engine.py keeps as a strict xfail. Guests still ride on the
+        # activities the machine pushes.
+        del guests
         if series:
             extra["recurrence"] = {
                 "pattern": {"type": "daily", "interval": 1},
