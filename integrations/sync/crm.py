@@ -158,8 +158,26 @@ async def create(
             "organiser": organiser[:_ORGANISER_MAX],
         }
     )
-    await _write_guests(host_id, activity_id, action.fields.guests, guests)
-    return await _reload(activity_id)
+    if action.fields.guests:
+        await _write_guests(host_id, activity_id, action.fields.guests, guests)
+        return await _reload(activity_id)
+    # Nothing else touched the row: it holds exactly what was written, so it is not
+    # read back (an import of thousands of events would otherwise read each twice).
+    return ActivityItem(
+        id=activity_id,
+        owner_id=host_id,
+        type_id=action.type_id,
+        fields=EventFields(
+            title=str(values["title"]),
+            start=_utc(action.fields.start),
+            end=_utc(action.fields.end),
+            all_day=action.fields.all_day,
+            location=action.fields.location,
+            description=action.fields.description,
+            show_as=action.fields.show_as,
+            private=action.fields.private,
+        ),
+    )
 
 
 async def update(

@@ -393,9 +393,9 @@ class SyncEngine:
             for r in rows.values()
             if r.remote_id not in mirror and (listing.full or r.remote_id in listing.removed)
         ]
-        # One at a time: an adapter's client is used by one thread at a time (httplib2's
-        # connections are not thread-safe; concurrent lookups hang until they time out).
-        found = [await asyncio.to_thread(linked.get, m) for m in missing]
+        # One after the other, in one worker thread: an adapter's HTTP client is not
+        # thread-safe (httplib2 under googleapiclient breaks on parallel requests).
+        found = await asyncio.to_thread(lambda: [linked.get(m) for m in missing])
         looked_up = [item for item in found if item is not None]
         for item in looked_up:
             mirror[item.remote_id] = item
@@ -459,6 +459,9 @@ class SyncEngine:
             activities=activities,
             events=mirror,
         )
+        # Logged before any write: a run that fails or dies half-way must still say
+        # which edit lost a clash it may already have settled.
+        await repository.update_run(run_id, {"conflicts": conflicts})
         await self._execute(state_of_run, plan, progress)
         refused = sorted(set(settings.refused) | state_of_run.refused)
         if refused != sorted(settings.refused):
@@ -704,19 +707,19 @@ class SyncEngine:
         stop_reason: str = "",
     ) -> None:
         del started
-        await repository.update_run(
-            run_id,
-            {
-                "status": status,
-                "finished_at": self.clock(),
-                "counts": counts or {},
-                "skipped": skipped,
-                "plan": msgspec.to_builtins(plan or []),
-                "conflicts": conflicts or [],
-                "errors": msgspec.to_builtins(errors or []),
-                "stop_reason": stop_reason,
-            },
-        )
+        values: dict[str, Any] = {
+            "status": status,
+            "finished_at": self.clock(),
+            "counts": counts or {},
+            "skipped": skipped,
+            "plan": msgspec.to_builtins(plan or []),
+            "errors": msgspec.to_builtins(errors or []),
+            "stop_reason": stop_reason,
+        }
+        if conflicts is not None:
+            # A failed run keeps the conflicts it logged before it failed.
+            values["conflicts"] = conflicts
+        await repository.update_run(run_id, values)
 
     async def _record(self, run_id: int) -> RunRecord:
         record = await repository.run(run_id)

@@ -283,6 +283,34 @@ def _pair(
     )
 
 
+def _follow_moved_back(
+    b: _Builder, rows: list[StatusRow], events: dict[str, CalendarItem], linked: set[str]
+) -> list[StatusRow]:
+    """A trashed row whose event left the calendar follows our event for its activity
+    when that event is back under another id (Graph gives an event moved to another
+    calendar and back a new id; our tag rides along), so the activity is restored
+    instead of staying in the trash while its event sits in the calendar."""
+    ours = {
+        e.tag.activity_id: e
+        for e in events.values()
+        if e.tag is not None and e.tag.owner_id == b.policy.host_id and e.remote_id not in linked
+    }
+    followed = []
+    for row in rows:
+        found = ours.pop(row.activity_id, None) if row.trashed else None
+        if found is None or row.remote_id in events:
+            followed.append(row)
+            continue
+        b.bookkeeping.append(Forget(activity_id=row.activity_id, remote_id=row.remote_id))
+        b.bookkeeping.append(Link(activity_id=row.activity_id, remote_id=found.remote_id))
+        followed.append(
+            msgspec.structs.replace(
+                row, remote_id=found.remote_id, remote_etag=None, crm_fields={}, remote_fields={}
+            )
+        )
+    return followed
+
+
 def _recreate_event(b: _Builder, row: StatusRow, activity: ActivityItem) -> None:
     remote_id = remote_id_for(activity.id, b.policy.id_namespace)
     found = b.events.get(remote_id)
@@ -369,6 +397,9 @@ def plan(
 
     linked_activities = {row.activity_id for row in rows}
     linked_events = {row.remote_id for row in rows}
+    if policy.mode == "two_way":
+        rows = _follow_moved_back(b, rows, events, linked_events)
+        linked_events = {row.remote_id for row in rows}
     for row in rows:
         _pair(b, row, activities.get(row.activity_id), events.get(row.remote_id))
 

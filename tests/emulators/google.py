@@ -316,6 +316,11 @@ class GoogleCalendarEmulator:
             error = GoogleApiError(status, reason, message, headers=headers)
             self._faults.append(_Fault(n, error, method_id))
 
+    def clear_faults(self) -> None:
+        """Forget the faults ``fail_next`` armed that no request has met yet."""
+        with self._lock:
+            self._faults.clear()
+
     def expire_sync_tokens(self) -> None:
         """Every issued sync (and page) token now answers 410 fullSyncRequired."""
         with self._lock:

@@ -549,6 +549,11 @@ class MicrosoftGraphEmulator:
         with self._lock:
             self._faults.append(_Fault(n, status, code, message, retry_after, operation))
 
+    def clear_faults(self) -> None:
+        """Forget the faults ``fail_next`` armed that no request has met yet."""
+        with self._lock:
+            self._faults.clear()
+
     def expire_delta_tokens(self, *, code: str = "SyncStateNotFound", status: int = 410) -> None:
         """Every issued nextLink and deltaLink now fails (410 SyncStateNotFound by
         default; ``code="resyncRequired"`` adds the Location of a fresh round)."""

@@ -60,6 +60,8 @@ from integrations.sync.linked import LinkFor, Listing
 __all__ = ["MicrosoftLinkedCalendar"]
 
 _EXPAND = {"$expand": EXPAND}
+#: transactionIds a create tries before it gives up (see ``create``).
+_TRANSACTIONS = 4
 
 
 class MicrosoftLinkedCalendar:
@@ -151,9 +153,20 @@ class MicrosoftLinkedCalendar:
 
     def create(self, remote_id: str, fields: EventFields, tag: OurTag) -> CalendarItem:
         body = event_body(fields, FIELD_NAMES, link=self._link(tag), tag=tag)
-        with self._refusals():
-            made = self.client.create_event(self.calendar_id, body, event_id=remote_id)
-        item = self._read_back(made.remote_id)
+        item = None
+        for attempt in range(_TRANSACTIONS):
+            # Graph answers a transactionId with the live event that holds it anywhere
+            # in the mailbox. One the host moved to another calendar is not ours to
+            # answer with: that id is spent, the next one (as deterministic, so a
+            # retry after a crash still finds its event) makes the event here.
+            transaction = remote_id if attempt == 0 else f"{remote_id}-{attempt}"
+            with self._refusals():
+                made = self.client.create_event(self.calendar_id, body, event_id=transaction)
+            item = self.get(made.remote_id)
+            if item is not None:
+                break
+        if item is None:
+            raise RemoteNotFound(f"Microsoft Graph lost event {remote_id} right after writing it")
         if item.tag == tag and field_hashes(item.fields) == field_hashes(fields):
             return item
         # Graph answered the event an earlier try made (transactionId), as it is now:

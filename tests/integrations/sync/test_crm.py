@@ -284,6 +284,22 @@ async def test_every_field_round_trips(ada: Host) -> None:
     assert not await crm.exists(item.id + 1000)
 
 
+@pytest.mark.parametrize("guests", [(), (Guest(email="bob@example.com", response="accepted"),)])
+async def test_create_answers_what_the_database_then_holds(
+    ada: Host, guests: tuple[Guest, ...]
+) -> None:
+    """With or without guests (without, nothing is read back), the status row is built
+    from exactly what a later load finds."""
+    written = fields(
+        title="  " + "T" * 600, location="Room", description=" body ", guests=guests,
+        show_as="free", private=True, all_day=False,
+    )  # fmt: skip
+    created = await crm.create(
+        ada.id, create_action(await meeting_type(), written), guests="create"
+    )
+    assert await crm.get(created.id) == created
+
+
 async def test_get_answers_the_activity_as_load_does_and_none_once_deleted(ada: Host) -> None:
     activity_id = await api_activity(ada, 1, guests=["bob@example.com"])
     (loaded,) = await crm.load(ada.id, SCOPE, [])

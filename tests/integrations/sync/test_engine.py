@@ -245,3 +245,20 @@ async def test_the_run_log_lists_runs_newest_first(setup: Setup) -> None:
     assert runs[0].trigger == "auto"
     assert runs[0].finished_at is not None
     assert runs[0].progress_done == runs[0].progress_total == 1
+
+
+async def test_a_run_cut_short_still_logs_the_conflicts_it_settled(setup: Setup) -> None:
+    """Regression: a run that failed (or died) after resolving a clash logged no
+    conflict, so the losing edit vanished without a trace in the run log."""
+    setup.calendar.user_adds("ev1", fields(title="Review"))
+    await setup.run()
+    (activity,) = await setup.activities()
+    setup.calendar.user_edits("ev1", title="Review (calendar)")
+    await activities.update(setup.host.id, activity.id, ActivityUpdate(title="Review (CRM)"))
+    await setup.add_activity(fields(day=3, title="Pushed"))
+    setup.calendar.fail_after_write = unavailable()
+    run = await setup.run()
+    assert run.status == "failed"
+    assert [(c["field"], c["crm_value"], c["calendar_value"]) for c in run.conflicts] == [
+        ("title", "Review (CRM)", "Review (calendar)")
+    ]

@@ -362,6 +362,24 @@ class TestDeletions:
         world.apply(plan)
         assert not world.activities[activity_id].trashed
 
+    def test_our_event_moved_back_under_a_new_id_restores_its_activity(self) -> None:
+        """Regression: Graph gives an event moved to another calendar and back a new id.
+        The activity stayed in the trash while its event (with our tag) was back."""
+        world = World(HOST)
+        activity_id, remote_id = linked_pair(world)
+        event = world.events.pop(remote_id)
+        world.apply(world.plan(policy(), NOW))
+        assert world.activities[activity_id].trashed
+        world.events["new-id"] = msgspec.structs.replace(event, remote_id="new-id")
+        plan = world.plan(policy(), NOW)
+        assert kinds(plan) == [RestoreActivity]
+        world.apply(plan)
+        assert not world.activities[activity_id].trashed
+        assert [(r.activity_id, r.remote_id) for r in world.status.values()] == [
+            (activity_id, "new-id")
+        ]
+        assert not world.plan(policy(), NOW).actions
+
     def test_an_event_moved_back_after_the_trash_was_emptied_is_recreated(self) -> None:
         world = World(HOST)
         activity_id, remote_id = imported_pair(world)
