@@ -242,6 +242,8 @@
       ? { start: "today", end: "dayGridMonth,timeGridWeek,timeGridDay,listWeek" }
       : false,
     buttonText: { today: "Today", month: "Month", week: "Week", day: "Day", list: "List" },
+    // The hour axis in the 24-hour clock the rest of the page (and every event) uses.
+    slotLabelFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
     // Names that contain what the button or link shows (WCAG 2.5.3, label in name):
     // FullCalendar's own are "This month" on a button reading "Today" and "Go to
     // December 1, 2026" on a link reading "Tue 1".
