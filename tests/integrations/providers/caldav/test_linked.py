@@ -87,6 +87,22 @@ def test_an_event_moved_out_of_the_window_is_reported_where_it_now_is(
     assert [(i.remote_id, i.fields.start) for i in listing.changed] == [(remote_id, far)]
 
 
+def test_an_event_we_made_after_a_listing_and_the_user_deleted_is_reported_removed(
+    harness: CalDavLinkedHarness,
+) -> None:
+    """The listing's state is taken before the run writes: an event we create then
+    is not in it. Deleted in the phone before the next listing, it is still reported
+    (the sync machine found activities kept for events long gone)."""
+    state = harness.calendar.changes(None, WINDOW).state
+    made = harness.calendar.create(remote_id_for(41), meeting("Ours"), TAG)
+
+    harness.user_deletes(made.remote_id)
+    listing = harness.calendar.changes(state, WINDOW)
+
+    assert listing.removed == (made.remote_id,)
+    assert listing.changed == ()
+
+
 def test_occurrences_of_one_series_share_the_resources_etag(
     harness: CalDavLinkedHarness,
 ) -> None:
