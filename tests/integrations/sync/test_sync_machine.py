@@ -378,6 +378,19 @@ class MachineRadicale(CountingRadicale):
                 self.written["update" if there else "create"] += 1
         return fault
 
+    def reset(self) -> None:
+        """Empty calendars (a calendar made again forgets its sync tokens too), no
+        counts, no faults: as started, for the next example."""
+        for name in (LINKED, OTHER):
+            self._direct("DELETE", self.calendar_path(name))
+            self.make_calendar(name)
+        self.written.clear()
+        self.fail_write = False
+        self.unscheduled_attendees = 0
+        self.seen.clear()
+        with self._lock:
+            self._faults.clear()
+
     def __exit__(self, *_: object) -> None:
         self._probe.close()
         super().__exit__()
@@ -390,10 +403,8 @@ class CalDavCalendar:
     name = "caldav"
     keeps_id_on_move = True  # the UID travels with the resource
 
-    def __init__(self) -> None:
-        self.folder = Path(tempfile.mkdtemp(prefix="machine-caldav-"))
-        self.dav = MachineRadicale(self.folder / "radicale")
-        self.dav.__enter__()
+    def __init__(self, context: Context) -> None:
+        self.dav = context.radicale()
         self.hands = CalDavLinkedHarness(self.dav)
 
     def environment(self) -> CalendarEnvironment:
@@ -488,10 +499,7 @@ class CalDavCalendar:
         return self.dav.unscheduled_attendees
 
     def close(self) -> None:
-        try:
-            self.dav.__exit__()
-        finally:
-            shutil.rmtree(self.folder, ignore_errors=True)
+        """The server outlives the example (``Context.close`` stops it)."""
 
 
 def _when_stamp(value: object) -> str:
@@ -500,10 +508,11 @@ def _when_stamp(value: object) -> str:
     return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-PROVIDERS: dict[str, Callable[[], Calendar]] = {
+#: Each makes its calendar for one example, given what the examples share.
+PROVIDERS: dict[str, Callable[[Context], Calendar]] = {
     "caldav": CalDavCalendar,
-    "google": GoogleCalendar,
-    "microsoft": MicrosoftCalendar,
+    "google": lambda _: GoogleCalendar(),
+    "microsoft": lambda _: MicrosoftCalendar(),
 }
 
 
@@ -598,20 +607,40 @@ class Context:
         database.bind(self.engine)
         self.loop.run_until_complete(database.start(self.engine))
         self.hosts = itertools.count(1)
+        #: A server the examples share (CalDAV's Radicale: starting and stopping one
+        #: an example would take most of the test's time).
+        self.server: MachineRadicale | None = None
+        self.folder: Path | None = None
+
+    def radicale(self) -> MachineRadicale:
+        """The shared Radicale, its calendars empty and its counters zero."""
+        if self.server is None:
+            self.folder = Path(tempfile.mkdtemp(prefix="machine-caldav-"))
+            self.server = MachineRadicale(self.folder / "radicale")
+            self.server.__enter__()
+        else:
+            self.server.reset()
+        return self.server
 
     def run(self, call: Awaitable[T]) -> T:
         return self.loop.run_until_complete(call)
 
     def close(self) -> None:
-        self.loop.run_until_complete(database.stop(self.engine))
-        self.loop.close()
+        try:
+            if self.server is not None:
+                self.server.__exit__()
+        finally:
+            if self.folder is not None:
+                shutil.rmtree(self.folder, ignore_errors=True)
+            self.loop.run_until_complete(database.stop(self.engine))
+            self.loop.close()
 
 
 class SyncMachine(RuleBasedStateMachine):
     def __init__(self, context: Context) -> None:
         super().__init__()
         self.ctx = context
-        self.calendar: Calendar = PROVIDERS[context.provider]()
+        self.calendar: Calendar = PROVIDERS[context.provider](context)
         self.env = self.calendar.environment()
         self.hosts: list[Host] = []
         self.edits: list[Edit] = []
