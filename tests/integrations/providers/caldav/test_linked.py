@@ -179,3 +179,26 @@ def test_guests_written_and_updated_are_never_invited_by_the_server(
         ("bob@example.com", "accepted"),
     ]
     assert harness.notifications_sent() == 0
+
+
+def test_our_writes_to_the_users_meeting_invite_nobody(harness: CalDavLinkedHarness) -> None:
+    """Attendees the phone wrote carry no SCHEDULE-AGENT: a PUT of ours that leaves
+    them so (a title from the CRM, one occurrence cancelled) would have a scheduling
+    server mail them (the sync machine caught it)."""
+    guests = (Guest(email="ada@example.com"),)
+    single = harness.user_creates(msgspec.structs.replace(meeting("Lunch"), guests=guests))
+    series = harness.user_creates(
+        msgspec.structs.replace(meeting("Stand-up", day=3), guests=guests), daily_count=3
+    )
+    items = {i.remote_id: i for i in harness.calendar.changes(None, WINDOW).changed}
+    occurrence = next(i for i in items.values() if i.series_id == series)
+
+    current = items[single]
+    harness.calendar.update(
+        current, msgspec.structs.replace(current.fields, title="Lunch, moved"), ("title",), None
+    )
+    harness.calendar.delete(occurrence)
+
+    assert harness.notifications_sent() == 0
+    assert harness.calendar.get(single) is not None
+    assert harness.calendar.get(occurrence.remote_id) is None
