@@ -18,11 +18,11 @@ listing floor, which changes nothing, is also repeated three times within each).
   ``events().insert`` with the client-chosen id and ``sendUpdates=none``; Graph: POST
   ``/me/calendars/{id}/events`` with the transactionId), into a second calendar of the
   same account. Not in the floor: the run's listing call, and (Graph) the read-back GET
-  the adapter makes after every write because a POST answer carries no extended
+  the adapter makes after every create because a POST answer carries no extended
   properties, so our tag is read back with ``$expand``.
 - push_update: the title of each of those N activities edited in the CRM, then the run
   that patches their events. Floor: N bare patches of the title (Google
-  ``events().patch``, Graph PATCH), same client. Graph's read-back is again not in it.
+  ``events().patch``, Graph PATCH), same client. (The Graph adapter reads no update back.)
 - import_create: N events added at the provider through the emulator's control API (not
   timed, as a user in Outlook or Google Calendar would), then the run that makes their
   activities. Floor: the bare listing that fetches exactly those changes: the same

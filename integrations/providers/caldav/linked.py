@@ -18,7 +18,8 @@ no longer lists as removed.
 from __future__ import annotations
 
 import logging
-from urllib.parse import quote
+from collections.abc import Mapping
+from urllib.parse import quote, unquote
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -47,6 +48,18 @@ def _holds(text: str, uid: str) -> bool:
     """Whether the iCalendar ``text`` holds an event of ``uid`` (lines unfolded)."""
     unfolded = text.replace("\r\n", "\n").replace("\n ", "").replace("\n\t", "")
     return f"\nUID:{uid}\n" in f"\n{unfolded}\n"
+
+
+def _occurrences(known: Mapping[str, Resource], href: str) -> tuple[str, ...]:
+    """The ids a deleted resource held. One the state does not know was written after
+    its listing (the state is taken before a run writes): by us, since the events we
+    create are ``<UID>.ics``, and never a series. Its id is that UID. (One an app
+    made and deleted between two listings was never known: the id its name gives
+    matches nothing, and its removal changes nothing.)"""
+    if href in known:
+        return known[href].occurrences
+    name = unquote(href.rstrip("/").rsplit("/", 1)[-1])
+    return (name.removesuffix(".ics"),) if name.endswith(".ics") else ()
 
 
 def _text(calendar: icalendar.Calendar) -> str:
@@ -126,7 +139,7 @@ class CalDavLinkedCalendar:
         items: list[CalendarItem] = []
         removed: dict[str, None] = {}
         for href in deleted:
-            removed.update(dict.fromkeys(old[href].occurrences if href in old else ()))
+            removed.update(dict.fromkeys(_occurrences(old, href)))
         loaded: set[str] = set()
         for resource in self._client.load_resources(self._calendar_id, changed):
             loaded.add(resource.href)
@@ -156,9 +169,8 @@ class CalDavLinkedCalendar:
             resources[resource.href] = Resource(resource.etag, tuple(i.remote_id for i in listed))
         for href in changed.keys() - loaded:
             # Listed as changed, gone before we read it: deleted meanwhile.
-            gone = resources.pop(href, None)
-            if gone is not None:
-                removed.update(dict.fromkeys(gone.occurrences))
+            removed.update(dict.fromkeys(_occurrences(resources, href)))
+            resources.pop(href, None)
         final = DavState(new.mode, new.token, new.ctag, resources).encode()
         if previous is None:
             return Listing(changed=tuple(items), state=final, full=True)

@@ -429,6 +429,7 @@ class Codec:
                 )
         self.write(target, fields, names, new_tag)
         _set(target, "DTSTAMP", datetime.now(UTC))
+        _client_scheduled(calendar)
         return True
 
     def cancel(self, calendar: icalendar.Calendar, remote_id: str) -> bool:
@@ -446,7 +447,21 @@ class Codec:
             like = getattr(master.get("DTSTART"), "dt", None)
             master.add("EXDATE", _value_of_stamp(stamp, like))
             _set(master, "DTSTAMP", datetime.now(UTC))
+        _client_scheduled(calendar)
         return any(_uid(e) == uid for e in calendar.walk("VEVENT"))
+
+
+def _client_scheduled(calendar: icalendar.Calendar) -> None:
+    """Every attendee of the resource ``SCHEDULE-AGENT=CLIENT`` before we put it back:
+    the ones another app wrote carry none, and a scheduling server mails each such
+    attendee of a resource the organiser changes (RFC 6638 3.2.1), ours or not.
+    The parameter stays: that server leaves those attendees to the apps from then
+    on, the price of a sync write that mails nobody."""
+    for event in calendar.walk("VEVENT"):
+        for attendee in _many(event, "ATTENDEE"):
+            params = getattr(attendee, "params", None)
+            if params is not None:
+                params["SCHEDULE-AGENT"] = "CLIENT"
 
 
 def _uid(component: icalendar.Component) -> str:

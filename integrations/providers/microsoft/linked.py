@@ -23,12 +23,18 @@ What Graph does, and how the guarantees of ``integrations/sync/linked.py`` are k
 - **Refusals**: 403 ``ErrorAccessDenied`` on a write (a calendar shared read-only, or
   someone else's meeting: ``isOrganizer`` false) is :class:`WriteRefused` when our
   grant does include write access; without it, :class:`InsufficientScope` stays.
-- Every write is read back with our properties (a POST or PATCH answer carries none).
+- **An update is not read back**: a PATCH answers the whole event as Graph now holds
+  it, except our extended properties (an answer carries none). Those the PATCH named
+  we just wrote; the others are as we read them (the PATCH carries that read's etag).
+  So the answer plus those properties is the item, with no GET. A **create** is read
+  back (``$expand`` of our properties): a POST whose transactionId an older event
+  holds answers that event, maybe in another calendar and with the properties an
+  earlier write left, and nothing in the answer tells it from one just made.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -42,11 +48,14 @@ from integrations.providers.microsoft.client import MicrosoftCalendarProvider
 from integrations.providers.microsoft.oauth import WRITE_SCOPES
 from integrations.providers.microsoft.sync_events import (
     EXPAND,
+    GUESTS_PROPERTY,
     HAS_TAG,
     TAG_PROPERTY,
     calendar_item,
     event_body,
+    guests_value,
     parse_tag,
+    tag_value,
 )
 from integrations.sync.items import (
     FIELD_NAMES,
@@ -140,12 +149,6 @@ class MicrosoftLinkedCalendar:
         properties = master.get("singleValueExtendedProperties")
         return {master_id: properties} if isinstance(properties, list) else {}
 
-    def _read_back(self, remote_id: str) -> CalendarItem:
-        item = self.get(remote_id)
-        if item is None:
-            raise RemoteNotFound(f"Microsoft Graph lost event {remote_id} right after writing it")
-        return item
-
     # -- writing --------------------------------------------------------------------
 
     def _link(self, tag: OurTag | None) -> str | None:
@@ -162,6 +165,9 @@ class MicrosoftLinkedCalendar:
             transaction = remote_id if attempt == 0 else f"{remote_id}-{attempt}"
             with self._refusals():
                 made = self.client.create_event(self.calendar_id, body, event_id=transaction)
+            # Not the answer: with a transactionId held already, Graph answers that
+            # older event, maybe from another calendar and with whatever properties
+            # it carries, and nothing in the answer tells it from the one just made.
             item = self.get(made.remote_id)
             if item is not None:
                 break
@@ -185,12 +191,19 @@ class MicrosoftLinkedCalendar:
             # The link back names the activity: re-pointed, it is written again.
             names = (*names, "description")
         body = event_body(fields, names, link=self._link(tag or current.tag), tag=tag)
-        if body:
-            with self._refusals():
-                self.client.update_event(
-                    self.calendar_id, current.remote_id, body, etag=current.etag
-                )
-        return self._read_back(current.remote_id)
+        if not body:
+            return current
+        with self._refusals():
+            answer = self.client.update_event(
+                self.calendar_id, current.remote_id, body, etag=current.etag
+            )
+        # What the PATCH did not name is as we read it (the etag held it so).
+        kept = {GUESTS_PROPERTY: guests_value(current.fields.guests)}
+        if current.tag is not None:
+            kept[TAG_PROPERTY] = tag_value(current.tag)
+        sent = {p["id"]: p["value"] for p in body.get("singleValueExtendedProperties", [])}
+        properties = [{"id": k, "value": v} for k, v in {**kept, **sent}.items()]
+        return _as_written(answer.payload, properties)
 
     def delete(self, current: CalendarItem) -> None:
         try:
@@ -230,6 +243,11 @@ def _with_properties(
         return event
     properties = ours.get(str(event.get("id"))) or ours.get(str(event.get("seriesMasterId")))
     return {**event, "singleValueExtendedProperties": properties} if properties else event
+
+
+def _as_written(event: Mapping[str, Any], properties: Sequence[Mapping[str, Any]]) -> CalendarItem:
+    """A write's answer as the item, with the extended properties it now holds."""
+    return calendar_item({**event, "singleValueExtendedProperties": properties})
 
 
 def _may_write(scope: str) -> bool:

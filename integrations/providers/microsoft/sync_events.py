@@ -109,7 +109,8 @@ def _stored_guests(value: str | None) -> tuple[Guest, ...]:
     )
 
 
-def _guests_value(guests: tuple[Guest, ...]) -> str:
+def guests_value(guests: tuple[Guest, ...]) -> str:
+    """The guests property's value (a JSON list) as our writes store it."""
     return json.dumps([{"email": g.email, "response": g.response} for g in guests])
 
 
@@ -311,7 +312,7 @@ def event_body(
     if "private" in names:
         body["sensitivity"] = "private" if fields.private else "normal"
     if "guests" in names:
-        properties.append({"id": GUESTS_PROPERTY, "value": _guests_value(fields.guests)})
+        properties.append({"id": GUESTS_PROPERTY, "value": guests_value(fields.guests)})
     if tag is not None:
         properties.append({"id": TAG_PROPERTY, "value": tag_value(tag)})
     if properties:

@@ -1,6 +1,7 @@
 """Linking a host's Google or Microsoft calendar for sync against the emulators, with
-write access granted through the real consent flows, and the engine the app would
-build: for the sync tests and benchmarks that drive real adapters."""
+write access granted through the real consent flows (or a CalDAV account on a real
+Radicale, by its app password), and the engine the app would build: for the sync
+tests and benchmarks that drive real adapters."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from tests.integrations.calendars.helpers import REDIRECT_URI, consent_code
 from tests.integrations.calendars.helpers import connect as connect_google
 from tests.integrations.providers.microsoft.helpers import connect as connect_microsoft
 
-__all__ = ["LinkedAccount", "engine_for", "link_google", "link_microsoft"]
+__all__ = ["LinkedAccount", "engine_for", "link_caldav", "link_google", "link_microsoft"]
 
 
 def engine_for(env: CalendarEnvironment) -> SyncEngine:
@@ -84,4 +85,21 @@ async def link_microsoft(
     )
     answer = await asyncio.to_thread(ms.browser_sign_in, consent.url)
     await service.connect_microsoft(env, host_id, consent.pending, answer)
+    return await _linked(env, host_id, account_id, mode, earliest=earliest, **values)
+
+
+async def link_caldav(
+    env: CalendarEnvironment,
+    url: str,
+    username: str,
+    password: str,
+    host_id: int,
+    *,
+    mode: str = "two_way",
+    earliest: datetime | None = None,
+    **values: Any,
+) -> LinkedAccount:
+    """Connect with the app password (``env`` must allow private URLs for a server on
+    loopback); the first calendar of the home is the one linked."""
+    account_id = await service.connect_caldav(env, host_id, url, username, password)
     return await _linked(env, host_id, account_id, mode, earliest=earliest, **values)

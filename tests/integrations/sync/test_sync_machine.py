@@ -18,7 +18,8 @@ runs until quiet, and then:
 The machine is async code driven from hypothesis' synchronous steps: each test owns
 an event loop and binds the database inside it, as the ``db`` fixture does. A
 provider is one ``Calendar`` class (the user in that provider's UI, the faults it
-can inject, its write counters); adding CalDAV is one more class in ``PROVIDERS``.
+can inject, its write counters): Google and Microsoft over their emulators, CalDAV
+over a real Radicale.
 """
 
 from __future__ import annotations
@@ -26,13 +27,18 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import shutil
+import tempfile
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+import icalendar
 import msgspec
+import niquests
 import pytest
 from hypothesis import HealthCheck, Phase
 from hypothesis import settings as hypothesis_settings
@@ -52,20 +58,37 @@ from integrations.accounts import repository as accounts_repository
 from integrations.calendars import repository as calendars_repository
 from integrations.calendars.environment import CalendarEnvironment
 from integrations.calendars.provider import SyncWindow
+from integrations.calendars.retry import RetryPolicy
 from integrations.jobs.locks import LocalLocks
+from integrations.providers.ical.sync_events import split_id
 from integrations.sync import repository
 from integrations.sync.adapters import linked_calendar
 from integrations.sync.engine import SyncEngine
-from integrations.sync.items import CalendarItem, EventFields, OurTag, field_hashes
+from integrations.sync.items import CalendarItem, EventFields, Guest, OurTag, field_hashes
 from integrations.sync.linked import LinkedCalendar, Listing
 from integrations.sync.records import RunRecord
 from integrations.sync.status import StatusRow
+from integrations.vault import TokenVault, generate_key
 from tests.emulators.google import GoogleCalendarEmulator
 from tests.emulators.microsoft import MicrosoftGraphEmulator
 from tests.hosts import free_around_the_clock
+from tests.integrations.calendars.helpers import Sleeps
 from tests.integrations.calendars.helpers import environment as google_environment
+from tests.integrations.providers.caldav.radicale import PASSWORD, USER, Fault
 from tests.integrations.providers.microsoft.helpers import microsoft_environment
-from tests.integrations.sync.emulated import LinkedAccount, link_google, link_microsoft
+from tests.integrations.sync.emulated import (
+    LinkedAccount,
+    link_caldav,
+    link_google,
+    link_microsoft,
+)
+from tests.integrations.sync.linked.harness_caldav import (
+    LINKED,
+    OTHER,
+    CalDavLinkedHarness,
+    CountingRadicale,
+)
+from tests.integrations.sync.linked.harness_caldav import _apply as apply_changes
 from web import database
 from web.settings import Settings
 
@@ -328,9 +351,168 @@ class MicrosoftCalendar:
         self.emulator.close()
 
 
-PROVIDERS: dict[str, Callable[[], Calendar]] = {
-    "google": GoogleCalendar,
-    "microsoft": MicrosoftCalendar,
+class MachineRadicale(CountingRadicale):
+    """Radicale whose front counts our writes by kind (a PUT to a resource that is
+    there is an update) and fails our next PUT when asked."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(folder, calendars=(LINKED, OTHER))
+        self.written: Counter[str] = Counter()
+        self.fail_write = False
+        self._probe = niquests.Session()
+        self._probe.trust_env = False
+        self._probe.auth = (USER, PASSWORD)
+
+    def next_fault(self, method: str, body: bytes) -> Fault | None:
+        if method == "PUT" and self.fail_write:
+            self.fail_write = False
+            return Fault(503, {}, b"")
+        fault = super().next_fault(method, body)
+        if fault is None and method in ("PUT", "DELETE"):
+            # Our requests come one at a time: the last one seen is this one.
+            path = self.seen[-1][1]
+            if method == "DELETE":
+                self.written["delete"] += 1
+            else:
+                there = self._probe.get(self.direct_url.rstrip("/") + path).status_code == 200
+                self.written["update" if there else "create"] += 1
+        return fault
+
+    def reset(self) -> None:
+        """Empty calendars (a calendar made again forgets its sync tokens too), no
+        counts, no faults: as started, for the next example."""
+        for name in (LINKED, OTHER):
+            self._direct("DELETE", self.calendar_path(name))
+            self.make_calendar(name)
+        self.written.clear()
+        self.fail_write = False
+        self.unscheduled_attendees = 0
+        self.seen.clear()
+        with self._lock:
+            self._faults.clear()
+
+    def __exit__(self, *_: object) -> None:
+        self._probe.close()
+        super().__exit__()
+
+
+class CalDavCalendar:
+    """A real Radicale; the user's hands are a phone's calendar app
+    (tests/integrations/sync/linked/harness_caldav.py)."""
+
+    name = "caldav"
+    keeps_id_on_move = True  # the UID travels with the resource
+
+    def __init__(self, context: Context) -> None:
+        self.dav = context.radicale()
+        self.hands = CalDavLinkedHarness(self.dav)
+
+    def environment(self) -> CalendarEnvironment:
+        return CalendarEnvironment(
+            vault=TokenVault(generate_key()),
+            public_url="http://127.0.0.1:8000",
+            mail_from="Rendezvous <no-reply@example.com>",
+            retry=RetryPolicy(attempts=2, sleep=Sleeps()),
+            # Radicale listens on loopback.
+            allow_private_urls=True,
+        )
+
+    async def link(self, env: CalendarEnvironment, host_id: int) -> LinkedAccount:
+        return await link_caldav(env, self.dav.url, USER, PASSWORD, host_id, earliest=midnight())
+
+    def add(self, fields: EventFields, *, guests: bool = False, series: bool = False) -> str:
+        if guests:
+            # No ORGANIZER: the host organises it (the phone's own meeting).
+            fields = msgspec.structs.replace(fields, guests=(Guest(email=GUEST),))
+        return self.hands.user_creates(fields, daily_count=3 if series else None)
+
+    def _resource(self, uid: str) -> icalendar.Calendar:
+        calendar = icalendar.Calendar.from_ical(
+            self.dav.get(self.hands.resource_name(uid), calendar=LINKED)
+        )
+        assert isinstance(calendar, icalendar.Calendar)
+        return calendar
+
+    def _save(self, uid: str, calendar: icalendar.Calendar) -> None:
+        self.dav.put(
+            calendar.to_ical().decode(), uid=self.hands.resource_name(uid), calendar=LINKED
+        )
+
+    @staticmethod
+    def _exception(calendar: icalendar.Calendar, stamp: str) -> icalendar.Component | None:
+        for event in calendar.walk("VEVENT"):
+            recurrence = event.get("RECURRENCE-ID")
+            if recurrence is not None and _when_stamp(recurrence.dt) == stamp:
+                return event
+        return None
+
+    def edit(self, remote_id: str, changes: dict[str, Any]) -> None:
+        uid, stamp = split_id(remote_id)
+        if stamp is None:
+            self.hands.user_edits(uid, **changes)
+            return
+        calendar = self._resource(uid)
+        exception = self._exception(calendar, stamp)
+        if exception is None:
+            original = datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+            self.hands.user_edits_occurrence(uid, original, **changes)
+            return
+        apply_changes(exception, changes)
+        self._save(uid, calendar)
+
+    def delete(self, remote_id: str) -> None:
+        """An event, or one occurrence (an EXDATE, its exception dropped)."""
+        uid, stamp = split_id(remote_id)
+        if stamp is None:
+            self.hands.user_deletes(uid)
+            return
+        calendar = self._resource(uid)
+        exception = self._exception(calendar, stamp)
+        if exception is not None:
+            calendar.subcomponents.remove(exception)
+        master = next(e for e in calendar.walk("VEVENT") if e.get("RECURRENCE-ID") is None)
+        master.add("EXDATE", datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC))
+        self._save(uid, calendar)
+
+    def move_out(self, remote_id: str) -> str:
+        self.hands.user_moves_out(remote_id)
+        return remote_id
+
+    def move_back(self, other_id: str) -> None:
+        name = self.hands.resource_name(other_id)
+        self.dav.put(self.dav.get(name, calendar=OTHER), uid=name, calendar=LINKED)
+        self.dav.delete(name, calendar=OTHER)
+
+    def writes(self) -> Counter[str]:
+        return Counter(self.dav.written)
+
+    def fail_next_write(self) -> None:
+        self.dav.fail_write = True
+
+    def expire_sync_state(self) -> None:
+        self.hands.expire_state()
+
+    def clear_faults(self) -> None:
+        self.dav.fail_write = False
+
+    def emails(self) -> int:
+        return self.dav.unscheduled_attendees
+
+    def close(self) -> None:
+        """The server outlives the example (``Context.close`` stops it)."""
+
+
+def _when_stamp(value: object) -> str:
+    """A RECURRENCE-ID as the adapter's ids spell it (UTC)."""
+    assert isinstance(value, datetime)
+    return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+#: Each makes its calendar for one example, given what the examples share.
+PROVIDERS: dict[str, Callable[[Context], Calendar]] = {
+    "caldav": CalDavCalendar,
+    "google": lambda _: GoogleCalendar(),
+    "microsoft": lambda _: MicrosoftCalendar(),
 }
 
 
@@ -425,20 +607,40 @@ class Context:
         database.bind(self.engine)
         self.loop.run_until_complete(database.start(self.engine))
         self.hosts = itertools.count(1)
+        #: A server the examples share (CalDAV's Radicale: starting and stopping one
+        #: an example would take most of the test's time).
+        self.server: MachineRadicale | None = None
+        self.folder: Path | None = None
+
+    def radicale(self) -> MachineRadicale:
+        """The shared Radicale, its calendars empty and its counters zero."""
+        if self.server is None:
+            self.folder = Path(tempfile.mkdtemp(prefix="machine-caldav-"))
+            self.server = MachineRadicale(self.folder / "radicale")
+            self.server.__enter__()
+        else:
+            self.server.reset()
+        return self.server
 
     def run(self, call: Awaitable[T]) -> T:
         return self.loop.run_until_complete(call)
 
     def close(self) -> None:
-        self.loop.run_until_complete(database.stop(self.engine))
-        self.loop.close()
+        try:
+            if self.server is not None:
+                self.server.__exit__()
+        finally:
+            if self.folder is not None:
+                shutil.rmtree(self.folder, ignore_errors=True)
+            self.loop.run_until_complete(database.stop(self.engine))
+            self.loop.close()
 
 
 class SyncMachine(RuleBasedStateMachine):
     def __init__(self, context: Context) -> None:
         super().__init__()
         self.ctx = context
-        self.calendar: Calendar = PROVIDERS[context.provider]()
+        self.calendar: Calendar = PROVIDERS[context.provider](context)
         self.env = self.calendar.environment()
         self.hosts: list[Host] = []
         self.edits: list[Edit] = []

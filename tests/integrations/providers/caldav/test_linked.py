@@ -87,6 +87,22 @@ def test_an_event_moved_out_of_the_window_is_reported_where_it_now_is(
     assert [(i.remote_id, i.fields.start) for i in listing.changed] == [(remote_id, far)]
 
 
+def test_an_event_we_made_after_a_listing_and_the_user_deleted_is_reported_removed(
+    harness: CalDavLinkedHarness,
+) -> None:
+    """The listing's state is taken before the run writes: an event we create then
+    is not in it. Deleted in the phone before the next listing, it is still reported
+    (the sync machine found activities kept for events long gone)."""
+    state = harness.calendar.changes(None, WINDOW).state
+    made = harness.calendar.create(remote_id_for(41), meeting("Ours"), TAG)
+
+    harness.user_deletes(made.remote_id)
+    listing = harness.calendar.changes(state, WINDOW)
+
+    assert listing.removed == (made.remote_id,)
+    assert listing.changed == ()
+
+
 def test_occurrences_of_one_series_share_the_resources_etag(
     harness: CalDavLinkedHarness,
 ) -> None:
@@ -163,3 +179,26 @@ def test_guests_written_and_updated_are_never_invited_by_the_server(
         ("bob@example.com", "accepted"),
     ]
     assert harness.notifications_sent() == 0
+
+
+def test_our_writes_to_the_users_meeting_invite_nobody(harness: CalDavLinkedHarness) -> None:
+    """Attendees the phone wrote carry no SCHEDULE-AGENT: a PUT of ours that leaves
+    them so (a title from the CRM, one occurrence cancelled) would have a scheduling
+    server mail them (the sync machine caught it)."""
+    guests = (Guest(email="ada@example.com"),)
+    single = harness.user_creates(msgspec.structs.replace(meeting("Lunch"), guests=guests))
+    series = harness.user_creates(
+        msgspec.structs.replace(meeting("Stand-up", day=3), guests=guests), daily_count=3
+    )
+    items = {i.remote_id: i for i in harness.calendar.changes(None, WINDOW).changed}
+    occurrence = next(i for i in items.values() if i.series_id == series)
+
+    current = items[single]
+    harness.calendar.update(
+        current, msgspec.structs.replace(current.fields, title="Lunch, moved"), ("title",), None
+    )
+    harness.calendar.delete(occurrence)
+
+    assert harness.notifications_sent() == 0
+    assert harness.calendar.get(single) is not None
+    assert harness.calendar.get(occurrence.remote_id) is None

@@ -17,7 +17,7 @@ from integrations.providers.microsoft.client import MicrosoftCalendarProvider
 from integrations.providers.microsoft.linked import MicrosoftLinkedCalendar
 from integrations.providers.microsoft.oauth import READ_SCOPES
 from integrations.sync.ids import remote_id_for
-from integrations.sync.items import EventFields, Guest, OurTag
+from integrations.sync.items import CalendarItem, EventFields, Guest, OurTag
 from tests.integrations.providers.microsoft.helpers import consent_tokens, microsoft_app
 from tests.integrations.sync.linked.harness_microsoft import MicrosoftHarness, linked_harness
 
@@ -109,6 +109,28 @@ def test_a_retried_create_overwrites_what_the_user_changed_meanwhile(h: Microsof
     assert again.remote_id == first.remote_id
     assert again.fields.title == "Call with Ada"
     assert h.raw_description(first.remote_id).endswith("https://rdv.example/activities/41")
+
+
+def test_an_update_is_one_request_and_answers_what_graph_holds(h: MicrosoftHarness) -> None:
+    """No read-back GET after a PATCH: its answer plus the properties we wrote (or
+    kept, the etag held them) are the event as a GET then reads it."""
+    guests = (Guest(email="ada@example.com"),)
+    created = h.calendar.create(remote_id_for(41), meeting(guests=guests), TAG)
+
+    def updated(current: CalendarItem, names: tuple[str, ...], tag: OurTag | None) -> CalendarItem:
+        before = len(h.ms.requests)
+        fields = msgspec.structs.replace(current.fields, title=f"{current.fields.title}!")
+        item = h.calendar.update(current, fields, names, tag)
+        assert [r.operation for r in h.ms.requests[before:]] == ["events.update"]
+        assert item == h.calendar.get(item.remote_id)
+        return item
+
+    edited = updated(created, ("title",), None)
+    assert (edited.tag, edited.fields.guests) == (TAG, guests)
+    retagged = updated(edited, ("title",), OurTag(owner_id=7, activity_id=99))
+    assert (retagged.tag, retagged.fields.guests) == (OurTag(owner_id=7, activity_id=99), guests)
+    guests_only = updated(retagged, ("guests",), None)
+    assert guests_only.fields.title == retagged.fields.title
 
 
 def test_retagging_rewrites_the_link_back(h: MicrosoftHarness) -> None:
