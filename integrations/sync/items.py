@@ -81,6 +81,9 @@ class CalendarItem(msgspec.Struct, frozen=True, kw_only=True):
     #: Who organises it when the host does not (an address or a name), for the CRM's
     #: "organised by ... in your calendar" note; "" when unknown.
     organiser: str = ""
+    #: Any write to it e-mails its attendees (a Graph meeting with real attendees: Graph
+    #: has no "send no updates"); the adapter refuses such writes (WriteRefused).
+    notifies_guests: bool = False
     series_id: str | None = None
     original_start: datetime | None = None
     tag: OurTag | None = None

@@ -186,6 +186,7 @@ class MicrosoftLinkedCalendar:
         changed: tuple[str, ...],
         tag: OurTag | None,
     ) -> CalendarItem:
+        _refuse_mailing(current)
         names = changed
         if tag is not None and tag != current.tag and "description" not in names:
             # The link back names the activity: re-pointed, it is written again.
@@ -206,6 +207,7 @@ class MicrosoftLinkedCalendar:
         return _as_written(answer.payload, properties)
 
     def delete(self, current: CalendarItem) -> None:
+        _refuse_mailing(current)
         try:
             with self._refusals():
                 # No etag: a delete wins over an edit made meanwhile (the planner
@@ -225,6 +227,18 @@ class MicrosoftLinkedCalendar:
             if not _may_write(self.client.tokens.scope):
                 raise
             raise WriteRefused(str(exc), http_status=exc.http_status, reason=exc.reason) from exc
+
+
+def _refuse_mailing(current: CalendarItem) -> None:
+    """Sync writes never e-mail guests (issue 13), and Graph mails a meeting's attendees
+    about any change or deletion its organiser makes: such a meeting is changed in
+    Outlook, by the host, and the run records the refusal once."""
+    if current.notifies_guests:
+        raise WriteRefused(
+            f"“{current.fields.title}” has attendees whom Outlook would e-mail about this "
+            "change; change it in Outlook.",
+            reason="would-notify-attendees",
+        )
 
 
 def calendar_tag(event: Mapping[str, Any]) -> OurTag | None:

@@ -270,6 +270,9 @@ def calendar_item(event: Mapping[str, Any]) -> CalendarItem:
         fields=fields,
         host_is_organiser=event.get("isOrganizer") is not False,
         organiser=_organiser_name(event),
+        # Exchange mails the attendees of a meeting about any change its organiser
+        # makes: with real attendees, no write of ours is silent.
+        notifies_guests=bool(_attendees(event)) and event.get("isOrganizer") is not False,
         series_id=cast(str | None, event.get("seriesMasterId")) or None,
         original_start=_instant(event.get("originalStart")),
         tag=tag,

@@ -11,7 +11,7 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from integrations.accounts.errors import InsufficientScope
+from integrations.accounts.errors import InsufficientScope, WriteRefused
 from integrations.calendars.provider import SyncWindow
 from integrations.providers.microsoft.client import MicrosoftCalendarProvider
 from integrations.providers.microsoft.linked import MicrosoftLinkedCalendar
@@ -87,17 +87,23 @@ def test_attendees_the_user_invites_in_outlook_come_back_as_guests(h: MicrosoftH
     assert fetched.fields.guests == (Guest(email="cy@example.com", response="accepted"),)
 
 
-def test_changing_a_meeting_the_host_organises_with_attendees_mails_them(
+def test_a_meeting_the_host_organises_with_attendees_is_not_written(
     h: MicrosoftHarness,
 ) -> None:
-    """Graph's limit, documented: no write to such a meeting stays unsent."""
+    """Graph mails a meeting's attendees about any change or deletion by its organiser
+    (there is no "send no updates"), so such writes are refused for good, unsent."""
     remote_id = h.user_creates(meeting(guests=(Guest(email="ada@example.com"),)))
     current = h.calendar.get(remote_id)
     assert current is not None
-    h.calendar.update(
-        current, msgspec.structs.replace(current.fields, title="Moved"), ("title",), None
-    )
-    assert h.ms.messages_sent == 1
+    assert current.notifies_guests
+    with pytest.raises(WriteRefused, match="Outlook would e-mail"):
+        h.calendar.update(
+            current, msgspec.structs.replace(current.fields, title="Moved"), ("title",), None
+        )
+    with pytest.raises(WriteRefused):
+        h.calendar.delete(current)
+    assert h.ms.messages_sent == 0
+    assert h.calendar.get(remote_id) is not None
 
 
 def test_a_retried_create_overwrites_what_the_user_changed_meanwhile(h: MicrosoftHarness) -> None:
