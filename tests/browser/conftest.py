@@ -15,7 +15,8 @@ import shutil
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,19 +86,24 @@ async def _seed(database_url: str) -> None:
         await database.stop(engine)
 
 
-@pytest.fixture
-def live_server(tmp_path: Path, sqlite_template: Path) -> Iterator[LiveServer]:
-    db_path = tmp_path / "db.sqlite3"
-    shutil.copyfile(sqlite_template, db_path)
-    database_url = f"sqlite:///{db_path}"
-    asyncio.run(_seed(database_url))
-
+@contextmanager
+def uvicorn_server(
+    database_url: str,
+    tmp_path: Path,
+    extra_env: Mapping[str, str] | None = None,
+    *,
+    public_url: str | None = None,
+) -> Iterator[str]:
+    """``uvicorn web.main:app`` on a loopback socket this process binds first and hands
+    over (``--fd``), on ``database_url``; yields the address the browser uses.
+    ``public_url`` defaults to that address; ``extra_env`` adds settings (providers
+    pointed at emulators)."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
     listener.listen(64)
     url = f"http://127.0.0.1:{listener.getsockname()[1]}"
     log = (tmp_path / "server.log").open("wb")
-    server = subprocess.Popen(
+    process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "web.main:app", "--fd", str(listener.fileno())],
         pass_fds=[listener.fileno()],
         cwd=Path(__file__).resolve().parents[2],
@@ -105,22 +111,34 @@ def live_server(tmp_path: Path, sqlite_template: Path) -> Iterator[LiveServer]:
             **os.environ,
             "DATABASE_URL": database_url,
             "SECRET_KEY": "b" * 48,
-            # Not the address the browser uses: links and redirects inside the site
-            # must be relative for a booking to complete (a LAN name, a port forward).
-            "PUBLIC_URL": "http://rendezvous.example.test",
+            "PUBLIC_URL": public_url or url,
             "RENDEZVOUS_VAR_DIR": str(tmp_path / "var"),
             "LOG_LEVEL": "WARNING",
+            **(extra_env or {}),
         },
         stdout=log,
         stderr=subprocess.STDOUT,
     )
     listener.close()  # the server holds its own copy of the socket now
     try:
-        yield LiveServer(url=url, host_slug="ada", event_slug="intro")
+        yield url
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        process.terminate()
+        process.wait(timeout=10)
         log.close()
+
+
+@pytest.fixture
+def live_server(tmp_path: Path, sqlite_template: Path) -> Iterator[LiveServer]:
+    db_path = tmp_path / "db.sqlite3"
+    shutil.copyfile(sqlite_template, db_path)
+    database_url = f"sqlite:///{db_path}"
+    asyncio.run(_seed(database_url))
+
+    # Not the address the browser uses: links and redirects inside the site must be
+    # relative for a booking to complete (a LAN name, a port forward).
+    with uvicorn_server(database_url, tmp_path, public_url="http://rendezvous.example.test") as url:
+        yield LiveServer(url=url, host_slug="ada", event_slug="intro")
 
 
 @pytest.fixture

@@ -8,12 +8,8 @@ Content-Security-Policy blocks nothing (the ``page`` fixture checks)."""
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -32,7 +28,7 @@ from booking.hosts.schemas import HostCreate
 from integrations.calendars import repository as calendar_rows
 from integrations.calendars.records import CalendarChange
 from integrations.sync import crm
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, uvicorn_server
 from tests.web.pages.test_activities_calendar import block
 from tests.web.pages.test_sync_page import add_account
 from web import database
@@ -127,33 +123,8 @@ def server(tmp_path: Path, sqlite_template: Path) -> Iterator[Server]:
     shutil.copyfile(sqlite_template, db_path)
     database_url = f"sqlite:///{db_path}"
     asyncio.run(_seed(database_url))
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(64)
-    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
-    log = (tmp_path / "server.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "web.main:app", "--fd", str(listener.fileno())],
-        pass_fds=[listener.fileno()],
-        cwd=Path(__file__).resolve().parents[2],
-        env={
-            **os.environ,
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": "b" * 48,
-            "PUBLIC_URL": url,
-            "RENDEZVOUS_VAR_DIR": str(tmp_path / "var"),
-            "LOG_LEVEL": "WARNING",
-        },
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    listener.close()
-    try:
+    with uvicorn_server(database_url, tmp_path) as url:
         yield Server(url=url, database_url=database_url)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
 
 
 def shown(page: Page, title: str, kind: str = "activity") -> Locator:

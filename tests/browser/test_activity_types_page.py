@@ -6,11 +6,7 @@ phone and the Content-Security-Policy blocks nothing (the ``page`` fixture check
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
-import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +20,7 @@ from booking.contacts import service as contacts
 from booking.contacts.schemas import ContactCreate
 from booking.hosts import service as hosts
 from booking.hosts.schemas import HostCreate
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, uvicorn_server
 from web import database
 
 pytestmark = pytest.mark.browser
@@ -64,33 +60,8 @@ def server(tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
     shutil.copyfile(sqlite_template, db_path)
     database_url = f"sqlite:///{db_path}"
     asyncio.run(_seed(database_url))
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(64)
-    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
-    log = (tmp_path / "server.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "web.main:app", "--fd", str(listener.fileno())],
-        pass_fds=[listener.fileno()],
-        cwd=Path(__file__).resolve().parents[2],
-        env={
-            **os.environ,
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": "b" * 48,
-            "PUBLIC_URL": url,
-            "RENDEZVOUS_VAR_DIR": str(tmp_path / "var"),
-            "LOG_LEVEL": "WARNING",
-        },
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    listener.close()
-    try:
+    with uvicorn_server(database_url, tmp_path) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
 
 
 def _fits_a_phone(page: Page, name: str) -> None:

@@ -5,11 +5,7 @@ time is not bookable; at 1280 and 390 px, screenshots kept in test-artifacts/.""
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
-import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -31,7 +27,7 @@ from booking.hosts import service as hosts
 from booking.hosts.schemas import HostCreate
 from booking.schedules import service as schedules
 from booking.schedules.schemas import WEEKDAYS, ScheduleUpdate
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, uvicorn_server
 from web import database
 
 pytestmark = pytest.mark.browser
@@ -114,33 +110,8 @@ def server(tmp_path: Path, sqlite_template: Path) -> Iterator[Seeded]:
     database_url = f"sqlite:///{db_path}"
     day = _weekday_ahead()
     asyncio.run(_seed(database_url, day))
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(64)
-    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
-    log = (tmp_path / "server.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "web.main:app", "--fd", str(listener.fileno())],
-        pass_fds=[listener.fileno()],
-        cwd=Path(__file__).resolve().parents[2],
-        env={
-            **os.environ,
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": "b" * 48,
-            "PUBLIC_URL": url,
-            "RENDEZVOUS_VAR_DIR": str(tmp_path / "var"),
-            "LOG_LEVEL": "WARNING",
-        },
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    listener.close()
-    try:
+    with uvicorn_server(database_url, tmp_path) as url:
         yield Seeded(url=url, day=day)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
 
 
 def _shoot(page: Page, name: str) -> None:

@@ -5,11 +5,7 @@ calendars, and fits a phone's width."""
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
-import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +14,7 @@ from playwright.sync_api import Browser, expect
 
 from booking.hosts import service as hosts
 from booking.hosts.schemas import HostCreate
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, uvicorn_server
 from tests.emulators.microsoft import MicrosoftGraphEmulator
 from web import database
 
@@ -55,40 +51,17 @@ def server(tmp_path: Path, sqlite_template: Path, ms: MicrosoftGraphEmulator) ->
     shutil.copyfile(sqlite_template, db_path)
     database_url = f"sqlite:///{db_path}"
     asyncio.run(_seed(database_url))
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(64)
-    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
-    log = (tmp_path / "server.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "web.main:app", "--fd", str(listener.fileno())],
-        pass_fds=[listener.fileno()],
-        cwd=Path(__file__).resolve().parents[2],
-        env={
-            **os.environ,
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": "b" * 48,
-            "PUBLIC_URL": url,
-            "RENDEZVOUS_VAR_DIR": str(tmp_path / "var"),
-            "LOG_LEVEL": "WARNING",
-            "GOOGLE_CLIENT_ID": "google-client",  # both connect links on the page
-            "GOOGLE_CLIENT_SECRET": "unused",
-            "MICROSOFT_CLIENT_ID": ms.client_id,
-            "MICROSOFT_CLIENT_SECRET": ms.client_secret,
-            "MICROSOFT_AUTHORITY": ms.authority,
-            "MICROSOFT_GRAPH_URL": ms.graph_url,
-            "MICROSOFT_CA_FILE": ms.ca_file,
-        },
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    listener.close()
-    try:
+    extra = {
+        "GOOGLE_CLIENT_ID": "google-client",  # both connect links on the page
+        "GOOGLE_CLIENT_SECRET": "unused",
+        "MICROSOFT_CLIENT_ID": ms.client_id,
+        "MICROSOFT_CLIENT_SECRET": ms.client_secret,
+        "MICROSOFT_AUTHORITY": ms.authority,
+        "MICROSOFT_GRAPH_URL": ms.graph_url,
+        "MICROSOFT_CA_FILE": ms.ca_file,
+    }
+    with uvicorn_server(database_url, tmp_path, extra) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
 
 
 def test_host_connects_microsoft_365_and_the_page_fits_a_phone(

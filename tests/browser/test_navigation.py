@@ -8,12 +8,8 @@ Content-Security-Policy blocks anything."""
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,7 +18,7 @@ from playwright.sync_api import Page, expect
 
 from booking.hosts import service as hosts
 from booking.hosts.schemas import HostCreate
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, uvicorn_server
 from web import database
 
 pytestmark = pytest.mark.browser
@@ -52,33 +48,8 @@ def server(tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
     shutil.copyfile(sqlite_template, db_path)
     database_url = f"sqlite:///{db_path}"
     asyncio.run(_seed(database_url))
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(64)
-    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
-    log = (tmp_path / "server.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "web.main:app", "--fd", str(listener.fileno())],
-        pass_fds=[listener.fileno()],
-        cwd=Path(__file__).resolve().parents[2],
-        env={
-            **os.environ,
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": "b" * 48,
-            "PUBLIC_URL": url,
-            "RENDEZVOUS_VAR_DIR": str(tmp_path / "var"),
-            "LOG_LEVEL": "WARNING",
-        },
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    listener.close()
-    try:
+    with uvicorn_server(database_url, tmp_path) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
 
 
 def _no_sideways_scroll(page: Page, name: str) -> None:

@@ -6,12 +6,8 @@ phone and the Content-Security-Policy blocks nothing (the ``page`` fixture check
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,7 +19,7 @@ from booking.activities import service as activities
 from booking.activities.schemas import ActivityCreate
 from booking.hosts import service as hosts
 from booking.hosts.schemas import HostCreate
-from tests.browser.conftest import ARTIFACTS, follow_nav
+from tests.browser.conftest import ARTIFACTS, follow_nav, uvicorn_server
 from tests.emulators.google import GoogleCalendarEmulator
 from web import database
 
@@ -91,39 +87,16 @@ def server(tmp_path: Path, sqlite_template: Path, google: GoogleCalendarEmulator
     shutil.copyfile(sqlite_template, db_path)
     database_url = f"sqlite:///{db_path}"
     asyncio.run(_seed(database_url))
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(64)
-    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
-    log = (tmp_path / "server.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "web.main:app", "--fd", str(listener.fileno())],
-        pass_fds=[listener.fileno()],
-        cwd=Path(__file__).resolve().parents[2],
-        env={
-            **os.environ,
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": "b" * 48,
-            "PUBLIC_URL": url,
-            "RENDEZVOUS_VAR_DIR": str(tmp_path / "var"),
-            "LOG_LEVEL": "WARNING",
-            "GOOGLE_CLIENT_ID": google.client_id,
-            "GOOGLE_CLIENT_SECRET": google.client_secret,
-            "GOOGLE_AUTH_URI": google.authorize_url,
-            "GOOGLE_TOKEN_URI": google.token_uri,
-            "GOOGLE_REVOKE_URI": google.revoke_uri,
-            "GOOGLE_API_ENDPOINT": google.api_endpoint,
-        },
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    listener.close()
-    try:
+    extra = {
+        "GOOGLE_CLIENT_ID": google.client_id,
+        "GOOGLE_CLIENT_SECRET": google.client_secret,
+        "GOOGLE_AUTH_URI": google.authorize_url,
+        "GOOGLE_TOKEN_URI": google.token_uri,
+        "GOOGLE_REVOKE_URI": google.revoke_uri,
+        "GOOGLE_API_ENDPOINT": google.api_endpoint,
+    }
+    with uvicorn_server(database_url, tmp_path, extra) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
 
 
 def no_sideways_scroll(page: Page) -> None:
