@@ -280,9 +280,9 @@ class MicrosoftCalendar:
     def add(self, fields: EventFields, *, guests: bool = False, series: bool = False) -> str:
         extra: dict[str, Any] = {}
         # Outlook meetings with real attendees are left out: any write of ours to one
-        # mails them (Graph has no sendUpdates=none), a known gap that
-        # test_emulated_engine.py keeps as a strict xfail. Guests still ride on the
-        # activities the machine pushes.
+        # would mail them (Graph has no sendUpdates=none), so the adapter refuses such
+        # writes for good (test_emulated_engine.py), and their two sides may then
+        # differ by design. Guests still ride on the activities the machine pushes.
         del guests
         if series:
             extra["recurrence"] = {
