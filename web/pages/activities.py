@@ -4,13 +4,13 @@ one activity's page, where pushed calendar events link back to."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import msgspec
 from litestar import Router, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, URLEncodedBody
+from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from booking.activities import service as activities
@@ -18,14 +18,16 @@ from booking.activities.schemas import (
     Activity,
     ActivityTypeCreate,
     ActivityTypeUpdate,
+    ActivityUpdate,
     GuestResolution,
 )
 from booking.contacts import service as contacts
 from booking.contacts.schemas import Contact
-from booking.errors import DomainError
+from booking.errors import DomainError, InvalidInput
 from booking.hosts.schemas import Host
 from web.auth import provide_host, require_session
 from web.pages.banner import reconnect_banner
+from web.sync import SyncServices
 
 TYPES_PATH = "/dashboard/activity-types"
 #: One activity's page; pushed calendar events link here (integrations/sync/adapters.py).
@@ -167,15 +169,107 @@ def _when(activity: Activity, zone: ZoneInfo) -> str:
     return f"{start:%A, %Y-%m-%d, %H:%M} to {end:%A, %Y-%m-%d, %H:%M}"
 
 
-@get(ACTIVITY_PATH, guards=[require_session], include_in_schema=False)
-async def activity_page(host: NamedDependency[Host], activity_id: FromPath[int]) -> Template:
-    """One activity, read-only: what a pushed calendar event links back to. Another
-    host's activity, or one in the trash, is not found."""
-    activity = await activities.get(host.id, activity_id)
+def _zone(host: Host) -> ZoneInfo:
     try:
-        zone = ZoneInfo(host.time_zone)
+        return ZoneInfo(host.time_zone)
     except (ValueError, KeyError):
-        zone = ZoneInfo("UTC")
+        return ZoneInfo("UTC")
+
+
+class ActivityForm(msgspec.Struct):
+    """The activity page's form; times are ``datetime-local`` values in the host's zone.
+    Unchecked boxes are not sent at all: absence means off."""
+
+    title: str = ""
+    activity_type_id: str = ""
+    start: str = ""
+    end: str = ""
+    all_day: str = ""
+    location: str = ""
+    description: str = ""
+    show_as: str = "busy"
+    private: str = ""
+    completed: str = ""
+
+
+def _form_of(activity: Activity, zone: ZoneInfo) -> ActivityForm:
+    return ActivityForm(
+        title=activity.title,
+        activity_type_id=str(activity.activity_type.id),
+        start=f"{activity.start.astimezone(zone):%Y-%m-%dT%H:%M}",
+        end=f"{activity.end.astimezone(zone):%Y-%m-%dT%H:%M}",
+        all_day="on" if activity.all_day else "",
+        location=activity.location,
+        description=activity.description,
+        show_as=activity.show_as,
+        private="on" if activity.private else "",
+        completed="on" if activity.completed else "",
+    )
+
+
+def _local(value: str, zone: ZoneInfo) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=zone)
+    except ValueError:
+        return None
+
+
+def _update_of(
+    form: ActivityForm, activity: Activity, zone: ZoneInfo, type_ids: set[int]
+) -> tuple[ActivityUpdate | None, dict[str, str]]:
+    """The change the form asks for, or every problem with it at once. An activity
+    someone else organises takes only its type and completion from here."""
+    errors: dict[str, str] = {}
+    if not form.activity_type_id.isdigit() or int(form.activity_type_id) not in type_ids:
+        errors["activity_type_id"] = "Choose one of the activity types."
+    if activity.organiser:
+        if errors:
+            return None, errors
+        return ActivityUpdate(
+            activity_type_id=int(form.activity_type_id), completed=bool(form.completed)
+        ), {}
+    title = " ".join(form.title.split())
+    if not title:
+        errors["title"] = "Give the activity a title."
+    elif len(title) > 500:
+        errors["title"] = "A title has at most 500 characters."
+    start, end = _local(form.start, zone), _local(form.end, zone)
+    if start is None:
+        errors["start"] = "Give a date and time."
+    if end is None:
+        errors["end"] = "Give a date and time."
+    elif start is not None and end <= start:
+        errors["end"] = "The end must come after the start."
+    if form.show_as not in ("busy", "free", "tentative"):
+        errors["show_as"] = "Choose busy, free or tentative."
+    if len(form.location) > 1000:
+        errors["location"] = "A place has at most 1,000 characters."
+    if errors or start is None or end is None:
+        return None, errors
+    return ActivityUpdate(
+        title=title,
+        activity_type_id=int(form.activity_type_id),
+        start=start,
+        end=end,
+        all_day=bool(form.all_day),
+        location=form.location.strip(),
+        description=form.description,
+        show_as=form.show_as,  # type: ignore[arg-type]
+        private=bool(form.private),
+        completed=bool(form.completed),
+    ), {}
+
+
+async def _activity_page(
+    host: Host,
+    activity: Activity,
+    *,
+    form: ActivityForm | None = None,
+    errors: dict[str, str] | None = None,
+    saved: bool = False,
+    status: int = 200,
+) -> Template:
+    zone = _zone(host)
     return Template(
         "activities/activity.html",
         context={
@@ -183,9 +277,66 @@ async def activity_page(host: NamedDependency[Host], activity_id: FromPath[int])
             "activity": activity,
             "when": _when(activity, zone),
             "zone": str(zone),
+            "form": form or _form_of(activity, zone),
+            "errors": errors or {},
+            "saved": saved,
+            "types": await activities.types(),
             "reconnect": await reconnect_banner(host.id),
         },
+        status_code=status,
     )
+
+
+@get(ACTIVITY_PATH, guards=[require_session], include_in_schema=False)
+async def activity_page(
+    host: NamedDependency[Host], activity_id: FromPath[int], saved: FromQuery[bool] = False
+) -> Template:
+    """One activity, and the form that changes it: what a pushed calendar event links
+    back to. Another host's activity, or one in the trash, is not found."""
+    return await _activity_page(host, await activities.get(host.id, activity_id), saved=saved)
+
+
+@post(ACTIVITY_PATH, guards=[require_session], include_in_schema=False, status_code=200)
+async def change_activity(
+    host: NamedDependency[Host],
+    sync_services: NamedDependency[SyncServices],
+    activity_id: FromPath[int],
+    data: URLEncodedBody[ActivityForm],
+) -> Template | Redirect:
+    """Save the form: every problem is shown at once and nothing typed is lost; a
+    saved change reaches the linked calendar with the next sync, started now."""
+    activity = await activities.get(host.id, activity_id)
+    type_ids = {t.id for t in await activities.types()}
+    change, errors = _update_of(data, activity, _zone(host), type_ids)
+    if change is None:
+        return await _activity_page(host, activity, form=data, errors=errors, status=422)
+    try:
+        await activities.update(host.id, activity_id, change)
+    except InvalidInput as exc:
+        message = exc.detail.removeprefix(f"{exc.field}: ")
+        errors = {exc.field: message}
+        return await _activity_page(host, activity, form=data, errors=errors, status=422)
+    except DomainError as exc:
+        errors = {"form": exc.detail}
+        return await _activity_page(
+            host, activity, form=data, errors=errors, status=exc.status_code
+        )
+    await sync_services.schedule_host(host.id, "crm")
+    return Redirect(
+        ACTIVITY_PATH.replace("{activity_id:int}", str(activity_id)) + "?saved=1", status_code=303
+    )
+
+
+@post(ACTIVITY_PATH + "/delete", guards=[require_session], include_in_schema=False, status_code=303)
+async def delete_activity(
+    host: NamedDependency[Host],
+    sync_services: NamedDependency[SyncServices],
+    activity_id: FromPath[int],
+) -> Redirect:
+    """Delete after the page's confirmation; its calendar event goes with the next sync."""
+    await activities.delete(host.id, activity_id)
+    await sync_services.schedule_host(host.id, "crm")
+    return Redirect("/dashboard/activities", status_code=303)
 
 
 router = Router(
@@ -198,6 +349,8 @@ router = Router(
         attention_page,
         resolve_guest,
         activity_page,
+        change_activity,
+        delete_activity,
     ],
     dependencies={"host": provide_host},
     tags=["Pages"],
