@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any
@@ -36,6 +37,14 @@ async def of_host(host_id: int, purpose: str | None = None) -> list[Account]:
 async def get(account_id: int) -> Account | None:
     rows = await _select().where(ConnectedAccount.id == account_id)
     return _records(rows)[0] if rows else None
+
+
+async def many(account_ids: Sequence[int]) -> dict[int, Account]:
+    """The accounts of ``account_ids`` that exist, by id, in one query."""
+    if not account_ids:
+        return {}
+    rows = await _select().where(ConnectedAccount.id.is_in(list(account_ids)))
+    return {account.id: account for account in _records(rows)}
 
 
 async def find(host_id: int, provider: str, purpose: str, external_id: str) -> Account | None:

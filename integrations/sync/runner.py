@@ -29,11 +29,14 @@ class LinkedSyncScheduler(Protocol):
 async def due_accounts(engine: SyncEngine) -> list[int]:
     """Accounts whose automatic run is due now."""
     active = await repository.active_settings()
-    started = await repository.last_started([s.account_id for s in active])
+    ids = [s.account_id for s in active]
+    # Two queries whatever the number of accounts: this runs every minute.
+    started = await repository.last_started(ids)
+    accounts = await accounts_repository.many(ids)
     now = engine.clock()
     out = []
     for settings in active:
-        account = await accounts_repository.get(settings.account_id)
+        account = accounts.get(settings.account_id)
         if account is None or account.status == "reconnect_needed":
             continue
         if due(settings, started.get(settings.account_id), now, account.host_time_zone):

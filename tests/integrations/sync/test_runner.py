@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from booking.activities import service as activities
+from integrations.accounts import repository as accounts_repository
 from integrations.sync import repository
-from integrations.sync.runner import LinkedSyncRunner
+from integrations.sync.runner import LinkedSyncRunner, due_accounts
 from tests.integrations.sync.conftest import Setup, fields
 from tests.waiting import until
 
@@ -44,3 +45,12 @@ async def test_the_loop_wakes_for_a_scheduled_run(setup: Setup) -> None:
         assert await until(ran, what="the scheduled run") == [("crm", "done")]
     finally:
         await runner.stop()
+
+
+async def test_an_account_that_needs_reconnecting_is_not_run_automatically(setup: Setup) -> None:
+    assert await due_accounts(setup.engine) == [setup.account_id]
+    await accounts_repository.mark_reconnect_needed(
+        setup.account_id, "The grant was revoked.", setup.engine.clock()
+    )
+    assert await due_accounts(setup.engine) == []
+    assert await repository.runs_of_host(setup.host.id) == []
