@@ -154,7 +154,10 @@ class MicrosoftLinkedCalendar:
     def _link(self, tag: OurTag | None) -> str | None:
         return self.link_for(tag.activity_id) if tag is not None else None
 
-    def create(self, remote_id: str, fields: EventFields, tag: OurTag) -> CalendarItem:
+    def create(
+        self, remote_id: str, fields: EventFields, tag: OurTag, *, fresh: bool = False
+    ) -> CalendarItem:
+        del fresh  # every create is read back (see the module's docstring)
         body = event_body(fields, FIELD_NAMES, link=self._link(tag), tag=tag)
         item = None
         for attempt in range(_TRANSACTIONS):
