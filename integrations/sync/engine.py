@@ -16,6 +16,8 @@ Crash safety:
   event and before our row is committed, the next listing brings the event back with
   our tag and the planner adopts it (``Link``): no duplicate. (With the commit
   overlapping the next call, that can be the last two writes' rows; each recovers so.)
+  Its id is recorded as spent before it is sent (``transactions``): only a create of an
+  id never recorded before is ``fresh`` (on Graph: not read back).
 - A batch of CRM writes commits whole or not at all: a crash loses none of an
   activity without its row, and the next run plans the lost batch again.
 - Runs of one account never overlap: the account lock (Redis, PostgreSQL advisory or
