@@ -17,9 +17,10 @@ listing floor, which changes nothing, is also repeated three times within each).
   creates their events. Floor: N bare event creates with the same bodies (Google:
   ``events().insert`` with the client-chosen id and ``sendUpdates=none``; Graph: POST
   ``/me/calendars/{id}/events`` with the transactionId), into a second calendar of the
-  same account. Not in the floor: the run's listing call, and (Graph) the read-back GET
-  the adapter makes after every create because a POST answer carries no extended
-  properties, so our tag is read back with ``$expand``.
+  same account. Not in the floor: the run's listing call and the one insert that
+  records the run's create ids before they are sent (integrations/sync/
+  transactions.py). (Graph: a create whose id was never sent is the POST alone; the
+  adapter reads a create back only when its id was sent before.)
 - push_update: the title of each of those N activities edited in the CRM, then the run
   that patches their events. Floor: N bare patches of the title (Google
   ``events().patch``, Graph PATCH), same client. (The Graph adapter reads no update back.)

@@ -13,7 +13,13 @@ from integrations.calendars.tables import (
     EventTypeCalendar,
     PushChannel,
 )
-from integrations.sync.tables import SyncLink, SyncMirror, SyncRun, SyncSettings
+from integrations.sync.tables import (
+    SyncLink,
+    SyncMirror,
+    SyncRun,
+    SyncSettings,
+    SyncTransaction,
+)
 
 APP_CONFIG = AppConfig(
     app_name="integrations",
@@ -29,6 +35,7 @@ APP_CONFIG = AppConfig(
         SyncLink,
         SyncMirror,
         SyncRun,
+        SyncTransaction,
     ],
     migration_dependencies=["booking.piccolo_app"],
     commands=[],

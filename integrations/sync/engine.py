@@ -16,6 +16,8 @@ Crash safety:
   event and before our row is committed, the next listing brings the event back with
   our tag and the planner adopts it (``Link``): no duplicate. (With the commit
   overlapping the next call, that can be the last two writes' rows; each recovers so.)
+  Its id is recorded as spent before it is sent (``transactions``): only a create of an
+  id never recorded before is ``fresh`` (on Graph: not read back).
 - A batch of CRM writes commits whole or not at all: a crash loses none of an
   activity without its row, and the next run plans the lost batch again.
 - Runs of one account never overlap: the account lock (Redis, PostgreSQL advisory or
@@ -25,6 +27,7 @@ Crash safety:
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Callable, Collection, Coroutine, Iterable, Iterator, Mapping
@@ -53,7 +56,7 @@ from integrations.calendars import repository as calendars_repository
 from integrations.calendars.environment import CalendarEnvironment
 from integrations.calendars.provider import SyncWindow
 from integrations.calendars.records import CalendarRecord
-from integrations.sync import crm, repository
+from integrations.sync import crm, repository, transactions
 from integrations.sync.actions import (
     Action,
     CreateActivity,
@@ -202,6 +205,11 @@ class _Run:
     errors: list[RunError] = field(default_factory=list)
     refused: set[str] = field(default_factory=set)
     done: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: Each planned create's id -> the ids of its run of consecutive creates, from it
+    #: on (transactions.creates_ahead): recorded together before the first is sent.
+    creates_ahead: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Create ids recorded by this run and not yet sent -> never recorded before.
+    fresh: dict[str, bool] = field(default_factory=dict)
 
     def count(self, action: Action) -> None:
         side = self.done.setdefault(action.side, {})
@@ -458,6 +466,7 @@ class SyncEngine:
             rows=rows,
             activities=activities,
             events=mirror,
+            creates_ahead=transactions.creates_ahead(plan.actions),
         )
         # Logged before any write: a run that fails or dies half-way must still say
         # which edit lost a clash it may already have settled.
@@ -592,7 +601,20 @@ class SyncEngine:
         if isinstance(action, CreateEvent):
             activity = run.activities[action.activity_id]
             tag = OurTag(owner_id=run.host_id, activity_id=activity.id)
-            made = await asyncio.to_thread(linked.create, action.remote_id, action.fields, tag)
+            if action.remote_id not in run.fresh:
+                # Recorded and committed before any of them is sent (one insert for the
+                # run of creates): whatever happens next, the id is spent.
+                ahead = run.creates_ahead.get(action.remote_id, (action.remote_id,))
+                ids = [i for i in ahead if i not in run.fresh]
+                never = await transactions.spend(ids)
+                run.fresh.update((i, i in never) for i in ids)
+            fresh = run.fresh.pop(action.remote_id)
+            made = await asyncio.to_thread(
+                functools.partial(linked.create, fresh=fresh),
+                action.remote_id,
+                action.fields,
+                tag,
+            )
 
             async def created() -> None:
                 if action.replaces is not None:

@@ -34,7 +34,12 @@ suite all three pass):
   ``transactionId`` where it does not; a create that finds the id taken (a retry
   after a crash, a Google id whose event was deleted) overwrites and revives that
   event instead of failing or making a second one. The returned item's
-  ``remote_id`` is the one to store (Graph's own id).
+  ``remote_id`` is the one to store (Graph's own id). ``fresh`` says the engine
+  recorded the id before this call and never before it (``integrations/sync/
+  transactions.py``): no event holds it, so the write's answer is the new event.
+  Graph, whose answer to a held transactionId is the older event, needs to know
+  (it then reads nothing back); Google and CalDAV learn a taken id from the
+  provider (409, 412) and ignore it. ``fresh`` false is always safe.
 - ``update`` writes only ``changed`` (Google and Graph PATCH; CalDAV builds the
   whole resource from the current one and changes only those properties) with the
   item's etag as precondition (``PreconditionFailed`` when the event moved on).
@@ -89,9 +94,12 @@ class LinkedCalendar(Protocol):
         it is deleted, cancelled or no longer in this calendar."""
         ...
 
-    def create(self, remote_id: str, fields: EventFields, tag: OurTag) -> CalendarItem:
+    def create(
+        self, remote_id: str, fields: EventFields, tag: OurTag, *, fresh: bool = False
+    ) -> CalendarItem:
         """A new event with our tag and the link back, e-mailing nobody (see above
-        for an id that is already taken)."""
+        for an id that is already taken, and for ``fresh``: ``remote_id`` was never
+        sent before)."""
         ...
 
     def update(

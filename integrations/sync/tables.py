@@ -120,3 +120,14 @@ class SyncRun(Table, tablename="sync_run"):
     stop_reason = Varchar(length=24, null=False, default="")
     progress_done = Integer(null=False, default=0)
     progress_total = Integer(null=False, default=0)
+
+
+class SyncTransaction(Table, tablename="sync_transaction"):
+    """Every create id a sync run has been about to send (Graph's ``transactionId``),
+    recorded before the request, never removed (integrations/sync/transactions.py).
+
+    Not per account or calendar: Graph holds a transactionId mailbox-wide, and an
+    account connected again is the same mailbox.
+    """
+
+    transaction_id = Varchar(length=1024, primary_key=True)

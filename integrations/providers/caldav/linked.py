@@ -190,7 +190,11 @@ class CalDavLinkedCalendar:
 
     # -- writing -------------------------------------------------------------------------
 
-    def create(self, remote_id: str, fields: EventFields, tag: OurTag) -> CalendarItem:
+    def create(
+        self, remote_id: str, fields: EventFields, tag: OurTag, *, fresh: bool = False
+    ) -> CalendarItem:
+        # ``fresh`` changes nothing here: a taken UID answers 412 (handled below).
+        del fresh
         url = self._own_url(remote_id)
         text = _text(self._codec.new_calendar(remote_id, fields, tag))
         try:

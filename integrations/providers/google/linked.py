@@ -104,7 +104,11 @@ class GoogleLinkedCalendar:
 
     # -- writing --------------------------------------------------------------------
 
-    def create(self, remote_id: str, fields: EventFields, tag: OurTag) -> CalendarItem:
+    def create(
+        self, remote_id: str, fields: EventFields, tag: OurTag, *, fresh: bool = False
+    ) -> CalendarItem:
+        # ``fresh`` changes nothing here: Google answers a taken id 409 (handled below).
+        del fresh
         body = event_body(fields, tag, zone=self._zone, link=self.link_for(tag.activity_id))
         try:
             created = self.client.create_event(self.calendar_id, body, event_id=remote_id)

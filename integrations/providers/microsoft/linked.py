@@ -26,10 +26,16 @@ What Graph does, and how the guarantees of ``integrations/sync/linked.py`` are k
 - **An update is not read back**: a PATCH answers the whole event as Graph now holds
   it, except our extended properties (an answer carries none). Those the PATCH named
   we just wrote; the others are as we read them (the PATCH carries that read's etag).
-  So the answer plus those properties is the item, with no GET. A **create** is read
-  back (``$expand`` of our properties): a POST whose transactionId an older event
-  holds answers that event, maybe in another calendar and with the properties an
-  earlier write left, and nothing in the answer tells it from one just made.
+  So the answer plus those properties is the item, with no GET.
+- **A create is read back only when its id was sent before**: a POST whose
+  transactionId an older event holds answers that event, maybe in another calendar
+  and with the properties an earlier write left, and nothing in the answer tells it
+  from one just made; so that create reads back (``$expand`` of our properties) and,
+  when the event left this calendar, tries the next id. The engine records every id
+  before it sends it (``integrations/sync/transactions.py``) and says ``fresh`` when
+  the id was never recorded before: no event can hold it, the answer is the event
+  just made, and the answer plus the properties the POST wrote is the item (one
+  request). A crash after the recording, a lost answer or a retry finds the id spent.
 """
 
 from __future__ import annotations
@@ -154,8 +160,16 @@ class MicrosoftLinkedCalendar:
     def _link(self, tag: OurTag | None) -> str | None:
         return self.link_for(tag.activity_id) if tag is not None else None
 
-    def create(self, remote_id: str, fields: EventFields, tag: OurTag) -> CalendarItem:
+    def create(
+        self, remote_id: str, fields: EventFields, tag: OurTag, *, fresh: bool = False
+    ) -> CalendarItem:
         body = event_body(fields, FIELD_NAMES, link=self._link(tag), tag=tag)
+        if fresh:
+            # Never sent before (the engine recorded it first): no event holds it, so
+            # the answer is the event this POST made, with the properties it wrote.
+            with self._refusals():
+                made = self.client.create_event(self.calendar_id, body, event_id=remote_id)
+            return _as_written(made.payload, body["singleValueExtendedProperties"])
         item = None
         for attempt in range(_TRANSACTIONS):
             # Graph answers a transactionId with the live event that holds it anywhere

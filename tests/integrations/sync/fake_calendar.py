@@ -118,7 +118,9 @@ class FakeCalendar:
     def _normalised(self, fields: EventFields) -> EventFields:
         return msgspec.structs.replace(fields, description=fields.description.strip())
 
-    def create(self, remote_id: str, fields: EventFields, tag: OurTag) -> CalendarItem:
+    def create(
+        self, remote_id: str, fields: EventFields, tag: OurTag, *, fresh: bool = False
+    ) -> CalendarItem:
         self._call("create")
         if self.read_only:
             raise WriteRefused("the calendar is read-only")

@@ -132,10 +132,12 @@ async def test_a_provider_failing_midway_keeps_the_writes_it_confirmed(setup: Se
         await setup.add_activity(fields(day=day, title=f"Pushed on day {day}"))
     create = setup.calendar.create
 
-    def second_fails(remote_id: str, the_fields: EventFields, tag: OurTag) -> object:
+    def second_fails(
+        remote_id: str, the_fields: EventFields, tag: OurTag, *, fresh: bool = False
+    ) -> object:
         if setup.calendar.writes == 1:
             setup.calendar.fail_next = unavailable()
-        return create(remote_id, the_fields, tag)
+        return create(remote_id, the_fields, tag, fresh=fresh)
 
     setup.calendar.create = second_fails  # type: ignore[method-assign]
     failed = await setup.run()

@@ -5,7 +5,8 @@ Random steps: creates, edits and deletions on both sides, an occurrence of a ser
 edited or cancelled, events moved to another calendar and back, setting changes (mode,
 barred operations, keep the calendar's body, winner), a second host linking the same
 calendar, and faults (an empty answer once, a failed write, expired sync state, a
-crash between the provider's write and our commit, duplicate and out-of-order
+crash between the provider's write and our commit, a crash between recording a
+create's id and sending it, duplicate and out-of-order
 notifications, a pause and a resume). Every run checks that no barred operation
 happened. At the end of every example (and when a step says so) the host's sync
 runs until quiet, and then:
@@ -542,6 +543,8 @@ class Crash(Exception):
 class Faults:
     empty_once: bool = False
     crash_after_create: bool = False
+    #: Dies after the engine recorded the create's id and before it was sent.
+    crash_before_create: bool = False
 
 
 class FaultyCalendar:
@@ -563,8 +566,13 @@ class FaultyCalendar:
     def get(self, remote_id: str) -> CalendarItem | None:
         return self.inner.get(remote_id)
 
-    def create(self, remote_id: str, fields: EventFields, tag: OurTag) -> CalendarItem:
-        made = self.inner.create(remote_id, fields, tag)
+    def create(
+        self, remote_id: str, fields: EventFields, tag: OurTag, *, fresh: bool = False
+    ) -> CalendarItem:
+        if self.faults.crash_before_create:
+            self.faults.crash_before_create = False
+            raise Crash(remote_id)
+        made = self.inner.create(remote_id, fields, tag, fresh=fresh)
         if self.faults.crash_after_create:
             self.faults.crash_after_create = False
             raise Crash(made.remote_id)
@@ -754,6 +762,7 @@ class SyncMachine(RuleBasedStateMachine):
         except Crash:
             record = None
         host.faults.crash_after_create = False
+        host.faults.crash_before_create = False
         if index == 0:
             self.check_nothing_barred(before_writes, before)
         return record
@@ -990,6 +999,13 @@ class SyncMachine(RuleBasedStateMachine):
     @rule()
     def crash_after_the_remote_create(self) -> None:
         self.host.faults.crash_after_create = True
+        self.sync_once()
+
+    @rule()
+    def crash_before_the_remote_create(self) -> None:
+        # The create's id is recorded as spent and never sent: the next run's create
+        # of it reads back what it gets (Graph), as after any other crash.
+        self.host.faults.crash_before_create = True
         self.sync_once()
 
     @rule()

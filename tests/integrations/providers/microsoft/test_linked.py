@@ -196,3 +196,48 @@ def test_a_cancelled_meeting_is_removed(h: MicrosoftHarness) -> None:
 
     assert listing.removed == (remote_id,)
     assert h.calendar.get(remote_id) is None
+
+
+def test_a_create_with_a_fresh_id_is_one_request(h: MicrosoftHarness) -> None:
+    """An id never sent before: no event holds it, so the POST answer is the event it
+    made, and with the properties it wrote it is the item (no read-back GET)."""
+    guests = (Guest(email="ada@example.com"),)
+    before = len(h.ms.requests)
+    created = h.calendar.create(remote_id_for(41), meeting(guests=guests), TAG, fresh=True)
+
+    assert [r.operation for r in h.ms.requests[before:]] == ["events.create"]
+    assert (created.tag, created.fields.guests) == (TAG, guests)
+    assert created == h.calendar.get(created.remote_id)
+
+
+def test_a_create_with_a_spent_id_reads_back_and_writes_what_it_meant(h: MicrosoftHarness) -> None:
+    """Not fresh: the POST may answer an older event that holds the id (our crashed
+    try, changed since in Outlook): it is read back and overwritten."""
+    first = h.calendar.create(remote_id_for(41), meeting(), TAG, fresh=True)
+    h.user_edits(first.remote_id, title="Renamed in Outlook")
+
+    before = len(h.ms.requests)
+    again = h.calendar.create(remote_id_for(41), meeting(), TAG)
+
+    operations = [r.operation for r in h.ms.requests[before:]]
+    assert operations[:2] == ["events.create", "events.get"]
+    assert again.remote_id == first.remote_id
+    assert again.fields.title == "Call with Ada"
+    assert again == h.calendar.get(again.remote_id)
+
+
+def test_a_create_whose_id_a_moved_event_holds_makes_the_event_here(h: MicrosoftHarness) -> None:
+    """The host moved our event to another calendar; it keeps the transactionId, and
+    Graph answers a POST of that id with it. A spent id is read back in this calendar,
+    found missing, and the next id makes the event here; the moved one is left alone."""
+    first = h.calendar.create(remote_id_for(41), meeting(), TAG, fresh=True)
+    h.user_moves_out(first.remote_id)
+    moved = h.ms.calendar_view(h.other_calendar_id, NOW, NOW + timedelta(days=9))
+
+    again = h.calendar.create(remote_id_for(41), meeting("Back here"), TAG)
+
+    assert again == h.calendar.get(again.remote_id)
+    assert again.fields.title == "Back here"
+    assert again.remote_id not in {e["id"] for e in moved}
+    still = h.ms.calendar_view(h.other_calendar_id, NOW, NOW + timedelta(days=9))
+    assert [e["subject"] for e in still] == ["Call with Ada"]

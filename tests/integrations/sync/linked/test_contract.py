@@ -307,3 +307,45 @@ def test_all_day_and_free_and_tentative_round_trip(harness: LinkedHarness) -> No
         fetched = harness.calendar.get(created.remote_id)
         assert fetched is not None
         same(fetched.fields, fields)
+
+
+FRESH_SHAPES = {
+    "guests": meeting(guests=(Guest(email="ada@example.com"), Guest(email="bob@example.com"))),
+    "bare": EventFields(
+        title="Bare", start=NOW + timedelta(days=3), end=NOW + timedelta(days=3, hours=1)
+    ),
+    "all_day_free": EventFields(
+        title="Holiday",
+        start=(NOW + timedelta(days=5)).replace(hour=0),
+        end=(NOW + timedelta(days=6)).replace(hour=0),
+        all_day=True,
+        show_as="free",
+    ),
+    "private_tentative": meeting("Lawyer", private=True, show_as="tentative"),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(FRESH_SHAPES))
+def test_a_fresh_create_answers_the_event_as_get_reads_it(
+    harness: LinkedHarness, shape: str
+) -> None:
+    """``fresh``: the id was never sent before. The item a create returns is what the
+    engine stores (status row, mirror), so it is the event exactly as a read finds it,
+    whether or not the adapter read it back."""
+    fields = FRESH_SHAPES[shape]
+    created = harness.calendar.create(remote_id_for(41), fields, TAG, fresh=True)
+
+    assert created.tag == TAG
+    same(created.fields, fields)
+    assert created == harness.calendar.get(created.remote_id)
+    items, _ = everything(harness)
+    assert [i.remote_id for i in items.values() if i.tag == TAG] == [created.remote_id]
+    assert harness.notifications_sent() == 0
+
+
+def test_a_fresh_create_on_a_read_only_calendar_is_refused_for_good(
+    harness: LinkedHarness,
+) -> None:
+    harness.make_read_only()
+    with pytest.raises(WriteRefused):
+        harness.calendar.create(remote_id_for(41), meeting(), TAG, fresh=True)
