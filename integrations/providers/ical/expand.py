@@ -29,7 +29,7 @@ import recurring_ical_events
 
 from integrations.calendars.provider import SyncWindow
 
-__all__ = ["Expansion", "Occurrence", "Unreadable", "expand"]
+__all__ = ["Expansion", "Occurrence", "Unreadable", "expand", "plain_occurrences"]
 
 #: Floating times are placed in the host's zone only later (busy.py); widen the query
 #: by the largest UTC offset so no floating instance at the window's edge is missed.
@@ -303,7 +303,9 @@ def _comparable(value: date | datetime, lo: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=lo.tzinfo)
 
 
-def _single(uid: str, event: icalendar.Component, window: SyncWindow) -> list[Occurrence] | None:
+def plain_occurrences(
+    uid: str, event: icalendar.Component, window: SyncWindow
+) -> list[Occurrence] | None:
     """The fast path for a UID with one plain event (most of any calendar): no
     recurring-ical-events pass, which costs as much as parsing the text. Gives its
     occurrence in the window (or none), ``None`` when the event is not plain (the
@@ -335,7 +337,7 @@ def _events(calendar: icalendar.Calendar, window: SyncWindow, *, fast: bool = Tr
     for uid, sources in _groups(calendar).items():
         if fast and len(sources) == 1:
             try:
-                plain = _single(uid, sources[0], window)
+                plain = plain_occurrences(uid, sources[0], window)
             # Anything odd (a vBroken DTSTART raises on ``.dt``): the general path
             # below reads it again and names what is wrong.
             except Exception:
