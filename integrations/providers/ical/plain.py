@@ -26,12 +26,14 @@ from __future__ import annotations
 import functools
 import re
 import zoneinfo
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any, Final
 
 import icalendar
 from icalendar.parser.content_line import NEWLINE, UFOLD
 from icalendar.parser.property import unescape_backslash
-from icalendar.prop import vDDDTypes, vText
+from icalendar.prop import vDDDTypes
 
 from integrations.calendars.provider import SyncWindow
 from integrations.providers.ical.expand import Expansion, plain_occurrences
@@ -59,6 +61,15 @@ _TIMES: Final = frozenset({"DTSTART", "DTEND"})
 _NOT_PLAIN: Final = frozenset({"RRULE", "RDATE", "EXDATE", "EXRULE", "RECURRENCE-ID", "DURATION"})
 #: Calendar-level properties icalendar reads as text and never refuses.
 _CALENDAR_TEXT: Final = frozenset({"VERSION", "PRODID", "CALSCALE", "METHOD"})
+
+
+@dataclass(frozen=True, slots=True)
+class _When:
+    """A DTSTART / DTEND as :mod:`.expand` reads it (icalendar's vDDDTypes has
+    the same ``dt`` and ``params``)."""
+
+    dt: date | datetime
+    params: dict[str, str]
 
 
 @functools.cache
@@ -96,23 +107,24 @@ def _block(lines: list[str], start: int, kind: str) -> int | None:
     inside: str | None = None
     for index in range(start + 1, len(lines)):
         upper = lines[index].upper()
+        head = _HEAD.match(upper)
+        if head is None or head.group(1) not in ("BEGIN", "END"):
+            continue  # a property: icalendar checks it (_block_reads)
         if inside is not None:
-            if upper == "END:" + inside:
-                inside = None
-            elif upper.startswith(("BEGIN:", "END:")):
+            if upper != "END:" + inside:
                 return None
-            continue
-        if upper == "END:" + kind:
+            inside = None
+        elif upper == "END:" + kind:
             block = "\r\n".join(lines[start : index + 1])
             return index + 1 if _block_reads(kind, block) else None
-        if upper in nested:
+        elif upper in nested:
             inside = upper[6:]
-        elif upper.startswith(("BEGIN:", "END:")):
+        else:
             return None
     return None
 
 
-def _time(line: str, head: re.Match[str]) -> vDDDTypes | None:
+def _time(line: str, head: re.Match[str]) -> _When | None:
     tzid: str | None = None
     value_type = False
     colon = line.find(":", head.end() - 1)
@@ -135,17 +147,18 @@ def _time(line: str, head: re.Match[str]) -> vDDDTypes | None:
     try:  # what icalendar's parser calls for DTSTART / DTEND
         read: Any = vDDDTypes.from_ical  # untyped in icalendar
         parsed = read(value, tzid) if tzid else read(value)
-        prop = vDDDTypes(parsed)
     except (ValueError, TypeError):
         return None
-    prop.params = icalendar.Parameters({"TZID": tzid} if tzid else {})
-    return prop
+    if not isinstance(parsed, date):
+        return None
+    return _When(parsed, {"TZID": tzid} if tzid else {})
 
 
-def _event(lines: list[str], start: int) -> tuple[icalendar.Event, int] | None:
-    """The VEVENT that begins at ``lines[start]`` with the properties we read, and
-    the index after its END."""
-    event = icalendar.Event()
+def _event(lines: list[str], start: int) -> tuple[dict[str, Any], int] | None:
+    """The properties we read of the VEVENT that begins at ``lines[start]`` (by
+    upper-case name, as :func:`.plain_occurrences` reads them), and the index after
+    its END."""
+    event: dict[str, Any] = {}
     index = start + 1
     while index < len(lines):
         line = lines[index]
@@ -176,7 +189,8 @@ def _event(lines: list[str], start: int) -> tuple[icalendar.Event, int] | None:
             if params is None:
                 return None
             raw = line[params.end() :]
-            event[name] = vText(raw if name in _RAW else unescape_backslash(raw))
+            # What str() of icalendar's vText / vUnknown value gives.
+            event[name] = raw if name in _RAW else unescape_backslash(raw)
         elif head.group(2) == ";" and _PARAMS.match(line, head.end() - 1) is None:
             return None
         index += 1
@@ -195,7 +209,7 @@ def read_plain(text: str, window: SyncWindow, *, max_bytes: int) -> Expansion | 
     lines = [line for line in NEWLINE.split(UFOLD.sub("", text)) if line]
     if lines[0].upper() != "BEGIN:VCALENDAR":
         return None
-    event: icalendar.Event | None = None
+    event: dict[str, Any] | None = None
     index = 1
     while index < len(lines):
         line = lines[index]

@@ -56,7 +56,8 @@ OTHER = ["duration", "no-end", "date-start", "backwards", "rrule", "z-with-zone"
 MUTATIONS = ["none", "x-wr-timezone", "second-event", "no-uid", "blank-uid", "junk-line",
              "no-end-calendar", "trailing-line", "property-at-top", "todo", "bom",
              "leading-blank", "text-value-param", "dup-summary", "bad-begin",
-             "unterminated-quote", "nested-event", "x-comment-after"]  # fmt: skip
+             "unterminated-quote", "nested-event", "x-comment-after",
+             "begin-in-blocks"]  # fmt: skip
 
 
 def _stamp(moment: datetime) -> str:
@@ -187,6 +188,15 @@ def _mutate(lines: list[str], mutation: str) -> list[str]:
             return [*lines[:event], "BEGIN:VEVENT ", *lines[event + 1 :]]
         case "unterminated-quote":
             return [*lines[:end], 'SUMMARY;LANGUAGE="en:Lunch', *lines[end:]]
+        case "begin-in-blocks":
+            return [
+                part
+                for line in lines
+                for part in (
+                    [line, "BEGIN;X-A=1:X-THING"] if line in ("BEGIN:VALARM", "BEGIN:STANDARD")
+                    else [line]
+                )
+            ]  # fmt: skip
         case "nested-event":
             return [*lines[:end], "BEGIN:VEVENT", "UID:inner", "END:VEVENT", *lines[end:]]
     return lines
