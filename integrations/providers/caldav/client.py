@@ -7,19 +7,25 @@ the collections of the home that hold events. Calendar ids are their absolute UR
 
 Sync, per calendar:
 
-- RFC 6578 ``sync-collection`` when the server has it: a full sync lists every
-  resource (href + etag) and takes the new token; an incremental one asks what
-  changed since the token (an idle round is that one REPORT). The caldav library
-  would quietly fall back to re-reading the whole calendar on a rejected token;
-  ``disable_fallback=True`` turns that into an error we see, and a rejected token
-  (``DAV:valid-sync-token``) becomes :class:`SyncStateExpired`: the engine then
-  runs a full sync, which replaces the blocks without duplicates.
+- RFC 6578 ``sync-collection`` when the server has it, asking for each resource's
+  etag and text (``calendar-data``): a full sync lists every resource and takes the
+  new token in one REPORT; an incremental one asks what changed since the token
+  and gets the changed resources' text in the same answer (an idle round is that
+  one REPORT). We send the REPORT ourselves (through the caldav client, whose
+  errors we keep) rather than the library's ``get_objects_by_sync_token``, which
+  asks for etags only and would quietly fall back to re-reading the whole calendar
+  on a rejected token; a rejected token (``DAV:valid-sync-token``) becomes
+  :class:`SyncStateExpired`: the engine then runs a full sync, which replaces the
+  blocks without duplicates.
 - Servers without it: the collection's ``getctag`` (idle round: one PROPFIND) and,
   when it moved, every resource's etag, compared with the last sync's.
 
-Changed resources are read with ``calendar-multiget`` in batches and expanded in the
-window by the iCalendar core (RRULE, RDATE, EXDATE, RECURRENCE-ID overrides, the
-VTIMEZONEs they carry, Windows and IANA TZIDs). :mod:`.state` keeps which
+Changed resources whose text the listing did not bring (the ctag path, a server
+that leaves ``calendar-data`` out, an answer over the size limit asked again
+without it) are read with ``calendar-multiget`` in batches. Each is expanded in the
+window by the iCalendar core (its fast read of one plain event first; RRULE, RDATE,
+EXDATE, RECURRENCE-ID overrides, the VTIMEZONEs they carry, Windows and IANA TZIDs
+otherwise). :mod:`.state` keeps which
 occurrences each resource produced, so a changed or deleted resource replaces or
 removes exactly those.
 
