@@ -5,12 +5,15 @@ Run from the repository root:  .venv/bin/python bench/sync_caldav.py
 Each line is {"bench", "metric", "value", "unit", "floor", "ratio"}.
 
 - initial_import: a full sync of 10,000 events (one resource each) into a temporary
-  SQLite database: sync-collection, calendar-multiget in batches, parse and expand
-  with the iCalendar core, classify, upsert, commit. The floor is the same events
-  fetched with the bare caldav client and no processing (the sync-collection REPORT
-  and calendar-multiget of every href, the way the adapter asks; and one
-  calendar-query REPORT of everything, ``calendar.search()``: the faster of the two
-  is the floor), in the same run against the same server. Goal: ratio <= 2.
+  SQLite database: one sync-collection REPORT that asks for each resource's etag and
+  text (calendar-data; since 2026-12-01, before it listed hrefs and etags and read
+  the text with calendar-multiget in batches of 250), parse and expand with the
+  iCalendar core (its fast read of a plain event), classify, upsert, commit. The
+  floor is the same events fetched with the bare caldav client and no processing
+  (the sync-collection REPORT and calendar-multiget of every href, the way the
+  adapter asked before; and one calendar-query REPORT of everything,
+  ``calendar.search()``: the faster of the two is the floor), in the same run
+  against the same server. Goal: ratio <= 2.
   Best of three runs, after one warm-up (Radicale builds its caches on first read).
 - idle_round: an incremental sync with nothing changed. Requests per calendar as
   Radicale's front counted them (goal 1) and block writes (goal 0).

@@ -7,19 +7,25 @@ the collections of the home that hold events. Calendar ids are their absolute UR
 
 Sync, per calendar:
 
-- RFC 6578 ``sync-collection`` when the server has it: a full sync lists every
-  resource (href + etag) and takes the new token; an incremental one asks what
-  changed since the token (an idle round is that one REPORT). The caldav library
-  would quietly fall back to re-reading the whole calendar on a rejected token;
-  ``disable_fallback=True`` turns that into an error we see, and a rejected token
-  (``DAV:valid-sync-token``) becomes :class:`SyncStateExpired`: the engine then
-  runs a full sync, which replaces the blocks without duplicates.
+- RFC 6578 ``sync-collection`` when the server has it, asking for each resource's
+  etag and text (``calendar-data``): a full sync lists every resource and takes the
+  new token in one REPORT; an incremental one asks what changed since the token
+  and gets the changed resources' text in the same answer (an idle round is that
+  one REPORT). We send the REPORT ourselves (through the caldav client, whose
+  errors we keep) rather than the library's ``get_objects_by_sync_token``, which
+  asks for etags only and would quietly fall back to re-reading the whole calendar
+  on a rejected token; a rejected token (``DAV:valid-sync-token``) becomes
+  :class:`SyncStateExpired`: the engine then runs a full sync, which replaces the
+  blocks without duplicates.
 - Servers without it: the collection's ``getctag`` (idle round: one PROPFIND) and,
   when it moved, every resource's etag, compared with the last sync's.
 
-Changed resources are read with ``calendar-multiget`` in batches and expanded in the
-window by the iCalendar core (RRULE, RDATE, EXDATE, RECURRENCE-ID overrides, the
-VTIMEZONEs they carry, Windows and IANA TZIDs). :mod:`.state` keeps which
+Changed resources whose text the listing did not bring (the ctag path, a server
+that leaves ``calendar-data`` out, an answer over the size limit asked again
+without it) are read with ``calendar-multiget`` in batches. Each is expanded in the
+window by the iCalendar core (its fast read of one plain event first; RRULE, RDATE,
+EXDATE, RECURRENCE-ID overrides, the VTIMEZONEs they carry, Windows and IANA TZIDs
+otherwise). :mod:`.state` keeps which
 occurrences each resource produced, so a changed or deleted resource replaces or
 removes exactly those.
 
@@ -29,13 +35,15 @@ anything is returned, so the engine keeps the last good busy blocks.
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Final, TypeVar
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
+from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -64,6 +72,7 @@ from integrations.calendars.provider import (
     SyncWindow,
 )
 from integrations.net.dav import dav_client
+from integrations.net.errors import ResponseTooLarge
 from integrations.net.fetch import Limits
 from integrations.net.guard import AddressPolicy
 from integrations.net.pinning import Network
@@ -74,6 +83,7 @@ from integrations.providers.ical.busy import event_facts
 from integrations.providers.ical.events import occurrence_of, remote_event, unreadable_event
 from integrations.providers.ical.expand import Unreadable, expand
 from integrations.providers.ical.parse import parse_calendar
+from integrations.providers.ical.plain import read_plain
 
 __all__ = ["CalDavProvider", "StoredResource"]
 
@@ -100,6 +110,91 @@ class StoredResource:
     href: str
     etag: str
     text: str
+
+
+_RESPONSE: Final = "{DAV:}response"
+_HREF: Final = "{DAV:}href"
+_STATUS: Final = "{DAV:}status"
+_PROPSTAT: Final = "{DAV:}propstat"
+_PROP: Final = "{DAV:}prop"
+_SYNC_TOKEN: Final = "{DAV:}sync-token"  # noqa: S105 (an element name)
+_CALENDAR_DATA: Final = "{urn:ietf:params:xml:ns:caldav}calendar-data"
+#: Pages of a truncated sync-collection answer followed up (RFC 6578 3.6).
+_SYNC_PAGES: Final = 100
+
+
+def _sync_body(token: str | None, *, with_data: bool) -> bytes:
+    """A sync-collection REPORT (RFC 6578 3.2) for the etags, and the resources'
+    text with ``with_data``."""
+    data = "<C:calendar-data/>" if with_data else ""
+    text = escape(token or "")
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        '<D:sync-collection xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">'
+        f"<D:sync-token>{text}</D:sync-token><D:sync-level>1</D:sync-level>"
+        f"<D:prop><D:getetag/>{data}</D:prop></D:sync-collection>"
+    ).encode()
+
+
+def _code(status: str | None) -> int | None:
+    """The code of an ``HTTP/1.1 404 Not Found`` status line."""
+    parts = (status or "").split(None, 2)
+    return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+
+
+@dataclass(slots=True)
+class _Listing:
+    """What a listing found: href -> etag of the changed resources, the text of
+    those whose data came with it, the deleted hrefs, the new sync token."""
+
+    etags: dict[str, str] = field(default_factory=dict)
+    bodies: dict[str, str] = field(default_factory=dict)
+    deleted: set[str] = field(default_factory=set)
+    token: str = ""
+
+    def absorb(self, tree: Any, base: str, own: str, server: str) -> bool:
+        """Add one multistatus page; whether the server truncated it (a 507 for the
+        collection itself). A later page wins over an earlier one, as in the caldav
+        library; a member with a 404 and no etag was removed."""
+        truncated = False
+        for response in tree.iter(_RESPONSE):
+            href = response.findtext(_HREF)
+            if not href:
+                raise BadResponse(
+                    f"the CalDAV server {server} listed a resource without an address"
+                )
+            key = _key(urljoin(base, href.strip()))
+            status = _code(response.findtext(_STATUS))
+            if key.rstrip("/") == own:
+                if status == 507:
+                    truncated = True
+                continue  # iCloud lists the calendar itself
+            etag: str | None = None
+            data: str | None = None
+            for propstat in response.iterfind(_PROPSTAT):
+                if _code(propstat.findtext(_STATUS)) != 200:
+                    continue
+                prop = propstat.find(_PROP)
+                if prop is None:
+                    continue
+                found = prop.find(_ETAG)
+                if found is not None and found.text:
+                    etag = found.text
+                text = prop.find(_CALENDAR_DATA)
+                if text is not None and text.text:
+                    data = text.text
+            if etag is None and status == 404:
+                self.deleted.add(key)
+                self.etags.pop(key, None)
+                self.bodies.pop(key, None)
+                continue
+            self.deleted.discard(key)
+            self.etags[key] = etag or ""
+            if data is not None:
+                self.bodies[key] = data
+            else:
+                self.bodies.pop(key, None)
+        return truncated
 
 
 class GetCtag(ValuedBaseElement):
@@ -314,7 +409,8 @@ class CalDavProvider:
     ) -> ChangePage:
         calendar = self._calendar(calendar_id)
         previous = DavState.decode(sync_state) if sync_state is not None else None
-        state, changed, deleted = self.resource_changes(calendar_id, previous)
+        state, listing = self._changed(calendar_id, previous, with_data=True)
+        changed, deleted = listing.etags, listing.deleted
         old = previous.resources if previous is not None else {}
         resources = {h: r for h, r in old.items() if h not in deleted}
         events: list[RemoteEvent] = []
@@ -322,7 +418,13 @@ class CalDavProvider:
             gone = old.get(href)
             if gone is not None:
                 events += [RemoteEvent(remote_id=i, deleted=True) for i in gone.occurrences]
-        for href, etag, body in self._load(calendar, changed):
+        # What the listing brought (sync-collection with calendar-data), then what
+        # it did not (a server that leaves the data out, the ctag fallback) by multiget.
+        arrived = [
+            (h, e, listing.bodies[h]) for h, e in sorted(changed.items()) if h in listing.bodies
+        ]
+        missing = [h for h in changed if h not in listing.bodies]
+        for href, etag, body in itertools.chain(arrived, self._load(calendar, missing)):
             produced = self._read(href, body, window)
             ids = tuple(e.remote_id for e in produced)
             if href in old:
@@ -347,45 +449,46 @@ class CalDavProvider:
         (None: every resource), and the new state without its ``resources``. A
         resource whose etag ``previous`` already holds is not among the changed: our
         own write coming back, or one touched twice, needs no reading."""
+        state, listing = self._changed(calendar_id, previous, with_data=False)
+        return state, listing.etags, listing.deleted
+
+    def _changed(
+        self, calendar_id: str, previous: DavState | None, *, with_data: bool
+    ) -> tuple[DavState, _Listing]:
         calendar = self._calendar(calendar_id)
         if previous is None:
-            state, changed, deleted = self._list_all(calendar)
+            state, listing = self._list_all(calendar, with_data=with_data)
         elif previous.mode == "sync":
-            state, changed, deleted = self._sync_collection(calendar, previous)
+            state, listing = self._sync_collection(calendar, previous, with_data=with_data)
         else:
-            state, changed, deleted = self._poll(calendar, previous)
+            state, listing = self._poll(calendar, previous)
         old = previous.resources if previous is not None else {}
-        changed = {h: e for h, e in changed.items() if h not in old or old[h].etag != e}
-        return state, changed, deleted
+        listing.etags = {h: e for h, e in listing.etags.items() if h not in old or old[h].etag != e}
+        return state, listing
 
     def load_resources(self, calendar_id: str, hrefs: Iterable[str]) -> Iterator[StoredResource]:
         """Each resource of ``hrefs`` still there, read in calendar-multiget batches."""
         for href, etag, text in self._load(self._calendar(calendar_id), hrefs):
             yield StoredResource(href, etag, text)
 
-    def _list_all(self, calendar: Any) -> tuple[DavState, dict[str, str], set[str]]:
+    def _list_all(self, calendar: Any, *, with_data: bool = False) -> tuple[DavState, _Listing]:
         """Every resource: by sync-collection, or by etag listing where it is missing."""
         try:
-            collection = calendar.get_objects_by_sync_token(
-                None, load_objects=False, disable_fallback=True
-            )
+            listing = self._sync_report(calendar, None, with_data=with_data)
         except dav_error.DAVError as exc:
             if not _lacks_sync_collection(exc):
                 raise translate(exc, self.server, forbidden_is_missing=True) from None
             ctag = self._ctag(calendar)
-            return DavState("ctag", ctag=ctag), self._etags(calendar), set()
+            return DavState("ctag", ctag=ctag), _Listing(self._etags(calendar))
         except Exception as exc:
             raise translate(exc, self.server) from None
-        etags = {_key(o.url): str(o.props.get(_ETAG, "")) for o in collection if _ETAG in o.props}
-        return DavState("sync", token=str(collection.sync_token)), etags, set()
+        return DavState("sync", token=listing.token), listing
 
     def _sync_collection(
-        self, calendar: Any, previous: DavState
-    ) -> tuple[DavState, dict[str, str], set[str]]:
+        self, calendar: Any, previous: DavState, *, with_data: bool = False
+    ) -> tuple[DavState, _Listing]:
         try:
-            collection = calendar.get_objects_by_sync_token(
-                previous.token, load_objects=False, disable_fallback=True
-            )
+            listing = self._sync_report(calendar, previous.token, with_data=with_data)
         except dav_error.DAVError as exc:
             if _lacks_sync_collection(exc):
                 raise SyncStateExpired(
@@ -394,21 +497,53 @@ class CalDavProvider:
             raise translate(exc, self.server, forbidden_is_missing=True) from None
         except Exception as exc:
             raise translate(exc, self.server) from None
-        deleted = {_key(u) for u in getattr(collection, "deleted_urls", set())}
-        changed = {
-            _key(o.url): str(o.props.get(_ETAG, ""))
-            for o in collection
-            if _key(o.url) not in deleted
-        }
-        return DavState("sync", token=str(collection.sync_token)), changed, deleted
+        return DavState("sync", token=listing.token), listing
 
-    def _poll(self, calendar: Any, previous: DavState) -> tuple[DavState, dict[str, str], set[str]]:
+    def _sync_report(self, calendar: Any, token: str | None, *, with_data: bool) -> _Listing:
+        """One RFC 6578 sync-collection round (the pages of a truncated answer
+        followed up with their token, as the caldav library does), read with lxml.
+
+        ``with_data``: ask for ``C:calendar-data`` too, so that the changed resources
+        arrive in the same answer (a full sync is then one request, no multiget); a
+        server that leaves it out gets them multigot. An answer over the size limit
+        is asked again without it (a calendar too large for one answer is listed,
+        then read in batches)."""
+        if with_data:
+            try:
+                return self._sync_pages(calendar, token, with_data=True)
+            except ResponseTooLarge:
+                pass
+        return self._sync_pages(calendar, token, with_data=False)
+
+    def _sync_pages(self, calendar: Any, token: str | None, *, with_data: bool) -> _Listing:
+        own = _key(calendar.url).rstrip("/")
+        base = str(calendar.url)
+        listing = _Listing()
+        asked = token
+        for _page in range(_SYNC_PAGES):
+            body = _sync_body(asked, with_data=with_data)
+            answer = calendar._query(body, 1, "report")
+            tree = answer.tree
+            if tree is None:
+                raise BadResponse(
+                    f"the CalDAV server {self.server} answered its sync-collection REPORT "
+                    "with something that is not XML"
+                )
+            truncated = listing.absorb(tree, base, own, self.server)
+            found = tree.findtext(f".//{_SYNC_TOKEN}")
+            listing.token = (found or "").strip()
+            if not truncated or not listing.token or listing.token == asked:
+                return listing
+            asked = listing.token
+        return listing
+
+    def _poll(self, calendar: Any, previous: DavState) -> tuple[DavState, _Listing]:
         ctag = self._ctag(calendar) if previous.ctag is not None else None
         if ctag is not None and ctag == previous.ctag:
-            return DavState("ctag", ctag=ctag), {}, set()  # idle: one PROPFIND
+            return DavState("ctag", ctag=ctag), _Listing()  # idle: one PROPFIND
         etags = self._etags(calendar)
         deleted = previous.resources.keys() - etags.keys()
-        return DavState("ctag", ctag=ctag), etags, set(deleted)
+        return DavState("ctag", ctag=ctag), _Listing(etags, deleted=set(deleted))
 
     def _ctag(self, calendar: Any) -> str | None:
         values = self._call(lambda: calendar.get_properties([GetCtag()]))
@@ -462,11 +597,15 @@ class CalDavProvider:
     def _read(self, href: str, body: str, window: SyncWindow) -> list[RemoteEvent]:
         """A resource's occurrences in the window; one that cannot be read is named
         (by its href) among the unreadable events and costs nothing else."""
-        try:
-            parsed = parse_calendar(body.encode("utf-8"), max_bytes=self._limits.max_bytes)
-        except BadResponse as exc:
-            return [unreadable_event(Unreadable(href, exc.detail))]
-        expansion = expand(parsed.calendar, window)
+        # Most resources are one plain event: read without building the whole
+        # iCalendar tree (the same result; anything else takes the general path).
+        expansion = read_plain(body, window, max_bytes=self._limits.max_bytes)
+        if expansion is None:
+            try:
+                parsed = parse_calendar(body.encode("utf-8"), max_bytes=self._limits.max_bytes)
+            except BadResponse as exc:
+                return [unreadable_event(Unreadable(href, exc.detail))]
+            expansion = expand(parsed.calendar, window)
         return [remote_event(o) for o in expansion.occurrences] + [
             unreadable_event(u) for u in expansion.unreadable
         ]

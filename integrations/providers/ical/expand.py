@@ -19,17 +19,22 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Final
+from typing import Any, Final
 
 import icalendar
 import recurring_ical_events
 
 from integrations.calendars.provider import SyncWindow
 
-__all__ = ["Expansion", "Occurrence", "Unreadable", "expand"]
+__all__ = ["Expansion", "Occurrence", "Unreadable", "expand", "plain_occurrences"]
+
+#: A component's properties by upper-case name: an ``icalendar.Component``, or the
+#: plain mapping :mod:`.plain` builds (``.dt`` / ``.params`` on date-time values,
+#: text as ``str``).
+Properties = Mapping[str, Any]
 
 #: Floating times are placed in the host's zone only later (busy.py); widen the query
 #: by the largest UTC offset so no floating instance at the window's edge is missed.
@@ -101,7 +106,7 @@ def _stamp(value: date | datetime) -> str:
     return value.isoformat()
 
 
-def _upper(component: icalendar.Component, name: str) -> str | None:
+def _upper(component: Properties, name: str) -> str | None:
     value = component.get(name)
     if value is None:
         return None
@@ -109,7 +114,7 @@ def _upper(component: icalendar.Component, name: str) -> str | None:
     return text or None
 
 
-def _text(component: icalendar.Component, name: str) -> str | None:
+def _text(component: Properties, name: str) -> str | None:
     value = component.get(name)
     return str(value) if value is not None else None
 
@@ -124,7 +129,7 @@ def _uid(component: icalendar.Component) -> str:
     return "no-uid-" + hashlib.sha256(content).hexdigest()[:24]
 
 
-def _unknown_zone(component: icalendar.Component) -> str | None:
+def _unknown_zone(component: Properties) -> str | None:
     for name in ("DTSTART", "DTEND", "RECURRENCE-ID"):
         prop = component.get(name)
         tzid = getattr(prop, "params", {}).get("TZID") if prop is not None else None
@@ -148,7 +153,7 @@ def _series_calendar(
     return single
 
 
-def _recurrence_id(component: icalendar.Component, recurring: bool) -> str | None:
+def _recurrence_id(component: Properties, recurring: bool) -> str | None:
     if not recurring:
         return None
     prop = component.get("RECURRENCE-ID")
@@ -165,7 +170,7 @@ def _recurrence_id(component: icalendar.Component, recurring: bool) -> str | Non
 
 def _instance(
     uid: str,
-    instance: icalendar.Component,
+    instance: Properties,
     recurring: bool,
     unknown_zone: str | None,
     span: tuple[date | datetime, date | datetime] | None = None,
@@ -266,7 +271,7 @@ def _check_order(event: icalendar.Component) -> None:
 _RECURRENCE: Final = ("RRULE", "RDATE", "EXDATE", "EXRULE", "RECURRENCE-ID")
 
 
-def _simple_span(event: icalendar.Component) -> tuple[date | datetime, date | datetime] | None:
+def _simple_span(event: Properties) -> tuple[date | datetime, date | datetime] | None:
     """(DTSTART, DTEND) of an event that is exactly one instance with an explicit end
     of the same kind as its start, ending no earlier; ``None`` for anything else
     (which then takes the general path, where every quirk is handled)."""
@@ -303,7 +308,7 @@ def _comparable(value: date | datetime, lo: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=lo.tzinfo)
 
 
-def _single(uid: str, event: icalendar.Component, window: SyncWindow) -> list[Occurrence] | None:
+def plain_occurrences(uid: str, event: Properties, window: SyncWindow) -> list[Occurrence] | None:
     """The fast path for a UID with one plain event (most of any calendar): no
     recurring-ical-events pass, which costs as much as parsing the text. Gives its
     occurrence in the window (or none), ``None`` when the event is not plain (the
@@ -335,7 +340,7 @@ def _events(calendar: icalendar.Calendar, window: SyncWindow, *, fast: bool = Tr
     for uid, sources in _groups(calendar).items():
         if fast and len(sources) == 1:
             try:
-                plain = _single(uid, sources[0], window)
+                plain = plain_occurrences(uid, sources[0], window)
             # Anything odd (a vBroken DTSTART raises on ``.dt``): the general path
             # below reads it again and names what is wrong.
             except Exception:

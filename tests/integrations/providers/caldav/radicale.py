@@ -4,7 +4,8 @@ Radicale (a real RFC 4791 / RFC 6578 server) answers every request; the front in
 this process only forwards bytes, unless a fault was queued for the next request:
 an HTTP status with headers, a 207 whose body is not XML, or (``sync_collection``
 off) the answer of a server without RFC 6578, a 403 ``DAV:supported-report`` to a
-``sync-collection`` REPORT. That is all it simulates; every other answer, 401 to a
+``sync-collection`` REPORT, and (``sync_data`` off) a server that sends no
+calendar-data in sync-collection answers. That is all it simulates; every other answer, 401 to a
 wrong password included, is Radicale's own.
 
 The user's hands (``put``, ``delete``) write through Radicale over HTTP, as a
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import http.client
 import itertools
+import re
 import shutil
 import socket
 import subprocess
@@ -66,6 +68,9 @@ class _Front(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         radicale = self.server.radicale
         radicale.seen.append((self.command, self.path))
+        if not radicale.sync_data and self.command == "REPORT" and b"sync-collection" in body:
+            # A server that does not send calendar-data in a sync-collection answer.
+            body = re.sub(rb"<C:calendar-data\s*/>", b"", body)
         fault = radicale.next_fault(self.command, body)
         if fault is not None:
             if fault.stall:
@@ -80,6 +85,8 @@ class _Front(BaseHTTPRequestHandler):
         upstream = http.client.HTTPConnection("127.0.0.1", radicale.port, timeout=900)
         headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
         headers["Host"] = f"127.0.0.1:{radicale.port}"
+        if "Content-Length" in headers:
+            headers["Content-Length"] = str(len(body))  # the body may have been changed
         upstream.request(self.command, self.path, body=body, headers=headers)
         answer = upstream.getresponse()
         data = answer.read()
@@ -111,6 +118,9 @@ class Radicale:
         self.seen: list[tuple[str, str]] = []
         #: False: the front answers sync-collection REPORTs as a server without RFC 6578.
         self.sync_collection = True
+        #: False: the front drops calendar-data from sync-collection REPORTs (a server
+        #: that lists changes but sends their text only to a calendar-multiget).
+        self.sync_data = True
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
         self._ids = itertools.count()

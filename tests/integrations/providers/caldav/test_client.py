@@ -18,7 +18,9 @@ from integrations.accounts.errors import (
 from integrations.calendars.provider import RemoteEvent, SyncWindow
 from integrations.net.fetch import Limits
 from integrations.net.guard import AddressPolicy
+from integrations.providers.caldav import client
 from integrations.providers.caldav.client import CalDavProvider
+from integrations.providers.caldav.state import DavState
 from tests.integrations.providers.caldav.radicale import PASSWORD, USER, Radicale
 
 NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
@@ -26,13 +28,17 @@ WINDOW = SyncWindow(NOW - timedelta(days=30), NOW + timedelta(days=365))
 YEAR = NOW.year + 1
 
 
-def provider(dav: Radicale, password: str = PASSWORD, **limits: float) -> CalDavProvider:
+def provider(
+    dav: Radicale, password: str = PASSWORD, auth_type: str | None = None, **limits: float
+) -> CalDavProvider:
+    """``auth_type``: as a stored account has it (its first request is not a 401)."""
     return CalDavProvider(
         dav.url,
         USER,
         password,
         AddressPolicy(allow_private=True),
         limits=Limits(**limits) if limits else None,  # type: ignore[arg-type]
+        auth_type=auth_type,
     )
 
 
@@ -174,6 +180,106 @@ def test_an_idle_round_is_one_request(dav: Radicale) -> None:
     idle, _ = sync(p, dav, state)
     assert idle == []
     assert dav.seen == [("REPORT", dav.calendar_path())]
+
+
+def _titles(p: CalDavProvider, events: list[RemoteEvent]) -> dict[str, str | None]:
+    titles = {}
+    for event in events:
+        facts = None if event.deleted else p.facts(event, host_zone="UTC")
+        titles[event.remote_id] = facts.title if facts is not None else None
+    return titles
+
+
+def test_sync_collection_brings_the_events_text_in_the_same_answer(dav: Radicale) -> None:
+    """RFC 6578 lets the REPORT ask for calendar-data: a full sync, and an incremental
+    one with changes, are one request each, no calendar-multiget."""
+    first = dav.add("First", NOW + timedelta(hours=1), NOW + timedelta(hours=2))
+    second = dav.add("Second", NOW + timedelta(hours=3), NOW + timedelta(hours=4))
+    p = provider(dav, auth_type="basic")
+    dav.seen.clear()
+    events, state = sync(p, dav, None)
+    assert _titles(p, events) == {first: "First", second: "Second"}
+    assert dav.seen == [("REPORT", dav.calendar_path())]
+
+    dav.rename(first, "Renamed")
+    dav.delete(second)
+    third = dav.add("Third", NOW + timedelta(hours=5), NOW + timedelta(hours=6))
+    dav.seen.clear()
+    changes, _ = sync(p, dav, state)
+    assert _titles(p, changes) == {first: "Renamed", second: None, third: "Third"}
+    assert dav.seen == [("REPORT", dav.calendar_path())]
+
+
+def test_a_server_that_sends_no_data_in_sync_collection_is_read_by_multiget(
+    dav: Radicale,
+) -> None:
+    dav.sync_data = False
+    first = dav.add("First", NOW + timedelta(hours=1), NOW + timedelta(hours=2))
+    p = provider(dav, auth_type="basic")
+    dav.seen.clear()
+    events, state = sync(p, dav, None)
+    assert _titles(p, events) == {first: "First"}
+    assert [m for m, _ in dav.seen] == ["REPORT", "REPORT"], "listing, then multiget"
+
+    dav.rename(first, "Renamed")
+    dav.seen.clear()
+    changes, state = sync(p, dav, state)
+    assert _titles(p, changes) == {first: "Renamed"}
+    assert [m for m, _ in dav.seen] == ["REPORT", "REPORT"]
+
+    dav.seen.clear()
+    idle, _ = sync(p, dav, state)
+    assert idle == []
+    assert dav.seen == [("REPORT", dav.calendar_path())]
+
+
+def test_a_calendar_too_large_for_one_answer_is_listed_then_read_in_batches(
+    dav: Radicale, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The answer with every event's text is over the size limit: the listing is asked
+    again without it, and the events are read in calendar-multiget batches (each
+    under the limit), instead of the calendar failing for good."""
+    monkeypatch.setattr(client, "MULTIGET_BATCH", 1)
+    long = "DESCRIPTION:" + "Agenda item. " * 250  # ~3 kB per event
+    uids = [
+        dav.add(f"Event {n}", NOW + timedelta(hours=n), NOW + timedelta(hours=n, minutes=30), long)
+        for n in range(1, 5)
+    ]
+    p = provider(dav, auth_type="basic", max_bytes=8000)
+    dav.seen.clear()
+    events, _ = sync(p, dav, None)
+    assert _titles(p, events) == {uid: f"Event {n}" for n, uid in enumerate(uids, 1)}
+    # The refused answer (cut at the limit), the listing, one multiget per event.
+    assert [m for m, _ in dav.seen] == ["REPORT"] * 6
+
+
+def test_a_truncated_sync_answer_is_followed_up_with_its_token(dav: Radicale) -> None:
+    """RFC 6578 3.6: a server may cut the answer short (507 for the collection itself)
+    and give a token to go on from; what the first page listed (here without its
+    text) is read too."""
+    dav.add("First", NOW + timedelta(hours=1), NOW + timedelta(hours=2))
+    p = provider(dav, auth_type="basic")
+    _, before = sync(p, dav, None)
+    second = dav.add("Second", NOW + timedelta(hours=3), NOW + timedelta(hours=4))
+    _, middle = sync(p, dav, before)
+    third = dav.add("Third", NOW + timedelta(hours=5), NOW + timedelta(hours=6))
+    token = DavState.decode(middle).token
+    page = (
+        '<?xml version="1.0"?><D:multistatus xmlns:D="DAV:">'
+        f"<D:response><D:href>{dav.calendar_path()}{second}.ics</D:href><D:propstat>"
+        '<D:prop><D:getetag>"an-older-etag"</D:getetag></D:prop>'
+        "<D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response>"
+        f"<D:response><D:href>{dav.calendar_path()}</D:href>"
+        "<D:status>HTTP/1.1 507 Insufficient Storage</D:status></D:response>"
+        f"<D:sync-token>{token}</D:sync-token></D:multistatus>"
+    )
+    dav.fail_next(207, {"Content-Type": "application/xml"}, page.encode())
+    dav.seen.clear()
+    changes, _ = sync(p, dav, before)
+    assert _titles(p, changes) == {second: "Second", third: "Third"}
+    # The cut page, the page after it (with the third event's text), the multiget
+    # of the second event.
+    assert [m for m, _ in dav.seen] == ["REPORT"] * 3
 
 
 def test_a_wrong_password_is_auth_expired(dav: Radicale) -> None:
