@@ -570,10 +570,61 @@ class SyncEngine:
                 run.errors.append(_error(exc, action))
             return
         async with write_transaction():
-            for action in batch:
-                await self._write(run, action)
+            # Creates and edits of activities go set-based, a run of them at a time, and
+            # their status rows wait to be saved in one statement; any other write
+            # (trash, restore) saves its own row, after the rows planned before it.
+            rows: list[StatusRow] = []
+            for kind, group in _runs_of_kind(batch):
+                if kind is CreateActivity:
+                    rows += await self._create_activities(run, group)
+                elif kind is UpdateActivity:
+                    rows += await self._update_activities(run, group)
+                else:
+                    await repository.save_links(run.calendar_id, rows)
+                    rows = []
+                    for action in group:
+                        await self._write(run, action)
+            await repository.save_links(run.calendar_id, rows)
         for action in batch:
             run.count(action)
+
+    async def _create_activities(self, run: _Run, group: list[Action]) -> list[StatusRow]:
+        """The activities of a run of CreateActivity (no re-tag: those go alone), and
+        their status rows, for the caller to save in its transaction."""
+        creates = [a for a in group if isinstance(a, CreateActivity)]
+        new = []
+        for action in creates:
+            event = run.events[action.remote_id]
+            organiser = "" if event.host_is_organiser else (event.organiser or "another organiser")
+            new.append(crm.NewActivity(action, organiser))
+        created = await crm.create_many(run.host_id, new, guests=run.guests)
+        rows = []
+        for action, activity in zip(creates, created, strict=True):
+            if action.replaces is not None:
+                await repository.forget_link(run.calendar_id, action.replaces, action.remote_id)
+            row = new_status(activity, run.events[action.remote_id], "calendar")
+            rows.append(row)
+            run.rows.pop((action.replaces or -1, action.remote_id), None)
+            run.rows[(row.activity_id, row.remote_id)] = row
+            run.activities[activity.id] = activity
+        return rows
+
+    async def _update_activities(self, run: _Run, group: list[Action]) -> list[StatusRow]:
+        """A run of UpdateActivity, and their status rows (for the caller to save)."""
+        updates = [a for a in group if isinstance(a, UpdateActivity)]
+        written = await crm.update_many(
+            run.host_id,
+            [(run.activities[a.activity_id], a.fields, a.changed) for a in updates],
+            guests=run.guests,
+        )
+        rows = []
+        for action, updated in zip(updates, written, strict=True):
+            key = (action.activity_id, action.remote_id)
+            row = advance(run.rows[key], updated, run.events[action.remote_id], action.changed)
+            rows.append(row)
+            run.rows[key] = row
+            run.activities[updated.id] = updated
+        return rows
 
     async def _remember(self, run: _Run, row: StatusRow, event: CalendarItem | None) -> None:
         """The row (and the event as the provider returned it) in one transaction."""
@@ -770,6 +821,18 @@ def _in_crm_only(action: Action) -> bool:
     if isinstance(action, CreateActivity):
         return not action.retag
     return isinstance(action, UpdateActivity | TrashActivity | RestoreActivity)
+
+
+def _runs_of_kind(batch: list[Action]) -> Iterator[tuple[type, list[Action]]]:
+    """The batch's actions in order, cut where their type changes."""
+    group: list[Action] = []
+    for action in batch:
+        if group and type(action) is not type(group[0]):
+            yield type(group[0]), group
+            group = []
+        group.append(action)
+    if group:
+        yield type(group[0]), group
 
 
 def _batches(actions: Iterable[Action]) -> Iterator[list[Action]]:
