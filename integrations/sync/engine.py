@@ -208,6 +208,39 @@ class _Run:
         side[action.operation] = side.get(action.operation, 0) + 1
 
 
+class _Recorder:
+    """Commits what records each confirmed remote write (its status row, its event),
+    in the background: at once when the database is free, else in one transaction with
+    every other write confirmed while it was busy. On SQLite each commit waits for the
+    disk, as long as a provider call on loopback; one commit a write made the calls
+    wait for the commits."""
+
+    def __init__(self) -> None:
+        self._pending: list[_Record] = []
+        self._task: asyncio.Task[None] | None = None
+
+    def add(self, record: _Record) -> None:
+        if self._task is not None and self._task.done():
+            task, self._task = self._task, None
+            task.result()  # a commit that failed fails the run here, as it did alone
+        self._pending.append(record)
+        if self._task is None:
+            self._task = asyncio.create_task(self._commit())
+
+    async def _commit(self) -> None:
+        while self._pending:
+            records, self._pending = self._pending, []
+            async with write_transaction():
+                for record in records:
+                    await record()
+
+    async def drain(self) -> None:
+        """Wait until every record added is committed (or raise why one was not)."""
+        task, self._task = self._task, None
+        if task is not None:
+            await task
+
+
 class SyncEngine:
     """Runs syncs; what the API, the CLI, the worker jobs and the in-process runner call."""
 
@@ -498,11 +531,12 @@ class SyncEngine:
         await repository.update_run(run.run_id, {"progress_total": total})
         reported = time.monotonic()
         done = 0
-        # The status row of the last remote write, committing while the next write's
-        # provider call is under way (each row still commits right after its own write
-        # was confirmed; a crash may lose that one row, recovered as any crash between
-        # a write and its commit: client-chosen ids, adoption by our tag).
-        recording: asyncio.Task[None] | None = None
+        # The status rows of confirmed remote writes commit while the next writes'
+        # provider calls are under way (each row still commits right after its own
+        # write was confirmed, with those confirmed while the database was busy; a
+        # crash may lose those rows, recovered as any crash between a write and its
+        # commit: client-chosen ids, adoption by our tag).
+        recorder = _Recorder()
         try:
             for batch in _batches(plan.actions):
                 if len(batch) == 1 and isinstance(batch[0], RemoteWrite):
@@ -516,16 +550,11 @@ class SyncEngine:
                     except (PreconditionFailed, RemoteNotFound) as exc:
                         # The event moved on under us: the next run reads it again.
                         run.errors.append(_error(exc, action))
-                    if recording is not None:
-                        await recording
-                        recording = None
                     if record is not None:
-                        recording = asyncio.create_task(record())
+                        recorder.add(record)
                         run.count(action)
                 else:
-                    if recording is not None:
-                        await recording
-                        recording = None
+                    await recorder.drain()
                     await self._crm_batch(run, batch)
                 for _ in batch:
                     done += 1
@@ -536,8 +565,7 @@ class SyncEngine:
                     await repository.update_run(run.run_id, {"progress_done": done})
         finally:
             # A confirmed remote write's row is committed whatever happens next.
-            if recording is not None:
-                await recording
+            await recorder.drain()
         for entry in plan.bookkeeping:
             if isinstance(entry, Settle):
                 key = (entry.activity_id, entry.remote_id)
