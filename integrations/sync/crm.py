@@ -134,10 +134,20 @@ async def _write_guests(
     await _link_guests(host_id, activity_id, guests, policy)
 
 
+async def _own_key(host_id: int) -> str:
+    return validation.email_key((await hosts.get(host_id)).email)
+
+
 async def _link_guests(
-    host_id: int, activity_id: int, guests: tuple[Guest, ...], policy: GuestPolicy
+    host_id: int,
+    activity_id: int,
+    guests: tuple[Guest, ...],
+    policy: GuestPolicy,
+    own: str | None = None,
 ) -> None:
-    own = validation.email_key((await hosts.get(host_id)).email)
+    """``own``: the host's address key, when the caller already has it (a batch)."""
+    if own is None:
+        own = await _own_key(host_id)
     emails = []
     for guest in guests:
         if validation.email_key(guest.email) == own:
@@ -255,9 +265,10 @@ async def create_many(
         rows.append(tuple(values[c] for c in repository.INSERT_COLUMNS))
     ids = await repository.insert_many(rows)
     with_guests = [i for i, n in zip(ids, new, strict=True) if n.action.fields.guests]
+    own = await _own_key(host_id) if with_guests else None
     for activity_id, item in zip(ids, new, strict=True):
         if item.action.fields.guests:
-            await _link_guests(host_id, activity_id, item.action.fields.guests, guests)
+            await _link_guests(host_id, activity_id, item.action.fields.guests, guests, own)
     linked = await repository.with_contact_guests(with_guests) if with_guests else set()
     return [
         ActivityItem(
@@ -300,11 +311,12 @@ async def update_many(
         if len(found) != len({row[0] for row in rows}):
             raise NotFound("No such activity.")
     relinked = [a.id for a, _, changed in updates if "guests" in changed]
+    own = await _own_key(host_id) if relinked else None
     for activity, fields, changed in updates:
         if "guests" in changed:
             attendees = [Attendee(email=g.email, response=g.response) for g in fields.guests]
             await repository.set_attendees(activity.id, attendees)
-            await _link_guests(host_id, activity.id, fields.guests, guests)
+            await _link_guests(host_id, activity.id, fields.guests, guests, own)
     linked = await repository.linked_to_record(host_id) if relinked else set()
     written = []
     for activity, fields, changed in updates:
