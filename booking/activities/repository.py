@@ -76,6 +76,118 @@ async def insert(row: dict[str, Any]) -> int:
     return int(created[0]["id"])
 
 
+#: The columns :func:`insert_many` writes, in its statement's order (every column but
+#: the key: a raw statement gets none of piccolo's Python-side defaults).
+INSERT_COLUMNS = (
+    "owner",
+    "activity_type",
+    "title",
+    "description",
+    "start_at",
+    "end_at",
+    "all_day",
+    "completed",
+    "needs_attention",
+    "ambiguous_guests",
+    "created_at",
+    "updated_at",
+    "location",
+    "show_as",
+    "private",
+    "trashed_at",
+    "series_id",
+    "original_start",
+    "attendees",
+    "organiser",
+)
+
+#: PostgreSQL types of the columns :func:`update_many` may write: a VALUES list's
+#: parameters have no column to take their type from there.
+_UPDATE_TYPES = {
+    "title": "varchar",
+    "description": "text",
+    "start_at": "timestamptz",
+    "end_at": "timestamptz",
+    "all_day": "boolean",
+    "location": "text",
+    "show_as": "varchar",
+    "private": "boolean",
+}
+
+#: Rows per statement of the set-based writes: their parameters stay far below both
+#: databases' limits (PostgreSQL: 32,767 a statement).
+_ROWS_PER_STATEMENT = 500
+
+
+def _postgres() -> bool:
+    return str(Activity._meta.db.engine_type) != "sqlite"
+
+
+async def insert_many(rows: list[tuple[Any, ...]]) -> list[int]:
+    """Insert activities (each a tuple of :data:`INSERT_COLUMNS`' values) and return
+    their new ids in the order of ``rows``.
+
+    Raw SQL, one statement per 500 rows: piccolo's builder took longer to assemble one
+    insert than SQLite took to run it, which made an import of thousands of events
+    mostly query building. RETURNING promises no order, but the ids of one statement
+    are handed out row after row in the order of its VALUES (SQLite: the next rowid;
+    PostgreSQL: nextval as the VALUES scan yields each row), so the sorted ids are the
+    rows' ids in order (tests/booking/activities/test_repository.py holds both
+    databases to it)."""
+    ids: list[int] = []
+    width = len(INSERT_COLUMNS)
+    row_sql = "(" + ", ".join(["{}"] * width) + ")"
+    for at in range(0, len(rows), _ROWS_PER_STATEMENT):
+        chunk = rows[at : at + _ROWS_PER_STATEMENT]
+        args: list[Any] = []
+        for row in chunk:
+            if len(row) != width:
+                raise ValueError(f"an activity row has {len(row)} values, not {width}")
+            args.extend(row)
+        # Placeholders and the fixed column names only.
+        sql = (
+            f"INSERT INTO activity ({', '.join(INSERT_COLUMNS)}) VALUES "  # noqa: S608
+            + ", ".join([row_sql] * len(chunk))
+            + " RETURNING id"
+        )
+        made = sorted(int(r["id"]) for r in await Activity.raw(sql, *args))
+        if len(made) != len(chunk):
+            raise RuntimeError(f"{len(made)} ids for {len(chunk)} inserted activities")
+        ids.extend(made)
+    return ids
+
+
+async def update_many(
+    columns: tuple[str, ...], rows: list[tuple[Any, ...]], updated_at: datetime
+) -> set[int]:
+    """Set ``columns`` of many activities, each row ``(id, *values)``, in one
+    statement per 500 rows; answers the ids that exist (the others are gone)."""
+    unknown = set(columns) - set(_UPDATE_TYPES)
+    if unknown or not columns:
+        raise ValueError(f"not columns update_many writes: {sorted(unknown) or columns}")
+    postgres = _postgres()
+    types = ("integer", *(_UPDATE_TYPES[c] for c in columns))
+    row_sql = "(" + ", ".join(f"CAST({{}} AS {t})" if postgres else "{}" for t in types) + ")"
+    assignments = ", ".join(f"{c} = v.{c}" for c in columns)
+    found: set[int] = set()
+    for at in range(0, len(rows), _ROWS_PER_STATEMENT):
+        chunk = rows[at : at + _ROWS_PER_STATEMENT]
+        args: list[Any] = []
+        for row in chunk:
+            if len(row) != len(types):
+                raise ValueError(f"an update row has {len(row)} values, not {len(types)}")
+            args.extend(row)
+        # Placeholders and column names of _UPDATE_TYPES only.
+        sql = (
+            f"WITH v (id, {', '.join(columns)}) AS (VALUES "  # noqa: S608
+            + ", ".join([row_sql] * len(chunk))
+            + f") UPDATE activity SET {assignments}, updated_at = {{}}"  # noqa: S608
+            " FROM v WHERE activity.id = v.id RETURNING activity.id"
+        )
+        found.update(int(r["id"]) for r in await Activity.raw(sql, *args, updated_at))
+    return found
+
+
 async def update(activity_id: int, values: dict[Column | str, Any]) -> None:
     await Activity.update(values).where(Activity.id == activity_id)
 
@@ -217,6 +329,17 @@ async def linked_to_record(owner_id: int, activity_id: int | None = None) -> set
         sql, args = sql + " AND a.id = {}", [*args, activity_id]
     guests, booked = await query, await Activity.raw(sql, *args)
     return {int(r["activity"]) for r in guests} | {int(r["activity"]) for r in booked}
+
+
+async def with_contact_guests(activity_ids: list[int]) -> set[int]:
+    """Which of ``activity_ids`` have a contact among their guests."""
+    out: set[int] = set()
+    for at in range(0, len(activity_ids), _IDS_PER_QUERY):
+        rows = await ActivityGuest.select(ActivityGuest.activity).where(
+            ActivityGuest.activity.is_in(activity_ids[at : at + _IDS_PER_QUERY])
+        )
+        out.update(int(r["activity"]) for r in rows)
+    return out
 
 
 async def guest_links(activity_id: int) -> dict[str, int]:

@@ -13,10 +13,11 @@ arrives.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
+import msgspec
 from piccolo.columns import Column
 
 from booking import validation
@@ -31,7 +32,9 @@ from integrations.sync.policy import Scope
 
 __all__ = [
     "GuestPolicy",
+    "NewActivity",
     "create",
+    "create_many",
     "exists",
     "get",
     "load",
@@ -39,6 +42,7 @@ __all__ = [
     "set_organiser",
     "trash",
     "update",
+    "update_many",
 ]
 
 #: "create": guests new to the team become contacts (two-way); "match": guests are
@@ -127,7 +131,23 @@ async def _write_guests(
     a valid address other than the host's own (the host is no guest of their meeting)."""
     attendees = [Attendee(email=g.email, response=g.response) for g in guests]
     await repository.set_attendees(activity_id, attendees)
-    own = validation.email_key((await hosts.get(host_id)).email)
+    await _link_guests(host_id, activity_id, guests, policy)
+
+
+async def _own_key(host_id: int) -> str:
+    return validation.email_key((await hosts.get(host_id)).email)
+
+
+async def _link_guests(
+    host_id: int,
+    activity_id: int,
+    guests: tuple[Guest, ...],
+    policy: GuestPolicy,
+    own: str | None = None,
+) -> None:
+    """``own``: the host's address key, when the caller already has it (a batch)."""
+    if own is None:
+        own = await _own_key(host_id)
     emails = []
     for guest in guests:
         if validation.email_key(guest.email) == own:
@@ -178,6 +198,142 @@ async def create(
             private=action.fields.private,
         ),
     )
+
+
+class NewActivity(NamedTuple):
+    """One activity :func:`create_many` makes: the plan's action and the event's
+    organiser when not the host ("" when the host organises it)."""
+
+    action: CreateActivity
+    organiser: str = ""
+
+
+def _written(fields: EventFields) -> EventFields:
+    """The fields as the activity's columns hold them once written (``_values``)."""
+    return EventFields(
+        title=fields.title.strip()[:_TITLE_MAX],
+        start=_utc(fields.start),
+        end=_utc(fields.end),
+        all_day=fields.all_day,
+        location=fields.location,
+        description=fields.description,
+        guests=_guests(Attendee(email=g.email, response=g.response) for g in fields.guests),
+        show_as=fields.show_as,
+        private=fields.private,
+    )
+
+
+async def create_many(
+    host_id: int, new: Sequence[NewActivity], *, guests: GuestPolicy
+) -> list[ActivityItem]:
+    """The activities of many calendar events (:func:`create` for each, in order), in
+    one statement per 500, whatever their guests: attendees are columns of the row;
+    only the contact links of the activities that have guests are written apart.
+    Nothing is read back but which of those got a contact guest: every other value
+    is what was written."""
+    if not new:
+        return []
+    now = datetime.now(UTC)
+    rows = []
+    for action, organiser in new:
+        fields = _written(action.fields)
+        attendees = [Attendee(email=g.email, response=g.response) for g in action.fields.guests]
+        values = {
+            "owner": host_id,
+            "activity_type": action.type_id,
+            "title": fields.title,
+            "description": fields.description,
+            "start_at": fields.start,
+            "end_at": fields.end,
+            "all_day": fields.all_day,
+            "completed": False,
+            "needs_attention": False,
+            "ambiguous_guests": "[]",
+            "created_at": now,
+            "updated_at": now,
+            "location": fields.location,
+            "show_as": fields.show_as,
+            "private": fields.private,
+            "trashed_at": None,
+            "series_id": None if action.series_id is None else action.series_id[:_SERIES_MAX],
+            "original_start": None
+            if action.original_start is None
+            else _utc(action.original_start),
+            "attendees": msgspec.json.encode(attendees).decode(),
+            "organiser": organiser[:_ORGANISER_MAX],
+        }
+        rows.append(tuple(values[c] for c in repository.INSERT_COLUMNS))
+    ids = await repository.insert_many(rows)
+    with_guests = [i for i, n in zip(ids, new, strict=True) if n.action.fields.guests]
+    own = await _own_key(host_id) if with_guests else None
+    for activity_id, item in zip(ids, new, strict=True):
+        if item.action.fields.guests:
+            await _link_guests(host_id, activity_id, item.action.fields.guests, guests, own)
+    linked = await repository.with_contact_guests(with_guests) if with_guests else set()
+    return [
+        ActivityItem(
+            id=activity_id,
+            owner_id=host_id,
+            type_id=item.action.type_id,
+            fields=_written(item.action.fields),
+            # A new activity has no booking: a contact guest is its only link.
+            linked_to_record=activity_id in linked,
+        )
+        for activity_id, item in zip(ids, new, strict=True)
+    ]
+
+
+async def update_many(
+    host_id: int,
+    updates: Sequence[tuple[ActivityItem, EventFields, tuple[str, ...]]],
+    *,
+    guests: GuestPolicy,
+) -> list[ActivityItem]:
+    """:func:`update` for many activities, each ``(activity as loaded, fields,
+    changed)``: one statement per set of changed fields (and 500 rows), nothing read
+    back but the contact links of those whose guests changed. The answer is the
+    activity as loaded with the changed fields as written: the fields that were not
+    written are the engine's, read under the account's lock this run."""
+    if not updates:
+        return []
+    groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+    for activity, fields, changed in updates:
+        unknown = set(changed) - set(FIELD_NAMES)
+        if unknown:
+            raise ValueError(f"not synced fields: {sorted(unknown)}")
+        values = _values(fields, changed)
+        if values:
+            columns = tuple(str(c) for c in values)
+            groups.setdefault(columns, []).append((activity.id, *values.values()))
+    now = datetime.now(UTC)
+    for columns, rows in groups.items():
+        found = await repository.update_many(columns, rows, now)
+        if len(found) != len({row[0] for row in rows}):
+            raise NotFound("No such activity.")
+    relinked = [a.id for a, _, changed in updates if "guests" in changed]
+    own = await _own_key(host_id) if relinked else None
+    for activity, fields, changed in updates:
+        if "guests" in changed:
+            attendees = [Attendee(email=g.email, response=g.response) for g in fields.guests]
+            await repository.set_attendees(activity.id, attendees)
+            await _link_guests(host_id, activity.id, fields.guests, guests, own)
+    linked = await repository.linked_to_record(host_id) if relinked else set()
+    written = []
+    for activity, fields, changed in updates:
+        now_fields = _written(fields)
+        merged = msgspec.structs.replace(
+            activity.fields, **{name: getattr(now_fields, name) for name in changed}
+        )
+        written.append(
+            msgspec.structs.replace(
+                activity,
+                fields=merged,
+                linked_to_record=activity.id in linked
+                if "guests" in changed
+                else activity.linked_to_record,
+            )
+        )
+    return written
 
 
 async def update(

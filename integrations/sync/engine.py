@@ -3,9 +3,10 @@
 A run lists what changed in the linked calendar (one API call on a quiet calendar),
 folds it into our mirror of that calendar, reads the host's activities and the status
 rows, asks the pure planner for a plan, and carries it out: remote writes through the
-linked-calendar adapter (in a worker thread), each followed by one transaction with the
-pair's status row, committed while the next write's provider call runs; CRM writes
-commit up to ``CRM_BATCH`` to a transaction, each activity with its status row.
+linked-calendar adapter (in a worker thread), each pair's status row committed in the
+background as soon as the database is free (with the rows of writes confirmed
+meanwhile) while the next provider calls run; CRM writes commit up to ``CRM_BATCH`` to
+a transaction, set-based, each activity with its status row.
 docs/sync.md has the rules; this module only keeps them.
 
 Crash safety:
@@ -14,10 +15,11 @@ Crash safety:
   the listing alone, so a run cut short is simply planned again.
 - A remote create uses a client-chosen id; if we die after the provider made the
   event and before our row is committed, the next listing brings the event back with
-  our tag and the planner adopts it (``Link``): no duplicate. (With the commit
-  overlapping the next call, that can be the last two writes' rows; each recovers so.)
-  Its id is recorded as spent before it is sent (``transactions``): only a create of an
-  id never recorded before is ``fresh`` (on Graph: not read back).
+  our tag and the planner adopts it (``Link``): no duplicate. (With the commits
+  overlapping the next calls, that can be the rows of the writes confirmed during the
+  last commit; each recovers so.) Its id is recorded as spent before it is sent
+  (``transactions``): only a create of an id never recorded before is ``fresh`` (on
+  Graph: not read back).
 - A batch of CRM writes commits whole or not at all: a crash loses none of an
   activity without its row, and the next run plans the lost batch again.
 - Runs of one account never overlap: the account lock (Redis, PostgreSQL advisory or
@@ -214,6 +216,39 @@ class _Run:
     def count(self, action: Action) -> None:
         side = self.done.setdefault(action.side, {})
         side[action.operation] = side.get(action.operation, 0) + 1
+
+
+class _Recorder:
+    """Commits what records each confirmed remote write (its status row, its event),
+    in the background: at once when the database is free, else in one transaction with
+    every other write confirmed while it was busy. On SQLite each commit waits for the
+    disk, as long as a provider call on loopback; one commit a write made the calls
+    wait for the commits."""
+
+    def __init__(self) -> None:
+        self._pending: list[_Record] = []
+        self._task: asyncio.Task[None] | None = None
+
+    def add(self, record: _Record) -> None:
+        if self._task is not None and self._task.done():
+            task, self._task = self._task, None
+            task.result()  # a commit that failed fails the run here, as it did alone
+        self._pending.append(record)
+        if self._task is None:
+            self._task = asyncio.create_task(self._commit())
+
+    async def _commit(self) -> None:
+        while self._pending:
+            records, self._pending = self._pending, []
+            async with write_transaction():
+                for record in records:
+                    await record()
+
+    async def drain(self) -> None:
+        """Wait until every record added is committed (or raise why one was not)."""
+        task, self._task = self._task, None
+        if task is not None:
+            await task
 
 
 class SyncEngine:
@@ -507,11 +542,12 @@ class SyncEngine:
         await repository.update_run(run.run_id, {"progress_total": total})
         reported = time.monotonic()
         done = 0
-        # The status row of the last remote write, committing while the next write's
-        # provider call is under way (each row still commits right after its own write
-        # was confirmed; a crash may lose that one row, recovered as any crash between
-        # a write and its commit: client-chosen ids, adoption by our tag).
-        recording: asyncio.Task[None] | None = None
+        # The status rows of confirmed remote writes commit while the next writes'
+        # provider calls are under way (each row still commits right after its own
+        # write was confirmed, with those confirmed while the database was busy; a
+        # crash may lose those rows, recovered as any crash between a write and its
+        # commit: client-chosen ids, adoption by our tag).
+        recorder = _Recorder()
         try:
             for batch in _batches(plan.actions):
                 if len(batch) == 1 and isinstance(batch[0], RemoteWrite):
@@ -525,16 +561,11 @@ class SyncEngine:
                     except (PreconditionFailed, RemoteNotFound) as exc:
                         # The event moved on under us: the next run reads it again.
                         run.errors.append(_error(exc, action))
-                    if recording is not None:
-                        await recording
-                        recording = None
                     if record is not None:
-                        recording = asyncio.create_task(record())
+                        recorder.add(record)
                         run.count(action)
                 else:
-                    if recording is not None:
-                        await recording
-                        recording = None
+                    await recorder.drain()
                     await self._crm_batch(run, batch)
                 for _ in batch:
                     done += 1
@@ -545,8 +576,7 @@ class SyncEngine:
                     await repository.update_run(run.run_id, {"progress_done": done})
         finally:
             # A confirmed remote write's row is committed whatever happens next.
-            if recording is not None:
-                await recording
+            await recorder.drain()
         for entry in plan.bookkeeping:
             if isinstance(entry, Settle):
                 key = (entry.activity_id, entry.remote_id)
@@ -579,10 +609,61 @@ class SyncEngine:
                 run.errors.append(_error(exc, action))
             return
         async with write_transaction():
-            for action in batch:
-                await self._write(run, action)
+            # Creates and edits of activities go set-based, a run of them at a time, and
+            # their status rows wait to be saved in one statement; any other write
+            # (trash, restore) saves its own row, after the rows planned before it.
+            rows: list[StatusRow] = []
+            for kind, group in _runs_of_kind(batch):
+                if kind is CreateActivity:
+                    rows += await self._create_activities(run, group)
+                elif kind is UpdateActivity:
+                    rows += await self._update_activities(run, group)
+                else:
+                    await repository.save_links(run.calendar_id, rows)
+                    rows = []
+                    for action in group:
+                        await self._write(run, action)
+            await repository.save_links(run.calendar_id, rows)
         for action in batch:
             run.count(action)
+
+    async def _create_activities(self, run: _Run, group: list[Action]) -> list[StatusRow]:
+        """The activities of a run of CreateActivity (no re-tag: those go alone), and
+        their status rows, for the caller to save in its transaction."""
+        creates = [a for a in group if isinstance(a, CreateActivity)]
+        new = []
+        for action in creates:
+            event = run.events[action.remote_id]
+            organiser = "" if event.host_is_organiser else (event.organiser or "another organiser")
+            new.append(crm.NewActivity(action, organiser))
+        created = await crm.create_many(run.host_id, new, guests=run.guests)
+        rows = []
+        for action, activity in zip(creates, created, strict=True):
+            if action.replaces is not None:
+                await repository.forget_link(run.calendar_id, action.replaces, action.remote_id)
+            row = new_status(activity, run.events[action.remote_id], "calendar")
+            rows.append(row)
+            run.rows.pop((action.replaces or -1, action.remote_id), None)
+            run.rows[(row.activity_id, row.remote_id)] = row
+            run.activities[activity.id] = activity
+        return rows
+
+    async def _update_activities(self, run: _Run, group: list[Action]) -> list[StatusRow]:
+        """A run of UpdateActivity, and their status rows (for the caller to save)."""
+        updates = [a for a in group if isinstance(a, UpdateActivity)]
+        written = await crm.update_many(
+            run.host_id,
+            [(run.activities[a.activity_id], a.fields, a.changed) for a in updates],
+            guests=run.guests,
+        )
+        rows = []
+        for action, updated in zip(updates, written, strict=True):
+            key = (action.activity_id, action.remote_id)
+            row = advance(run.rows[key], updated, run.events[action.remote_id], action.changed)
+            rows.append(row)
+            run.rows[key] = row
+            run.activities[updated.id] = updated
+        return rows
 
     async def _remember(self, run: _Run, row: StatusRow, event: CalendarItem | None) -> None:
         """The row (and the event as the provider returned it) in one transaction."""
@@ -792,6 +873,18 @@ def _in_crm_only(action: Action) -> bool:
     if isinstance(action, CreateActivity):
         return not action.retag
     return isinstance(action, UpdateActivity | TrashActivity | RestoreActivity)
+
+
+def _runs_of_kind(batch: list[Action]) -> Iterator[tuple[type, list[Action]]]:
+    """The batch's actions in order, cut where their type changes."""
+    group: list[Action] = []
+    for action in batch:
+        if group and type(action) is not type(group[0]):
+            yield type(group[0]), group
+            group = []
+        group.append(action)
+    if group:
+        yield type(group[0]), group
 
 
 def _batches(actions: Iterable[Action]) -> Iterator[list[Action]]:

@@ -7,6 +7,7 @@ tag) sits beside them, so a hash of ``EventFields`` compares like with like.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from datetime import UTC, datetime
 from typing import Literal
@@ -103,9 +104,18 @@ def _digest(value: object) -> str:
     return hashlib.sha256(msgspec.json.encode(value)).hexdigest()
 
 
+@functools.lru_cache(maxsize=1 << 14)
+def _hashes(fields: EventFields) -> tuple[str, ...]:
+    # Cached by value: a run hashes each side's fields several times (the planner's
+    # change test, its merge, the status row), and every run hashes every activity and
+    # event in the window again, each time as a new but equal struct. Equal fields
+    # hash alike: datetimes compare as instants, which _canonical writes in UTC.
+    return tuple(_digest(_canonical(name, getattr(fields, name))) for name in FIELD_NAMES)
+
+
 def field_hashes(fields: EventFields) -> dict[str, str]:
     """One hash per synced field: the unit of the three-way merge."""
-    return {name: _digest(_canonical(name, getattr(fields, name))) for name in FIELD_NAMES}
+    return dict(zip(FIELD_NAMES, _hashes(fields), strict=True))
 
 
 def content_hash(fields: EventFields) -> str:

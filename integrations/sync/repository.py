@@ -104,25 +104,82 @@ async def links(calendar_id: int) -> list[StatusRow]:
     return [_row(r) for r in rows]
 
 
+_LINK_INSERT = (
+    "INSERT INTO sync_link (calendar, activity_id, remote_id, remote_etag, origin,"
+    " crm_fields, remote_fields, start_at, trashed) VALUES "
+)
+_LINK_VALUES = "({}, {}, {}, {}, {}, {}, {}, {}, {})"
+_ENCODE_FIELDS = msgspec.json.Encoder()
+#: Status rows per statement, and ids per IN list: far below both databases' limits
+#: on parameters.
+_ROWS_PER_STATEMENT = 500
+
+
+def _replacing(rows: Iterable[StatusRow]) -> list[StatusRow]:
+    """What saving ``rows`` one after the other leaves: a row replaces any earlier one
+    with either of its ids (a pair is keyed by both)."""
+    kept: dict[int, StatusRow] = {}
+    by_remote: dict[str, int] = {}
+    for row in rows:
+        earlier = by_remote.pop(row.remote_id, None)
+        if earlier is not None:
+            del kept[earlier]
+        replaced = kept.pop(row.activity_id, None)
+        if replaced is not None:
+            by_remote.pop(replaced.remote_id, None)
+        kept[row.activity_id] = row
+        by_remote[row.remote_id] = row.activity_id
+    return list(kept.values())
+
+
 async def save_link(calendar_id: int, row: StatusRow) -> None:
     """Insert or replace the pair's row (a pair is keyed by both of its ids)."""
-    await SyncLink.delete().where(
-        (SyncLink.calendar == calendar_id)
-        & ((SyncLink.activity_id == row.activity_id) | (SyncLink.remote_id == row.remote_id))
-    )
-    await SyncLink.insert(
-        SyncLink(
-            calendar=calendar_id,
-            activity_id=row.activity_id,
-            remote_id=row.remote_id,
-            remote_etag=row.remote_etag,
-            origin=row.origin,
-            crm_fields=msgspec.json.encode(row.crm_fields).decode(),
-            remote_fields=msgspec.json.encode(row.remote_fields).decode(),
-            start_at=row.start,
-            trashed=row.trashed,
+    await save_links(calendar_id, [row])
+
+
+async def save_links(calendar_id: int, rows: Sequence[StatusRow]) -> None:
+    """:func:`save_link` for many rows, as if saved in order: one DELETE and one
+    multi-row INSERT (per 500 rows) in SQL text, which piccolo's builder took longer to
+    assemble than the database took to run."""
+    # Every row's ids go, also those of a row a later one replaces (saved in turn, it
+    # would have taken the rows with its ids before being replaced itself).
+    activity_ids = list(dict.fromkeys(r.activity_id for r in rows))
+    remote_ids = list(dict.fromkeys(r.remote_id for r in rows))
+    for at in range(0, max(len(activity_ids), len(remote_ids)), _ROWS_PER_STATEMENT):
+        activities = activity_ids[at : at + _ROWS_PER_STATEMENT]
+        remotes = remote_ids[at : at + _ROWS_PER_STATEMENT]
+        await SyncLink.raw(
+            "DELETE FROM sync_link WHERE calendar = {} AND ("  # noqa: S608
+            + " OR ".join(
+                clause
+                for clause, ids in (
+                    (f"activity_id IN ({', '.join(['{}'] * len(activities))})", activities),
+                    (f"remote_id IN ({', '.join(['{}'] * len(remotes))})", remotes),
+                )
+                if ids
+            )
+            + ")",
+            calendar_id,
+            *activities,
+            *remotes,
         )
-    )
+    final = _replacing(rows)
+    for at in range(0, len(final), _ROWS_PER_STATEMENT):
+        chunk = final[at : at + _ROWS_PER_STATEMENT]
+        args: list[Any] = []
+        for r in chunk:
+            args += (
+                calendar_id,
+                r.activity_id,
+                r.remote_id,
+                r.remote_etag,
+                r.origin,
+                _ENCODE_FIELDS.encode(r.crm_fields).decode(),
+                _ENCODE_FIELDS.encode(r.remote_fields).decode(),
+                r.start,
+                r.trashed,
+            )
+        await SyncLink.raw(_LINK_INSERT + ", ".join([_LINK_VALUES] * len(chunk)), *args)
 
 
 async def forget_link(calendar_id: int, activity_id: int, remote_id: str) -> None:
@@ -145,20 +202,22 @@ async def mirror(calendar_id: int) -> list[CalendarItem]:
 
 
 async def mirror_put(calendar_id: int, items: Sequence[CalendarItem]) -> None:
-    if not items:
-        return
-    await mirror_drop(calendar_id, [i.remote_id for i in items])
-    await SyncMirror.insert(
-        *[
-            SyncMirror(
-                calendar=calendar_id,
-                remote_id=item.remote_id,
-                start_at=item.fields.start,
-                item=_ENCODE.encode(item).decode(),
-            )
-            for item in items
-        ]
-    )
+    """Insert or replace the events (by remote id; of the same id, the last counts), in
+    SQL text: one upsert per 500."""
+    latest = {item.remote_id: item for item in items}
+    batch = list(latest.values())
+    for at in range(0, len(batch), _ROWS_PER_STATEMENT):
+        chunk = batch[at : at + _ROWS_PER_STATEMENT]
+        args: list[Any] = []
+        for item in chunk:
+            args += (calendar_id, item.remote_id, item.fields.start, _ENCODE.encode(item).decode())
+        await SyncMirror.raw(
+            "INSERT INTO sync_mirror (calendar, remote_id, start_at, item) VALUES "  # noqa: S608
+            + ", ".join(["({}, {}, {}, {})"] * len(chunk))
+            + " ON CONFLICT (calendar, remote_id)"
+            " DO UPDATE SET start_at = excluded.start_at, item = excluded.item",
+            *args,
+        )
 
 
 async def mirror_drop(calendar_id: int, remote_ids: Iterable[str]) -> None:

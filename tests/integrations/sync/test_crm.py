@@ -323,3 +323,117 @@ async def test_many_linked_ids_outside_the_window_all_load(
     items = await crm.load(ada.id, SCOPE, asked)
 
     assert [i.id for i in items] == sorted(far)
+
+
+def _some_fields(n: int) -> EventFields:
+    """Every few an event with guests (a shared address among them), an overlong title,
+    another zone, a free or private one: the shapes a batch of imports mixes."""
+    guests: tuple[Guest, ...] = ()
+    if n % 3 == 0:
+        guests = (Guest(email=f"g{n}@example.com", response="accepted"),)
+    if n % 7 == 0:
+        guests = (*guests, Guest(email="ada@example.com"), Guest(email="not an address"))
+    start = (NOW + timedelta(hours=n)).astimezone(timezone(timedelta(hours=n % 5)))
+    return fields(
+        title=(" " * (n % 2)) + f"Event {n}" + "x" * (600 if n % 11 == 0 else 0),
+        start=start, end=start + timedelta(minutes=30 + n), location=f"Room {n % 4}",
+        description="" if n % 2 else f"About {n}", guests=guests,
+        show_as=("busy", "free", "tentative")[n % 3], private=n % 4 == 0, all_day=n % 6 == 0,
+    )  # fmt: skip
+
+
+async def test_create_many_answers_each_activity_as_the_database_then_holds_it(
+    ada: Host,
+) -> None:
+    """Over two statements (500 rows each): the ids come back in the order of the
+    actions, and each answer is what a read finds, guests or not."""
+    meeting = await meeting_type()
+    new = [
+        crm.NewActivity(
+            create_action(
+                meeting, _some_fields(n), remote_id=f"ev{n}",
+                series_id=f"s{n % 3}" if n % 5 == 0 else None,
+                original_start=NOW if n % 5 == 0 else None,
+            ),
+            organiser="" if n % 2 else f"boss{n}@example.com",
+        )
+        for n in range(520)
+    ]  # fmt: skip
+
+    created = await crm.create_many(ada.id, new, guests="create")
+
+    assert len({c.id for c in created}) == 520
+    for item, made in zip(new, created, strict=True):
+        assert await crm.get(made.id) == made
+        assert made.fields.title == item.action.fields.title.strip()[:500]
+        assert made.fields.start == item.action.fields.start
+        shown = await activities.get(ada.id, made.id)
+        assert (shown.organiser, shown.series_id) == (item.organiser, item.action.series_id)
+    assert [c for c in created if c.linked_to_record] == [
+        c for n, c in enumerate(created) if n % 3 == 0
+    ]
+
+
+async def test_create_many_does_what_create_does_one_by_one(ada: Host) -> None:
+    other = await free_around_the_clock("grace")
+    await contacts.create(other.id, ContactCreate(email="shared@example.com", name="A"))
+    await contacts.create(
+        other.id,
+        ContactCreate(email="Shared@example.com", name="B", allow_duplicate=True),
+    )
+    meeting = await meeting_type()
+    guests = (Guest(email="shared@example.com"), Guest(email="new@example.com"))
+    one = await crm.create(
+        ada.id, create_action(meeting, fields(1, guests=guests), "a"), guests="match"
+    )
+    (many,) = await crm.create_many(
+        ada.id,
+        [crm.NewActivity(create_action(meeting, fields(1, guests=guests), "b"))],
+        guests="match",
+    )
+
+    assert msgspec.structs.replace(many, id=one.id) == one
+    first, second = [await activities.get(ada.id, i) for i in (one.id, many.id)]
+    assert second.needs_attention
+    assert first.needs_attention
+    assert second.ambiguous_guests == first.ambiguous_guests == ["shared@example.com"]
+    assert await crm.create_many(ada.id, [], guests="create") == []
+
+
+async def test_update_many_writes_each_activitys_changed_fields_only(ada: Host) -> None:
+    ids = [await api_activity(ada, day, location="Room 1", description="Keep") for day in (1, 2, 3)]
+    loaded = {i.id: i for i in await crm.load(ada.id, SCOPE, [])}
+    incoming = [
+        (loaded[ids[0]], fields(9, title="  Renamed  ", location="Room 9"), ("title",)),
+        (loaded[ids[1]], fields(8, location="Room 8", show_as="free"), ("start", "show_as")),
+        (
+            loaded[ids[2]],
+            fields(7, title="Other", guests=(Guest(email="bob@example.com"),)),
+            ("title", "guests"),
+        ),
+    ]
+
+    written = await crm.update_many(ada.id, incoming, guests="create")
+
+    for item in written:
+        assert await crm.get(item.id) == item
+    assert written[0].fields.title == "Renamed"
+    assert written[0].fields.location == "Room 1"
+    assert written[1].fields.start == NOW + timedelta(days=8)
+    assert written[1].fields.end == NOW + timedelta(days=2, hours=1)
+    assert (written[1].fields.show_as, written[1].fields.title) == ("free", "day 2")
+    assert written[2].linked_to_record
+    assert not written[0].linked_to_record
+
+
+async def test_update_many_of_an_activity_deleted_meanwhile_is_not_found(ada: Host) -> None:
+    kept, gone = await api_activity(ada, 1), await api_activity(ada, 2)
+    loaded = {i.id: i for i in await crm.load(ada.id, SCOPE, [])}
+    await activities.delete(ada.id, gone)
+
+    with pytest.raises(NotFound):
+        await crm.update_many(
+            ada.id,
+            [(loaded[i], fields(title="New"), ("title",)) for i in (kept, gone)],
+            guests="create",
+        )
