@@ -40,7 +40,31 @@ REQUIRE_SERVICES = os.environ.get("RENDEZVOUS_REQUIRE_SERVICES") == "1"
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
-REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+#: `make test` runs the suite in several pytest-xdist worker processes at once (gw0,
+#: gw1, ...; none without xdist, which counts as worker 0). Whatever the tests share
+#: must be their worker's own: files live under tmp_path (one base folder per worker),
+#: ports are free ones the kernel picks, PostgreSQL databases carry the pid or a random
+#: name, and Redis databases, which some tests flush, are moved down by this index.
+WORKER_INDEX = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+#: Each worker uses three Redis databases: 15, 14 and 13 for worker 0 (the suite's
+#: Redis tests, the jobs tests', the jobs unit tests'), 12, 11 and 10 for worker 1...
+REDIS_DATABASES_PER_WORKER = 3
+
+
+def worker_redis_url(url: str) -> str:
+    """``url`` with its database number moved to this worker's own (worker 0 keeps it)."""
+    base, _, number = url.rpartition("/")
+    database = int(number or 0) - REDIS_DATABASES_PER_WORKER * WORKER_INDEX
+    if database < 0:
+        raise RuntimeError(
+            f"pytest-xdist worker {WORKER_INDEX} has no Redis database left below {url}"
+            " (Redis has 16: run fewer workers, e.g. -n 4)"
+        )
+    return f"{base}/{database}"
+
+
+REDIS_TEST_URL = worker_redis_url(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"))
 BACKENDS = ["sqlite", "postgres"]
 
 
