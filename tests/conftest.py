@@ -52,13 +52,13 @@ WORKER_INDEX = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw
 REDIS_DATABASES_PER_WORKER = 3
 
 
-def worker_redis_url(url: str) -> str:
-    """``url`` with its database number moved to this worker's own (worker 0 keeps it)."""
+def worker_redis_url(url: str, worker: int = WORKER_INDEX) -> str:
+    """``url`` with its database number moved to ``worker``'s own (worker 0 keeps it)."""
     base, _, number = url.rpartition("/")
-    database = int(number or 0) - REDIS_DATABASES_PER_WORKER * WORKER_INDEX
+    database = int(number or 0) - REDIS_DATABASES_PER_WORKER * worker
     if database < 0:
         raise RuntimeError(
-            f"pytest-xdist worker {WORKER_INDEX} has no Redis database left below {url}"
+            f"pytest-xdist worker {worker} has no Redis database left below {url}"
             " (Redis has 16: run fewer workers, e.g. -n 4)"
         )
     return f"{base}/{database}"
