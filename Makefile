@@ -80,11 +80,12 @@ run: $(STAMP_RUN)
 ## as a plain `python -m pytest` does). Most of the suite's time is spent waiting on
 ## other processes (servers, workers, databases, a browser), so the workers overlap
 ## well even on 2 cores. At most 5: each takes three of Redis's 16 databases
-## (tests/conftest.py). worksteal: a worker that runs out takes tests from the other,
-## so the slow ones at the end of one queue do not leave a core idle.
+## (tests/conftest.py). loadgroup: tests are handed out one by one, except those
+## that start several server and worker processes, which all go to one worker, one
+## after the other (tests/conftest.py, PROCESS_MODULES).
 TEST_WORKERS ?= 2
 test: $(STAMP_DEV)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # deptry twice: the app may import only `dependencies`; tests, benchmarks and tools
 # anything declared (deptry skips tests/ unless its default exclusions are replaced).

@@ -68,6 +68,42 @@ REDIS_TEST_URL = worker_redis_url(os.environ.get("TEST_REDIS_URL", "redis://127.
 BACKENDS = ["sqlite", "postgres"]
 
 
+#: Modules whose tests start several server and worker processes (SIGKILL included) and
+#: wait on them with deadlines. Under `make test` (--dist loadgroup) they are one unit
+#: of work: one pytest-xdist worker runs them all, one after the other, so no two of
+#: them compete for the cores (on 2 cores, 3 web + 2 worker processes next to another
+#: such test missed their deadlines under load), while the other worker goes on with
+#: the rest.
+PROCESS_MODULES = frozenset(
+    {
+        "tests/booking/bookings/test_concurrency.py",
+        "tests/integrations/jobs/test_worker_processes.py",
+        "tests/integrations/sync/test_sync_processes.py",
+        "tests/integrations/test_outbox_processes.py",
+        "tests/web/test_database_concurrency.py",
+        "tests/web/test_throttle.py",
+    }
+)
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """--dist loadgroup with PROCESS_MODULES as one group. Not by xdist_group marks:
+    pytest-xdist 3.8 groups by rewriting node ids, which pytest 9 no longer reads
+    (pytest-dev/pytest-xdist#1386), so the marks would be silently ignored."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class ProcessesTogether(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            if nodeid.partition("::")[0] in PROCESS_MODULES:
+                return "processes"
+            return str(super()._split_scope(nodeid))
+
+    return ProcessesTogether(config, log)  # type: ignore[arg-type]
+
+
 def unavailable(reason: str) -> None:
     if REQUIRE_SERVICES:
         pytest.fail(f"{reason} (RENDEZVOUS_REQUIRE_SERVICES=1 forbids skipping)")
