@@ -75,9 +75,17 @@ run: $(STAMP_RUN)
 	$(RUN_ENV) $(BIN)/rendezvous demo
 	$(RUN_ENV) $(BIN)/rendezvous serve --host $(HOST) --port $(PORT)
 
-## make test: the whole suite, on SQLite and (when reachable) PostgreSQL.
+## make test: the whole suite, on SQLite and (when reachable) PostgreSQL, spread over
+## TEST_WORKERS processes (pytest-xdist; `make test TEST_WORKERS=0` runs it in this one,
+## as a plain `python -m pytest` does). Most of the suite's time is spent waiting on
+## other processes (servers, workers, databases, a browser), so the workers overlap
+## well even on 2 cores. At most 5: each takes three of Redis's 16 databases
+## (tests/conftest.py). loadgroup: tests are handed out one by one, except those
+## that start several server and worker processes, which all go to one worker, one
+## after the other (tests/conftest.py, PROCESS_MODULES).
+TEST_WORKERS ?= 2
 test: $(STAMP_DEV)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # deptry twice: the app may import only `dependencies`; tests, benchmarks and tools
 # anything declared (deptry skips tests/ unless its default exclusions are replaced).

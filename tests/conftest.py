@@ -40,8 +40,68 @@ REQUIRE_SERVICES = os.environ.get("RENDEZVOUS_REQUIRE_SERVICES") == "1"
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
-REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+#: `make test` runs the suite in several pytest-xdist worker processes at once (gw0,
+#: gw1, ...; none without xdist, which counts as worker 0). Whatever the tests share
+#: must be their worker's own: files live under tmp_path (one base folder per worker),
+#: ports are free ones the kernel picks, PostgreSQL databases carry the pid or a random
+#: name, and Redis databases, which some tests flush, are moved down by this index.
+WORKER_INDEX = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+#: Each worker uses three Redis databases: 15, 14 and 13 for worker 0 (the suite's
+#: Redis tests, the jobs tests', the jobs unit tests'), 12, 11 and 10 for worker 1...
+REDIS_DATABASES_PER_WORKER = 3
+
+
+def worker_redis_url(url: str, worker: int = WORKER_INDEX) -> str:
+    """``url`` with its database number moved to ``worker``'s own (worker 0 keeps it)."""
+    base, _, number = url.rpartition("/")
+    database = int(number or 0) - REDIS_DATABASES_PER_WORKER * worker
+    if database < 0:
+        raise RuntimeError(
+            f"pytest-xdist worker {worker} has no Redis database left below {url}"
+            " (Redis has 16: run fewer workers, e.g. -n 4)"
+        )
+    return f"{base}/{database}"
+
+
+REDIS_TEST_URL = worker_redis_url(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"))
 BACKENDS = ["sqlite", "postgres"]
+
+
+#: Modules whose tests start several server and worker processes (SIGKILL included) and
+#: wait on them with deadlines. Under `make test` (--dist loadgroup) they are one unit
+#: of work: one pytest-xdist worker runs them all, one after the other, so no two of
+#: them compete for the cores (on 2 cores, 3 web + 2 worker processes next to another
+#: such test missed their deadlines under load), while the other worker goes on with
+#: the rest.
+PROCESS_MODULES = frozenset(
+    {
+        "tests/booking/bookings/test_concurrency.py",
+        "tests/integrations/jobs/test_worker_processes.py",
+        "tests/integrations/sync/test_sync_processes.py",
+        "tests/integrations/test_outbox_processes.py",
+        "tests/web/test_database_concurrency.py",
+        "tests/web/test_throttle.py",
+    }
+)
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """--dist loadgroup with PROCESS_MODULES as one group. Not by xdist_group marks:
+    pytest-xdist 3.8 groups by rewriting node ids, which pytest 9 no longer reads
+    (pytest-dev/pytest-xdist#1386), so the marks would be silently ignored."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class ProcessesTogether(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            if nodeid.partition("::")[0] in PROCESS_MODULES:
+                return "processes"
+            return str(super()._split_scope(nodeid))
+
+    return ProcessesTogether(config, log)  # type: ignore[arg-type]
 
 
 def unavailable(reason: str) -> None:

@@ -1,6 +1,7 @@
 """Real `rendezvous worker` and `rendezvous serve` processes around the Google
 emulator, against this test's database and a Redis database of the jobs tests' own
-(14: the suite's other Redis tests use 15, and nothing here flushes that one)."""
+(14: the suite's other Redis tests use 15, and nothing here flushes that one; each
+pytest-xdist worker has its own three, tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -21,13 +22,17 @@ from booking.hosts import service as hosts
 from booking.hosts.schemas import HostCreate
 from integrations.calendars.tables import Calendar
 from integrations.vault import TokenVault, generate_key
-from tests.conftest import unavailable
+from tests.conftest import unavailable, worker_redis_url
 from tests.emulators.google import GoogleCalendarEmulator
 from tests.integrations.calendars.helpers import connect, environment
 from tests.servers import Server, server_env
 from tests.waiting import until
 
-JOBS_REDIS_URL = os.environ.get("TEST_JOBS_REDIS_URL", "redis://127.0.0.1:6379/14")
+JOBS_REDIS_URL = worker_redis_url(
+    os.environ.get("TEST_JOBS_REDIS_URL", "redis://127.0.0.1:6379/14")
+)
+#: The jobs unit tests' own database (they flush it too).
+UNIT_REDIS_URL = worker_redis_url("redis://127.0.0.1:6379/13")
 EVENTS_LIST = "calendar.events.list"
 
 

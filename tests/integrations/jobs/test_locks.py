@@ -17,9 +17,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from integrations.jobs.locks import AccountLocks, DatabaseLocks, LockBusy, RedisLocks
-from tests.integrations.jobs.scene import fresh_redis
-
-UNIT_REDIS_URL = "redis://127.0.0.1:6379/13"
+from tests.integrations.jobs.scene import UNIT_REDIS_URL, fresh_redis
 
 
 @pytest.fixture

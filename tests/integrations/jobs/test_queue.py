@@ -24,14 +24,12 @@ from integrations.outbox import OutboxRunner
 from tests.conftest import serve_in_loop
 from tests.emulators.google import GoogleCalendarEmulator
 from tests.hosts import a_slot_ahead, free_around_the_clock
-from tests.integrations.jobs.scene import connect_accounts, fresh_redis
+from tests.integrations.jobs.scene import UNIT_REDIS_URL, connect_accounts, fresh_redis
 from web.app import booking_environment, create_app, outbox_runner, video_environment
 from web.calendars import calendar_services
 from web.settings import Settings
 
 pytestmark = [pytest.mark.usefixtures("db"), pytest.mark.redis]
-
-UNIT_REDIS_URL = "redis://127.0.0.1:6379/13"
 
 
 @pytest.fixture

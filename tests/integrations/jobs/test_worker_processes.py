@@ -21,6 +21,7 @@ from integrations.calendars.tables import BusyBlock
 from integrations.jobs.queue import JobQueue, saq_queue
 from tests.integrations.jobs.scene import (
     EVENTS_LIST,
+    JOBS_REDIS_URL,
     InFlight,
     connect_accounts,
     fresh_redis,
@@ -38,7 +39,7 @@ pytestmark = [pytest.mark.usefixtures("db"), pytest.mark.redis]
 
 async def enqueue_syncs(calendar_ids: list[int]) -> None:
     """What a web process does on a push notification."""
-    queue = JobQueue(saq_queue("redis://127.0.0.1:6379/14"), debounce=0)
+    queue = JobQueue(saq_queue(JOBS_REDIS_URL), debounce=0)
     await queue.start()
     try:
         await queue.sync_soon(calendar_ids)

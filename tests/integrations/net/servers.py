@@ -4,6 +4,7 @@ connect that hangs), and a CA that issues certificates at test time."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import http.server
 import socket
@@ -66,7 +67,9 @@ class Site:
                     if "Content-Length" not in reply.headers:
                         self.send_header("Content-Length", str(len(reply.body)))
                     self.end_headers()
-                    self.wfile.write(reply.body)
+                    # The client may stop reading (a size limit), as below.
+                    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                        self.wfile.write(reply.body)
                     return
                 self.send_header("Transfer-Encoding", "chunked")
                 self.end_headers()
