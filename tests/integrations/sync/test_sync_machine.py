@@ -84,6 +84,7 @@ from tests.integrations.sync.emulated import (
     link_google,
     link_microsoft,
 )
+from tests.integrations.sync.forwarding import Forwarding
 from tests.integrations.sync.linked.harness_caldav import (
     LINKED,
     OTHER,
@@ -558,24 +559,20 @@ class Faults:
     crash_before_create: bool = False
 
 
-class FaultyCalendar:
+class FaultyCalendar(Forwarding):
     """The real adapter, with the faults no emulator switch gives: a listing that comes
     back empty once (a provider's bad moment), and a process that dies after the
     provider made an event and before our row is committed."""
 
     def __init__(self, inner: LinkedCalendar, faults: Faults) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.faults = faults
-        self.provider = inner.provider
 
     def changes(self, state: str | None, window: SyncWindow) -> Listing:
         if self.faults.empty_once:
             self.faults.empty_once = False
             return Listing(full=True)
         return self.inner.changes(state, window)
-
-    def get(self, remote_id: str) -> CalendarItem | None:
-        return self.inner.get(remote_id)
 
     def create(
         self, remote_id: str, fields: EventFields, tag: OurTag, *, fresh: bool = False
@@ -588,18 +585,6 @@ class FaultyCalendar:
             self.faults.crash_after_create = False
             raise Crash(made.remote_id)
         return made
-
-    def update(
-        self,
-        current: CalendarItem,
-        fields: EventFields,
-        changed: tuple[str, ...],
-        tag: OurTag | None,
-    ) -> CalendarItem:
-        return self.inner.update(current, fields, changed, tag)
-
-    def delete(self, current: CalendarItem) -> None:
-        self.inner.delete(current)
 
 
 # -- the machine ------------------------------------------------------------------------

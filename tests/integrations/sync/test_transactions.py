@@ -17,7 +17,6 @@ from booking.activities import service as activities
 from booking.activities.schemas import ActivityCreate
 from integrations.accounts.errors import Unavailable
 from integrations.accounts.records import Account
-from integrations.calendars.provider import SyncWindow
 from integrations.calendars.records import CalendarRecord
 from integrations.jobs.locks import LocalLocks
 from integrations.sync import repository, transactions
@@ -25,11 +24,12 @@ from integrations.sync.actions import CreateEvent, DeleteEvent, UpdateActivity
 from integrations.sync.adapters import linked_calendar
 from integrations.sync.engine import SyncEngine
 from integrations.sync.items import CalendarItem, EventFields, OurTag
-from integrations.sync.linked import LinkedCalendar, Listing
+from integrations.sync.linked import LinkedCalendar
 from tests.emulators.microsoft import MicrosoftGraphEmulator
 from tests.hosts import free_around_the_clock
 from tests.integrations.providers.microsoft.helpers import microsoft_environment
 from tests.integrations.sync.emulated import LinkedAccount, link_microsoft
+from tests.integrations.sync.forwarding import Forwarding
 
 EMAIL = "ada@example.com"
 DAY = (datetime.now(UTC) + timedelta(days=2)).replace(hour=9, minute=0, second=0, microsecond=0)
@@ -103,17 +103,10 @@ class Faults:
     fresh: list[bool] = field(default_factory=list)
 
 
-class Faulty:
+class Faulty(Forwarding):
     def __init__(self, inner: LinkedCalendar, faults: Faults) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.faults = faults
-        self.provider = inner.provider
-
-    def changes(self, state: str | None, window: SyncWindow) -> Listing:
-        return self.inner.changes(state, window)
-
-    def get(self, remote_id: str) -> CalendarItem | None:
-        return self.inner.get(remote_id)
 
     def create(
         self, remote_id: str, fields: EventFields, tag: OurTag, *, fresh: bool = False
@@ -127,18 +120,6 @@ class Faulty:
             self.faults.after -= 1
             raise Unavailable("Microsoft Graph did not answer in time")
         return made
-
-    def update(
-        self,
-        current: CalendarItem,
-        fields: EventFields,
-        changed: tuple[str, ...],
-        tag: OurTag | None,
-    ) -> CalendarItem:
-        return self.inner.update(current, fields, changed, tag)
-
-    def delete(self, current: CalendarItem) -> None:
-        self.inner.delete(current)
 
 
 async def _linked(ms: MicrosoftGraphEmulator, slug: str = "ada") -> tuple[LinkedAccount, Faults]:
