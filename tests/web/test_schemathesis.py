@@ -21,6 +21,7 @@ further.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import socket
 import subprocess
@@ -88,15 +89,18 @@ async def _seed(database_url: str) -> str:
         await database.stop(engine)
 
 
-@pytest.fixture(autouse=True)
-def _pools_of_urllib3_future(monkeypatch: pytest.MonkeyPatch) -> None:
+def _no_connections(_session: object) -> int:
+    return 0
+
+
+def _pools_of_urllib3_future() -> None:
     """caldav needs niquests, whose urllib3-future takes the place of urllib3 at every
     interpreter start (its .pth file). Its PoolManager keeps pools in a TrafficPolice,
     which has no keys(): schemathesis counts connections through them to decide
     whether to resend a request a server dropped unanswered. uvicorn on loopback does
     not drop one, so count none and let that rule resend once."""
     if not hasattr(urllib3.PoolManager().pools, "keys"):
-        monkeypatch.setattr(requests_transport, "_count_opened_connections", lambda _: 0)
+        requests_transport._count_opened_connections = _no_connections  # type: ignore[assignment]
 
 
 @pytest.fixture
@@ -204,8 +208,44 @@ def run_schemathesis(live: LiveApi) -> Findings:
     return findings
 
 
+def _findings_in_a_process_of_its_own(live: LiveApi) -> Findings:
+    """Run schemathesis in a fresh interpreter. Hypothesis draws some values from the
+    constants of every module loaded in the process (its "local constants"), so with a
+    fixed seed the examples still depended on which tests the same pytest process had
+    run before: two pytest-xdist workers made one GET that urllib3-future refused to
+    send. A process of its own loads the same modules every time."""
+    child = subprocess.run(
+        [sys.executable, "-c", "from tests.web.test_schemathesis import _child; _child()"],
+        cwd=ROOT,
+        env={**os.environ, "FUZZ_URL": live.url, "FUZZ_TOKEN": live.token},
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    if child.returncode != 0:
+        pytest.fail(f"the schemathesis process failed:\n{child.stderr[-5000:]}")
+    found = json.loads(child.stdout.splitlines()[-1])
+    return Findings(
+        failures=found["failures"], errors=found["errors"], requests=Counter(found["requests"])
+    )
+
+
+def _child() -> None:
+    """The schemathesis run of the test, in its own process: findings as one JSON line."""
+    _pools_of_urllib3_future()
+    live = LiveApi(url=os.environ["FUZZ_URL"], token=os.environ["FUZZ_TOKEN"], log=Path())
+    findings = run_schemathesis(live)
+    found = {
+        "failures": findings.failures,
+        "errors": findings.errors,
+        "requests": dict(findings.requests),
+    }
+    print(json.dumps(found))
+
+
 def test_every_operation_answers_as_documented(live_api: LiveApi) -> None:
-    findings = run_schemathesis(live_api)
+    findings = _findings_in_a_process_of_its_own(live_api)
     report = "\n".join(f"{key}\n    {detail}" for key, detail in findings.failures.items())
     assert not findings.errors, "\n".join(findings.errors)
     assert not findings.failures, report
