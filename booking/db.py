@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
+from typing import TypeVar
 
 import asyncpg
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
@@ -117,3 +118,24 @@ async def read_snapshot() -> AsyncIterator[None]:
         return
     async with engine.transaction():
         yield
+
+
+T = TypeVar("T")
+
+#: Rows of one multi-row statement (and ids of one IN list): far below both SQLite's
+#: and PostgreSQL's limits on bound parameters.
+ROWS_PER_STATEMENT = 500
+
+
+def batches(rows: Sequence[T], size: int = ROWS_PER_STATEMENT) -> Iterator[Sequence[T]]:
+    """``rows`` in slices of at most ``size``, for one statement each."""
+    for at in range(0, len(rows), size):
+        yield rows[at : at + size]
+
+
+def values_list(rows: int, width: int) -> str:
+    """The VALUES of a multi-row statement in piccolo's placeholders, ``({}, {}), ({},
+    {})``: raw SQL, which piccolo's query builder took longer to assemble than the
+    database took to run."""
+    row = "(" + ", ".join(["{}"] * width) + ")"
+    return ", ".join([row] * rows)

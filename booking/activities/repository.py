@@ -15,7 +15,7 @@ from booking.activities.records import (
     BusyActivity,
 )
 from booking.activities.tables import Activity, ActivityGuest, ActivityType
-from booking.db import unique_as
+from booking.db import batches, unique_as, values_list
 
 _UNIQUE_TYPE = {"name": ("name", "An activity type with this name already exists.")}
 
@@ -114,10 +114,6 @@ _UPDATE_TYPES = {
     "private": "boolean",
 }
 
-#: Rows per statement of the set-based writes: their parameters stay far below both
-#: databases' limits (PostgreSQL: 32,767 a statement).
-_ROWS_PER_STATEMENT = 500
-
 
 def _postgres() -> bool:
     return str(Activity._meta.db.engine_type) != "sqlite"
@@ -136,9 +132,7 @@ async def insert_many(rows: list[tuple[Any, ...]]) -> list[int]:
     databases to it)."""
     ids: list[int] = []
     width = len(INSERT_COLUMNS)
-    row_sql = "(" + ", ".join(["{}"] * width) + ")"
-    for at in range(0, len(rows), _ROWS_PER_STATEMENT):
-        chunk = rows[at : at + _ROWS_PER_STATEMENT]
+    for chunk in batches(rows):
         args: list[Any] = []
         for row in chunk:
             if len(row) != width:
@@ -147,7 +141,7 @@ async def insert_many(rows: list[tuple[Any, ...]]) -> list[int]:
         # Placeholders and the fixed column names only.
         sql = (
             f"INSERT INTO activity ({', '.join(INSERT_COLUMNS)}) VALUES "  # noqa: S608
-            + ", ".join([row_sql] * len(chunk))
+            + values_list(len(chunk), width)
             + " RETURNING id"
         )
         made = sorted(int(r["id"]) for r in await Activity.raw(sql, *args))
@@ -170,8 +164,7 @@ async def update_many(
     row_sql = "(" + ", ".join(f"CAST({{}} AS {t})" if postgres else "{}" for t in types) + ")"
     assignments = ", ".join(f"{c} = v.{c}" for c in columns)
     found: set[int] = set()
-    for at in range(0, len(rows), _ROWS_PER_STATEMENT):
-        chunk = rows[at : at + _ROWS_PER_STATEMENT]
+    for chunk in batches(rows):
         args: list[Any] = []
         for row in chunk:
             if len(row) != len(types):

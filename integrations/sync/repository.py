@@ -10,6 +10,7 @@ import msgspec
 from piccolo.columns import Column
 from piccolo.query.functions.aggregate import Max
 
+from booking.db import ROWS_PER_STATEMENT, batches, values_list
 from integrations.calendars.tables import Calendar
 from integrations.sync.items import CalendarItem
 from integrations.sync.records import RunRecord, SettingsRecord
@@ -108,11 +109,7 @@ _LINK_INSERT = (
     "INSERT INTO sync_link (calendar, activity_id, remote_id, remote_etag, origin,"
     " crm_fields, remote_fields, start_at, trashed) VALUES "
 )
-_LINK_VALUES = "({}, {}, {}, {}, {}, {}, {}, {}, {})"
 _ENCODE_FIELDS = msgspec.json.Encoder()
-#: Status rows per statement, and ids per IN list: far below both databases' limits
-#: on parameters.
-_ROWS_PER_STATEMENT = 500
 
 
 def _replacing(rows: Iterable[StatusRow]) -> list[StatusRow]:
@@ -145,9 +142,9 @@ async def save_links(calendar_id: int, rows: Sequence[StatusRow]) -> None:
     # would have taken the rows with its ids before being replaced itself).
     activity_ids = list(dict.fromkeys(r.activity_id for r in rows))
     remote_ids = list(dict.fromkeys(r.remote_id for r in rows))
-    for at in range(0, max(len(activity_ids), len(remote_ids)), _ROWS_PER_STATEMENT):
-        activities = activity_ids[at : at + _ROWS_PER_STATEMENT]
-        remotes = remote_ids[at : at + _ROWS_PER_STATEMENT]
+    for at in range(0, max(len(activity_ids), len(remote_ids)), ROWS_PER_STATEMENT):
+        activities = activity_ids[at : at + ROWS_PER_STATEMENT]
+        remotes = remote_ids[at : at + ROWS_PER_STATEMENT]
         await SyncLink.raw(
             "DELETE FROM sync_link WHERE calendar = {} AND ("  # noqa: S608
             + " OR ".join(
@@ -163,9 +160,7 @@ async def save_links(calendar_id: int, rows: Sequence[StatusRow]) -> None:
             *activities,
             *remotes,
         )
-    final = _replacing(rows)
-    for at in range(0, len(final), _ROWS_PER_STATEMENT):
-        chunk = final[at : at + _ROWS_PER_STATEMENT]
+    for chunk in batches(_replacing(rows)):
         args: list[Any] = []
         for r in chunk:
             args += (
@@ -179,7 +174,7 @@ async def save_links(calendar_id: int, rows: Sequence[StatusRow]) -> None:
                 r.start,
                 r.trashed,
             )
-        await SyncLink.raw(_LINK_INSERT + ", ".join([_LINK_VALUES] * len(chunk)), *args)
+        await SyncLink.raw(_LINK_INSERT + values_list(len(chunk), 9), *args)
 
 
 async def forget_link(calendar_id: int, activity_id: int, remote_id: str) -> None:
@@ -205,15 +200,13 @@ async def mirror_put(calendar_id: int, items: Sequence[CalendarItem]) -> None:
     """Insert or replace the events (by remote id; of the same id, the last counts), in
     SQL text: one upsert per 500."""
     latest = {item.remote_id: item for item in items}
-    batch = list(latest.values())
-    for at in range(0, len(batch), _ROWS_PER_STATEMENT):
-        chunk = batch[at : at + _ROWS_PER_STATEMENT]
+    for chunk in batches(list(latest.values())):
         args: list[Any] = []
         for item in chunk:
             args += (calendar_id, item.remote_id, item.fields.start, _ENCODE.encode(item).decode())
         await SyncMirror.raw(
             "INSERT INTO sync_mirror (calendar, remote_id, start_at, item) VALUES "  # noqa: S608
-            + ", ".join(["({}, {}, {}, {})"] * len(chunk))
+            + values_list(len(chunk), 4)
             + " ON CONFLICT (calendar, remote_id)"
             " DO UPDATE SET start_at = excluded.start_at, item = excluded.item",
             *args,
@@ -221,11 +214,9 @@ async def mirror_put(calendar_id: int, items: Sequence[CalendarItem]) -> None:
 
 
 async def mirror_drop(calendar_id: int, remote_ids: Iterable[str]) -> None:
-    ids = list(remote_ids)
-    for start in range(0, len(ids), 500):
+    for chunk in batches(list(remote_ids)):
         await SyncMirror.delete().where(
-            (SyncMirror.calendar == calendar_id)
-            & SyncMirror.remote_id.is_in(ids[start : start + 500])
+            (SyncMirror.calendar == calendar_id) & SyncMirror.remote_id.is_in(list(chunk))
         )
 
 
