@@ -160,46 +160,6 @@ async def _link_guests(
     await activities.relink_guests(host_id, activity_id, emails, create_missing=policy == "create")
 
 
-async def create(
-    host_id: int, action: CreateActivity, *, guests: GuestPolicy, organiser: str = ""
-) -> ActivityItem:
-    """A new activity of the host from a calendar event (``action``). A guest whose
-    address several contacts share is not guessed: the activity needs attention."""
-    values = _values(action.fields, FIELD_NAMES)
-    activity_id = await repository.insert(
-        {
-            **{str(column): value for column, value in values.items()},
-            "owner": host_id,
-            "activity_type": action.type_id,
-            "series_id": None if action.series_id is None else action.series_id[:_SERIES_MAX],
-            "original_start": None
-            if action.original_start is None
-            else _utc(action.original_start),
-            "organiser": organiser[:_ORGANISER_MAX],
-        }
-    )
-    if action.fields.guests:
-        await _write_guests(host_id, activity_id, action.fields.guests, guests)
-        return await _reload(activity_id)
-    # Nothing else touched the row: it holds exactly what was written, so it is not
-    # read back (an import of thousands of events would otherwise read each twice).
-    return ActivityItem(
-        id=activity_id,
-        owner_id=host_id,
-        type_id=action.type_id,
-        fields=EventFields(
-            title=str(values["title"]),
-            start=_utc(action.fields.start),
-            end=_utc(action.fields.end),
-            all_day=action.fields.all_day,
-            location=action.fields.location,
-            description=action.fields.description,
-            show_as=action.fields.show_as,
-            private=action.fields.private,
-        ),
-    )
-
-
 class NewActivity(NamedTuple):
     """One activity :func:`create_many` makes: the plan's action and the event's
     organiser when not the host ("" when the host organises it)."""
@@ -281,6 +241,15 @@ async def create_many(
         )
         for activity_id, item in zip(ids, new, strict=True)
     ]
+
+
+async def create(
+    host_id: int, action: CreateActivity, *, guests: GuestPolicy, organiser: str = ""
+) -> ActivityItem:
+    """A new activity of the host from a calendar event (``action``). A guest whose
+    address several contacts share is not guessed: the activity needs attention."""
+    (made,) = await create_many(host_id, [NewActivity(action, organiser)], guests=guests)
+    return made
 
 
 async def update_many(
