@@ -144,6 +144,10 @@ class GoogleCalendarProvider(HeldTokens):
             cache_discovery=False,
             client_options={"api_endpoint": app.endpoints.api_endpoint},
         )
+        # Built once: ``service.events()`` makes a new resource from the discovery
+        # document each call, which cost more than the request itself on loopback
+        # (1.3 ms of a 2.1 ms create).
+        self._events = self._service.events()
 
     # -- plumbing -------------------------------------------------------------------
 
@@ -207,7 +211,7 @@ class GoogleCalendarProvider(HeldTokens):
             params["timeMax"] = _rfc3339(window.end)
         if page is not None:
             params["pageToken"] = page
-        answer = self._execute(self._service.events().list(**params))
+        answer = self._execute(self._events.list(**params))
         return ChangePage(
             events=[_remote_event(item) for item in answer.get("items", [])],
             next_page=answer.get("nextPageToken"),
@@ -217,7 +221,7 @@ class GoogleCalendarProvider(HeldTokens):
     def get_event(self, calendar_id: str, event_id: str) -> RemoteEvent:
         """One event (or instance) by id; a deleted one comes back ``deleted``, as Google
         keeps it readable with status "cancelled". ``RemoteNotFound`` for an unknown id."""
-        request = self._service.events().get(calendarId=calendar_id, eventId=event_id)
+        request = self._events.get(calendarId=calendar_id, eventId=event_id)
         return _remote_event(self._execute(request))
 
     def facts(self, event: RemoteEvent, *, host_zone: str) -> EventFacts | None:
@@ -233,14 +237,14 @@ class GoogleCalendarProvider(HeldTokens):
             # A client-chosen id makes a retried insert a 409, never a duplicate.
             body["id"] = event_id
         created = self._execute(
-            self._service.events().insert(calendarId=calendar_id, body=body, sendUpdates="none")
+            self._events.insert(calendarId=calendar_id, body=body, sendUpdates="none")
         )
         return _remote_event(created)
 
     def update_event(
         self, calendar_id: str, event_id: str, event: Mapping[str, Any], *, etag: str | None
     ) -> RemoteEvent:
-        request = self._service.events().update(
+        request = self._events.update(
             calendarId=calendar_id, eventId=event_id, body=dict(event), sendUpdates="none"
         )
         return _remote_event(self._execute(request, if_match=etag))
@@ -250,13 +254,13 @@ class GoogleCalendarProvider(HeldTokens):
     ) -> RemoteEvent:
         """Change only the fields in ``patch`` (objects merge, null clears); an instance
         id changes that occurrence only."""
-        request = self._service.events().patch(
+        request = self._events.patch(
             calendarId=calendar_id, eventId=event_id, body=dict(patch), sendUpdates="none"
         )
         return _remote_event(self._execute(request, if_match=etag))
 
     def delete_event(self, calendar_id: str, event_id: str, *, etag: str | None) -> None:
-        request = self._service.events().delete(
+        request = self._events.delete(
             calendarId=calendar_id, eventId=event_id, sendUpdates="none"
         )
         self._execute(request, if_match=etag)
@@ -279,7 +283,7 @@ class GoogleCalendarProvider(HeldTokens):
             "token": token,
             "expiration": str(int(expires_at.timestamp() * 1000)),
         }
-        answer = self._execute(self._service.events().watch(calendarId=calendar_id, body=body))
+        answer = self._execute(self._events.watch(calendarId=calendar_id, body=body))
         try:
             expiration = datetime.fromtimestamp(int(answer["expiration"]) / 1000, tz=UTC)
             return PushChannel(str(answer["id"]), str(answer["resourceId"]), expiration)
