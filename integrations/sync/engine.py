@@ -32,7 +32,7 @@ import asyncio
 import functools
 import logging
 import time
-from collections.abc import Callable, Collection, Coroutine, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -78,6 +78,8 @@ from integrations.sync.linked import LinkedCalendar, Listing
 from integrations.sync.notify import queue_run_email, wants_email
 from integrations.sync.planner import plan as make_plan
 from integrations.sync.policy import Policy, Scope
+from integrations.sync.recorder import Recorder, WriteRecord
+from integrations.sync.recorder import commit as commit_records
 from integrations.sync.records import (
     GuestPolicy,
     PlanEntry,
@@ -92,8 +94,6 @@ __all__ = ["Progress", "RunOptions", "SyncEngine", "policy_of"]
 logger = logging.getLogger("rendezvous.sync")
 
 RemoteWrite = CreateEvent | UpdateEvent | DeleteEvent
-#: What records a remote write once the provider confirmed it (engine._remote).
-_Record = Callable[[], Coroutine[Any, Any, None]]
 
 #: Progress is written to the run row at most this often (seconds), so a first sync
 #: of thousands of items does not double its writes just to report how far it got.
@@ -218,37 +218,16 @@ class _Run:
         side[action.operation] = side.get(action.operation, 0) + 1
 
 
-class _Recorder:
-    """Commits what records each confirmed remote write (its status row, its event),
-    in the background: at once when the database is free, else in one transaction with
-    every other write confirmed while it was busy. On SQLite each commit waits for the
-    disk, as long as a provider call on loopback; one commit a write made the calls
-    wait for the commits."""
-
-    def __init__(self) -> None:
-        self._pending: list[_Record] = []
-        self._task: asyncio.Task[None] | None = None
-
-    def add(self, record: _Record) -> None:
-        if self._task is not None and self._task.done():
-            task, self._task = self._task, None
-            task.result()  # a commit that failed fails the run here, as it did alone
-        self._pending.append(record)
-        if self._task is None:
-            self._task = asyncio.create_task(self._commit())
-
-    async def _commit(self) -> None:
-        while self._pending:
-            records, self._pending = self._pending, []
-            async with write_transaction():
-                for record in records:
-                    await record()
-
-    async def drain(self) -> None:
-        """Wait until every record added is committed (or raise why one was not)."""
-        task, self._task = self._task, None
-        if task is not None:
-            await task
+def _apply(run: _Run, record: WriteRecord) -> None:
+    """The run's view of both sides after a confirmed remote write."""
+    if record.forget is not None:
+        run.rows.pop(record.forget, None)
+    if record.row is not None:
+        run.rows[(record.row.activity_id, record.row.remote_id)] = record.row
+    if record.event is not None:
+        run.events[record.event.remote_id] = record.event
+    if record.dropped is not None:
+        run.events.pop(record.dropped, None)
 
 
 class SyncEngine:
@@ -543,16 +522,13 @@ class SyncEngine:
         reported = time.monotonic()
         done = 0
         # The status rows of confirmed remote writes commit while the next writes'
-        # provider calls are under way (each row still commits right after its own
-        # write was confirmed, with those confirmed while the database was busy; a
-        # crash may lose those rows, recovered as any crash between a write and its
-        # commit: client-chosen ids, adoption by our tag).
-        recorder = _Recorder()
+        # provider calls are under way (recorder.py).
+        recorder = Recorder(functools.partial(commit_records, run.calendar_id))
         try:
             for batch in _batches(plan.actions):
                 if len(batch) == 1 and isinstance(batch[0], RemoteWrite):
                     action = batch[0]
-                    record: _Record | None = None
+                    record: WriteRecord | None = None
                     try:
                         record = await self._remote(run, action)
                     except WriteRefused as exc:
@@ -562,6 +538,7 @@ class SyncEngine:
                         # The event moved on under us: the next run reads it again.
                         run.errors.append(_error(exc, action))
                     if record is not None:
+                        _apply(run, record)
                         recorder.add(record)
                         run.count(action)
                 else:
@@ -665,19 +642,9 @@ class SyncEngine:
             run.activities[updated.id] = updated
         return rows
 
-    async def _remember(self, run: _Run, row: StatusRow, event: CalendarItem | None) -> None:
-        """The row (and the event as the provider returned it) in one transaction."""
-        async with write_transaction():
-            await repository.save_link(run.calendar_id, row)
-            if event is not None:
-                await repository.mirror_put(run.calendar_id, [event])
-        run.rows[(row.activity_id, row.remote_id)] = row
-        if event is not None:
-            run.events[event.remote_id] = event
-
-    async def _remote(self, run: _Run, action: RemoteWrite) -> _Record:
-        """Make the provider call of a remote write, and return what records it (its
-        status row, in one transaction), for the caller to commit at once."""
+    async def _remote(self, run: _Run, action: RemoteWrite) -> WriteRecord:
+        """Make the provider call of a remote write, and return what records it, for
+        the caller to apply to the run and commit."""
         linked = run.linked
         if isinstance(action, CreateEvent):
             activity = run.activities[action.activity_id]
@@ -697,13 +664,11 @@ class SyncEngine:
                 tag,
             )
 
-            async def created() -> None:
-                if action.replaces is not None:
-                    await repository.forget_link(run.calendar_id, activity.id, action.replaces)
-                    run.rows.pop((activity.id, action.replaces), None)
-                await self._remember(run, new_status(activity, made, "crm"), made)
-
-            return created
+            return WriteRecord(
+                forget=None if action.replaces is None else (activity.id, action.replaces),
+                row=new_status(activity, made, "crm"),
+                event=made,
+            )
         if isinstance(action, UpdateEvent):
             key = (action.activity_id, action.remote_id)
             current = run.events[action.remote_id]
@@ -711,32 +676,20 @@ class SyncEngine:
                 linked.update, current, action.fields, action.changed, None
             )
 
-            async def updated() -> None:
-                row = advance(
-                    run.rows[key], run.activities[action.activity_id], event, action.changed
-                )
-                await self._remember(run, row, event)
-
-            return updated
+            row = advance(run.rows[key], run.activities[action.activity_id], event, action.changed)
+            return WriteRecord(row=row, event=event)
         await asyncio.to_thread(linked.delete, run.events[action.remote_id])
-
-        async def deleted() -> None:
-            async with write_transaction():
-                if action.activity_id is not None:
-                    await repository.forget_link(
-                        run.calendar_id, action.activity_id, action.remote_id
-                    )
-                await repository.mirror_drop(run.calendar_id, [action.remote_id])
-            run.rows.pop((action.activity_id or -1, action.remote_id), None)
-            run.events.pop(action.remote_id, None)
-
-        return deleted
+        return WriteRecord(
+            forget=None if action.activity_id is None else (action.activity_id, action.remote_id),
+            dropped=action.remote_id,
+        )
 
     async def _write(self, run: _Run, action: Action) -> None:
         linked = run.linked
         if isinstance(action, RemoteWrite):
             record = await self._remote(run, action)
-            await record()
+            await commit_records(run.calendar_id, [record])
+            _apply(run, record)
         elif isinstance(action, CreateActivity):
             event = run.events[action.remote_id]
             async with write_transaction():
@@ -758,7 +711,9 @@ class SyncEngine:
             if action.retag:
                 tag = OurTag(owner_id=run.host_id, activity_id=created.id)
                 retagged = await asyncio.to_thread(linked.update, event, event.fields, (), tag)
-                await self._remember(run, advance(row, created, retagged, ()), retagged)
+                record = WriteRecord(row=advance(row, created, retagged, ()), event=retagged)
+                await commit_records(run.calendar_id, [record])
+                _apply(run, record)
         elif isinstance(action, UpdateActivity):
             key = (action.activity_id, action.remote_id)
             async with write_transaction():

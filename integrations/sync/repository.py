@@ -185,6 +185,18 @@ async def forget_link(calendar_id: int, activity_id: int, remote_id: str) -> Non
     )
 
 
+async def forget_links(calendar_id: int, pairs: Sequence[tuple[int, str]]) -> None:
+    """:func:`forget_link` for many pairs (activity id, remote id): one DELETE a batch."""
+    for chunk in batches(list(dict.fromkeys(pairs))):
+        await SyncLink.raw(
+            "DELETE FROM sync_link WHERE calendar = {} AND ("  # noqa: S608
+            + " OR ".join(["(activity_id = {} AND remote_id = {})"] * len(chunk))
+            + ")",
+            calendar_id,
+            *(value for pair in chunk for value in pair),
+        )
+
+
 # -- mirror -------------------------------------------------------------------------------
 
 _ITEM = msgspec.json.Decoder(CalendarItem)

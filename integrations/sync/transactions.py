@@ -19,15 +19,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from booking.db import write_transaction
+from booking.db import batches, values_list, write_transaction
 from integrations.sync.actions import Action, CreateEvent
 from integrations.sync.tables import SyncTransaction
 
 __all__ = ["creates_ahead", "spend"]
-
-#: Ids per INSERT.
-_CHUNK = 400
-
 
 def creates_ahead(actions: Iterable[Action]) -> dict[str, tuple[str, ...]]:
     """For each create's id, the ids of the run of consecutive creates it belongs to,
@@ -57,13 +53,12 @@ async def spend(transaction_ids: Sequence[str]) -> set[str]:
     if not ids:
         return fresh
     async with write_transaction():
-        for start in range(0, len(ids), _CHUNK):
-            rows = await (
-                SyncTransaction.insert(
-                    *[SyncTransaction(transaction_id=i) for i in ids[start : start + _CHUNK]]
-                )
-                .on_conflict(target=SyncTransaction.transaction_id, action="DO NOTHING")
-                .returning(SyncTransaction.transaction_id)
+        for chunk in batches(ids):
+            rows = await SyncTransaction.raw(
+                "INSERT INTO sync_transaction (transaction_id) VALUES "  # noqa: S608
+                + values_list(len(chunk), 1)
+                + " ON CONFLICT (transaction_id) DO NOTHING RETURNING transaction_id",
+                *chunk,
             )
             fresh.update(str(row["transaction_id"]) for row in rows)
     return fresh

@@ -4,17 +4,11 @@ writes in a dry run, barred writes, retries of refused writes)."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable, Coroutine
-from contextlib import asynccontextmanager
-from typing import Any
-
 import pytest
 
 from booking.activities import service as activities
 from booking.activities.schemas import ActivityUpdate
 from booking.outbox.tables import OutboxJob
-from integrations.sync import engine as engine_module
 from integrations.sync import repository
 from integrations.sync.items import EventFields, Guest, OurTag
 from tests.integrations.sync.conftest import Setup, fields
@@ -270,59 +264,3 @@ async def test_a_run_cut_short_still_logs_the_conflicts_it_settled(setup: Setup)
     assert [(c["field"], c["crm_value"], c["calendar_value"]) for c in run.conflicts] == [
         ("title", "Review (CRM)", "Review (calendar)")
     ]
-
-
-async def test_rows_confirmed_while_a_commit_runs_commit_next_together_in_order(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    transactions: list[list[str]] = []
-    current: list[str] = []
-
-    @asynccontextmanager
-    async def transaction() -> AsyncIterator[None]:
-        nonlocal current
-        current = []
-        yield
-        await asyncio.sleep(0.01)  # the commit, waiting for the disk
-        transactions.append(current)
-
-    monkeypatch.setattr(engine_module, "write_transaction", transaction)
-
-    def record(name: str) -> Callable[[], Coroutine[Any, Any, None]]:
-        async def write() -> None:
-            current.append(name)
-
-        return write
-
-    recorder = engine_module._Recorder()
-    recorder.add(record("first"))
-    await asyncio.sleep(0)  # its commit has begun
-    for name in ("second", "third"):
-        recorder.add(record(name))
-    await recorder.drain()
-    recorder.add(record("fourth"))
-    await recorder.drain()
-
-    assert transactions == [["first"], ["second", "third"], ["fourth"]]
-
-
-async def test_a_commit_that_fails_fails_the_next_record_or_the_drain(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    async def fails() -> None:
-        raise RuntimeError("disk full")
-
-    @asynccontextmanager
-    async def transaction() -> AsyncIterator[None]:
-        yield
-
-    monkeypatch.setattr(engine_module, "write_transaction", transaction)
-    recorder = engine_module._Recorder()
-    recorder.add(fails)
-    await asyncio.sleep(0)
-    with pytest.raises(RuntimeError, match="disk full"):
-        recorder.add(fails)
-    recorder = engine_module._Recorder()
-    recorder.add(fails)
-    with pytest.raises(RuntimeError, match="disk full"):
-        await recorder.drain()
