@@ -3,10 +3,10 @@
 A run lists what changed in the linked calendar (one API call on a quiet calendar),
 folds it into our mirror of that calendar, reads the host's activities and the status
 rows, asks the pure planner for a plan, and carries it out: remote writes through the
-linked-calendar adapter (in a worker thread), each pair's status row committed in the
-background as soon as the database is free (with the rows of writes confirmed
-meanwhile) while the next provider calls run; CRM writes commit up to ``CRM_BATCH`` to
-a transaction, set-based, each activity with its status row.
+linked-calendar adapter (in a worker thread), the pairs' status rows committed in the
+background in groups while the next provider calls run (recorder.py); CRM writes
+commit up to ``CRM_BATCH`` to a transaction, set-based, each activity with its status
+row.
 docs/sync.md has the rules; this module only keeps them.
 
 Crash safety:
@@ -15,9 +15,9 @@ Crash safety:
   the listing alone, so a run cut short is simply planned again.
 - A remote create uses a client-chosen id; if we die after the provider made the
   event and before our row is committed, the next listing brings the event back with
-  our tag and the planner adopts it (``Link``): no duplicate. (With the commits
-  overlapping the next calls, that can be the rows of the writes confirmed during the
-  last commit; each recovers so.) Its id is recorded as spent before it is sent
+  our tag and the planner adopts it (``Link``): no duplicate. (With the rows
+  committed in groups while the next calls run, that can be one group's rows; each
+  recovers so.) Its id is recorded as spent before it is sent
   (``transactions``): only a create of an id never recorded before is ``fresh`` (on
   Graph: not read back).
 - A batch of CRM writes commits whole or not at all: a crash loses none of an

@@ -127,7 +127,7 @@ async def test_records_confirmed_while_a_commit_runs_commit_next_together_in_ord
         groups.append([r.dropped or "" for r in group])
         await asyncio.sleep(0.01)  # the commit, waiting for the disk
 
-    recorder = Recorder(commit_group)
+    recorder = Recorder(commit_group, gather=0)
     recorder.add(WriteRecord(dropped="first"))
     await asyncio.sleep(0)  # its commit has begun
     for name in ("second", "third"):
@@ -139,11 +139,36 @@ async def test_records_confirmed_while_a_commit_runs_commit_next_together_in_ord
     assert groups == [["first"], ["second", "third"], ["fourth"]]
 
 
+async def test_records_gather_until_enough_came_or_the_run_drains() -> None:
+    groups: list[list[str]] = []
+    committed = asyncio.Event()
+
+    async def commit_group(group: list[WriteRecord]) -> None:
+        groups.append([r.dropped or "" for r in group])
+        committed.set()
+
+    # A gathering window far longer than the test: only ``most`` or the drain end it.
+    recorder = Recorder(commit_group, gather=3600, most=3)
+    for name in "abc":
+        recorder.add(WriteRecord(dropped=name))
+    await asyncio.wait_for(committed.wait(), 10)
+    assert groups == [["a", "b", "c"]]
+    for name in "de":
+        recorder.add(WriteRecord(dropped=name))
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert groups == [["a", "b", "c"]]  # two are not enough: they wait
+    await recorder.drain()
+    assert groups == [["a", "b", "c"], ["d", "e"]]
+    await recorder.drain()  # nothing pending: nothing to commit
+    assert len(groups) == 2
+
+
 async def test_a_commit_that_fails_fails_the_next_record_or_the_drain() -> None:
     async def fails(group: list[WriteRecord]) -> None:
         raise RuntimeError("disk full")
 
-    recorder = Recorder(fails)
+    recorder = Recorder(fails, gather=0)
     recorder.add(WriteRecord(dropped="a"))
     await asyncio.sleep(0)
     with pytest.raises(RuntimeError, match="disk full"):
