@@ -15,7 +15,7 @@ from booking.activities.records import (
     BusyActivity,
 )
 from booking.activities.tables import Activity, ActivityGuest, ActivityType
-from booking.db import batches, unique_as, values_list
+from booking.db import batches, run_sql, unique_as, values_list
 
 _UNIQUE_TYPE = {"name": ("name", "An activity type with this name already exists.")}
 
@@ -144,7 +144,7 @@ async def insert_many(rows: list[tuple[Any, ...]]) -> list[int]:
             + values_list(len(chunk), width)
             + " RETURNING id"
         )
-        made = sorted(int(r["id"]) for r in await Activity.raw(sql, *args))
+        made = sorted(int(r["id"]) for r in await run_sql(Activity, sql, *args))
         if len(made) != len(chunk):
             raise RuntimeError(f"{len(made)} ids for {len(chunk)} inserted activities")
         ids.extend(made)
@@ -177,7 +177,7 @@ async def update_many(
             + f") UPDATE activity SET {assignments}, updated_at = {{}}"  # noqa: S608
             " FROM v WHERE activity.id = v.id RETURNING activity.id"
         )
-        found.update(int(r["id"]) for r in await Activity.raw(sql, *args, updated_at))
+        found.update(int(r["id"]) for r in await run_sql(Activity, sql, *args, updated_at))
     return found
 
 

@@ -10,9 +10,8 @@ from typing import Any
 
 import msgspec
 from piccolo.columns import Column
-from piccolo.query.methods.raw import Raw
-from piccolo.querystring import QueryString
 
+from booking.db import ROWS_PER_STATEMENT, run_sql, values_list
 from integrations.calendars.records import (
     BlockRecord,
     BusyBlockRecord,
@@ -30,7 +29,7 @@ from integrations.calendars.tables import (
 
 #: Rows per INSERT: 14 columns x 500 stays far below SQLite's and PostgreSQL's
 #: bound-parameter limits (32766 / 32767).
-_CHUNK = 500
+_CHUNK = ROWS_PER_STATEMENT
 
 # ---------------------------------------------------------------------------- calendars
 
@@ -156,48 +155,22 @@ _UPSERT_COLUMNS = ("calendar", "remote_id", *(c._meta.db_column_name for c in _B
 
 
 @lru_cache(maxsize=8)
-def _upsert_sql(rows: int, engine_type: str) -> str:
-    """INSERT ... ON CONFLICT DO UPDATE for ``rows`` rows, as SQL text with the
-    engine's own placeholders (``?`` for SQLite, ``$n`` for PostgreSQL).
+def _upsert_sql(rows: int) -> str:
+    """INSERT ... ON CONFLICT DO UPDATE for ``rows`` rows, for :func:`run_sql`.
 
     A full sync writes thousands of rows; piccolo's insert built a Table instance per row
-    and converted every value twice, which took longer than SQLite took to store them;
-    then its template compiler (one fragment object per ``{}``: 13 per row) was most
-    of what the write cost. The text is built here once per size and engine.
+    and converted every value twice, which took longer than SQLite took to store them.
     """
     names = ", ".join(f'"{name}"' for name in _UPSERT_COLUMNS)
-    width = len(_UPSERT_COLUMNS)
-    if engine_type == "sqlite":
-        values = ", ".join(["(" + ", ".join(["?"] * width) + ")"] * rows)
-    else:
-        values = ", ".join(
-            "(" + ", ".join(f"${row * width + n}" for n in range(1, width + 1)) + ")"
-            for row in range(rows)
-        )
     updates = ", ".join(
         f'"{c._meta.db_column_name}" = excluded."{c._meta.db_column_name}"' for c in _BLOCK_COLUMNS
     )
     # Only our own column names and placeholders go into the text; values are bound.
     return (
-        f'INSERT INTO "busy_block" ({names}) VALUES {values}'  # noqa: S608
-        f' ON CONFLICT ("calendar", "remote_id") DO UPDATE SET {updates}'
+        f'INSERT INTO "busy_block" ({names}) VALUES '  # noqa: S608
+        + values_list(rows, len(_UPSERT_COLUMNS))
+        + f' ON CONFLICT ("calendar", "remote_id") DO UPDATE SET {updates}'
     )
-
-
-class _Compiled(QueryString):
-    """An upsert whose text :func:`_upsert_sql` already wrote in the engine's
-    placeholder style, with its values: compiling it is a cache lookup."""
-
-    def __init__(self, rows: int, values: list[Any]) -> None:
-        super().__init__("")
-        self._rows = rows
-        self._values = values
-
-    def compile_string(self, engine_type: str = "postgres") -> tuple[str, list[Any]]:
-        return _upsert_sql(self._rows, engine_type), self._values
-
-    def __str__(self) -> str:  # what piccolo prints when it logs queries
-        return _upsert_sql(self._rows, "sqlite")
 
 
 async def upsert_blocks(rows: Sequence[dict[str, Any]]) -> None:
@@ -207,8 +180,7 @@ async def upsert_blocks(rows: Sequence[dict[str, Any]]) -> None:
     for first in range(0, len(rows), _CHUNK):
         chunk = rows[first : first + _CHUNK]
         args = [row[name] for row in chunk for name in _UPSERT_COLUMNS]
-        # Run like BusyBlock.raw() (the current transaction's connection, if any).
-        await Raw(BusyBlock, querystring=_Compiled(len(chunk), args))
+        await run_sql(BusyBlock, _upsert_sql(len(chunk)), *args)
 
 
 async def delete_blocks(calendar_id: int, remote_ids: Sequence[str]) -> None:

@@ -10,7 +10,7 @@ import msgspec
 from piccolo.columns import Column
 from piccolo.query.functions.aggregate import Max
 
-from booking.db import ROWS_PER_STATEMENT, batches, values_list
+from booking.db import ROWS_PER_STATEMENT, batches, run_sql, values_list
 from integrations.calendars.tables import Calendar
 from integrations.sync.items import CalendarItem
 from integrations.sync.records import RunRecord, SettingsRecord
@@ -145,7 +145,8 @@ async def save_links(calendar_id: int, rows: Sequence[StatusRow]) -> None:
     for at in range(0, max(len(activity_ids), len(remote_ids)), ROWS_PER_STATEMENT):
         activities = activity_ids[at : at + ROWS_PER_STATEMENT]
         remotes = remote_ids[at : at + ROWS_PER_STATEMENT]
-        await SyncLink.raw(
+        await run_sql(
+            SyncLink,
             "DELETE FROM sync_link WHERE calendar = {} AND ("  # noqa: S608
             + " OR ".join(
                 clause
@@ -174,7 +175,7 @@ async def save_links(calendar_id: int, rows: Sequence[StatusRow]) -> None:
                 r.start,
                 r.trashed,
             )
-        await SyncLink.raw(_LINK_INSERT + values_list(len(chunk), 9), *args)
+        await run_sql(SyncLink, _LINK_INSERT + values_list(len(chunk), 9), *args)
 
 
 async def forget_link(calendar_id: int, activity_id: int, remote_id: str) -> None:
@@ -188,7 +189,8 @@ async def forget_link(calendar_id: int, activity_id: int, remote_id: str) -> Non
 async def forget_links(calendar_id: int, pairs: Sequence[tuple[int, str]]) -> None:
     """:func:`forget_link` for many pairs (activity id, remote id): one DELETE a batch."""
     for chunk in batches(list(dict.fromkeys(pairs))):
-        await SyncLink.raw(
+        await run_sql(
+            SyncLink,
             "DELETE FROM sync_link WHERE calendar = {} AND ("  # noqa: S608
             + " OR ".join(["(activity_id = {} AND remote_id = {})"] * len(chunk))
             + ")",
@@ -216,7 +218,8 @@ async def mirror_put(calendar_id: int, items: Sequence[CalendarItem]) -> None:
         args: list[Any] = []
         for item in chunk:
             args += (calendar_id, item.remote_id, item.fields.start, _ENCODE.encode(item).decode())
-        await SyncMirror.raw(
+        await run_sql(
+            SyncMirror,
             "INSERT INTO sync_mirror (calendar, remote_id, start_at, item) VALUES "  # noqa: S608
             + values_list(len(chunk), 4)
             + " ON CONFLICT (calendar, remote_id)"

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from booking.db import batches, values_list, write_transaction
+from booking.db import batches, run_sql, values_list, write_transaction
 from integrations.sync.actions import Action, CreateEvent
 from integrations.sync.tables import SyncTransaction
 
 __all__ = ["creates_ahead", "spend"]
+
 
 def creates_ahead(actions: Iterable[Action]) -> dict[str, tuple[str, ...]]:
     """For each create's id, the ids of the run of consecutive creates it belongs to,
@@ -54,7 +55,8 @@ async def spend(transaction_ids: Sequence[str]) -> set[str]:
         return fresh
     async with write_transaction():
         for chunk in batches(ids):
-            rows = await SyncTransaction.raw(
+            rows = await run_sql(
+                SyncTransaction,
                 "INSERT INTO sync_transaction (transaction_id) VALUES "  # noqa: S608
                 + values_list(len(chunk), 1)
                 + " ON CONFLICT (transaction_id) DO NOTHING RETURNING transaction_id",

@@ -260,9 +260,7 @@ class GoogleCalendarProvider(HeldTokens):
         return _remote_event(self._execute(request, if_match=etag))
 
     def delete_event(self, calendar_id: str, event_id: str, *, etag: str | None) -> None:
-        request = self._events.delete(
-            calendarId=calendar_id, eventId=event_id, sendUpdates="none"
-        )
+        request = self._events.delete(calendarId=calendar_id, eventId=event_id, sendUpdates="none")
         self._execute(request, if_match=etag)
 
     # -- push -----------------------------------------------------------------------
