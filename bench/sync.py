@@ -84,6 +84,7 @@ from tests.integrations.calendars.helpers import environment
 from tests.integrations.providers.microsoft.helpers import microsoft_environment
 from tests.integrations.sync.emulated import LinkedAccount, link_google, link_microsoft
 from web import database
+from web.heap import freeze_startup_heap
 
 EVENTS = events(1_000)
 RUNS = runs(3)
@@ -335,8 +336,10 @@ async def repetition(provider: Provider, tmp: str) -> dict[str, tuple[float, flo
     """One pass over every measured change on a fresh database: metric -> (s, floor s)."""
     engine = database.build_engine(f"sqlite:///{tmp}/bench.sqlite3")
     await database.migrate(engine)
-    # Pooled connections, as the app, the worker and the CLI run the sync.
+    # Pooled connections and the startup heap frozen (once per process), as the app,
+    # the worker and the CLI run the sync.
     await database.start(engine)
+    freeze_startup_heap()
     try:
         return await _measure(provider)
     finally:

@@ -26,6 +26,7 @@ from web import database
 from web.app import account_locks
 from web.calendars import calendar_environment
 from web.demo_feed import connect_demo_feed
+from web.heap import freeze_startup_heap
 from web.logs import configure_stdlib_logging
 from web.settings import ConfigError, Settings
 from web.sync import sync_services
@@ -56,6 +57,7 @@ def _run_db(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
         engine = database.build_engine(settings.database_url)
         database.bind(engine)
         await database.start(engine)
+        freeze_startup_heap()
         try:
             return await work()
         finally:

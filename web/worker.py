@@ -22,6 +22,7 @@ from web.app import (
     video_environment,
 )
 from web.calendars import calendar_services
+from web.heap import freeze_startup_heap
 from web.settings import Settings
 
 logger = logging.getLogger("rendezvous.worker")
@@ -54,6 +55,7 @@ async def run_worker(settings: Settings, *, concurrency: int) -> None:
         database.bind(engine)
         await database.start(engine)
         await queue.start()
+        freeze_startup_heap()
 
     async def shutdown(ctx: dict[str, Any]) -> None:
         await queue.stop()
