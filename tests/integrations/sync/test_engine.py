@@ -264,3 +264,29 @@ async def test_a_run_cut_short_still_logs_the_conflicts_it_settled(setup: Setup)
     assert [(c["field"], c["crm_value"], c["calendar_value"]) for c in run.conflicts] == [
         ("title", "Review (CRM)", "Review (calendar)")
     ]
+
+
+async def test_an_activity_made_after_the_newest_was_deleted_gets_an_event_of_its_own(
+    setup: Setup,
+) -> None:
+    """Regression (SQLite handed the deleted newest activity's id to the next one): the
+    run took the new activity for the old one edited and rewrote the old event, its
+    guests kept, instead of deleting it and making one."""
+    older = await setup.add_activity(fields(day=1, title="Older"))
+    dentist = await setup.add_activity(fields(title="Dentist"))
+    await setup.run()
+    (old_event,) = [e for e in setup.calendar.tagged() if e.tag and e.tag.activity_id == dentist]
+    setup.calendar.user_edits(old_event.remote_id, guests=(Guest(email="bob@example.com"),))
+    await setup.run()
+    await activities.delete(setup.host.id, dentist)
+    board = await setup.add_activity(fields(day=3, title="Board"))
+
+    run = await setup.run()
+
+    assert board != dentist
+    assert run.counts == {"calendar": {"create": 1, "delete": 1}}
+    events = {e.tag.activity_id: e for e in setup.calendar.tagged() if e.tag}
+    assert set(events) == {older, board}
+    assert events[board].remote_id != old_event.remote_id
+    assert events[board].fields.title == "Board"
+    assert events[board].fields.guests == ()
