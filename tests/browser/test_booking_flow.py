@@ -128,7 +128,9 @@ def test_keyboard_grid_zone_search_and_phone_layout(live_server: LiveServer, pag
     page.keyboard.press("Tab")
     stop = page.locator("#month-days td[tabindex='0']")
     expect(stop).to_be_focused()
-    expect(stop).to_have_attribute("aria-label", re.compile(r"^\w+day, \w+ \d+, 20\d\d, \d+ times"))
+    expect(stop).to_have_attribute(
+        "aria-label", re.compile(r"^\w+day, \w+ \d+, 20\d\d, \d+ times? available")
+    )
     first = date.fromisoformat(stop.get_attribute("data-date") or "")
     page.keyboard.press("Tab")
     expect(page.get_by_label("Search zones")).to_be_focused()  # one stop for the whole month
