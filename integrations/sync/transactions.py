@@ -11,8 +11,8 @@ The engine records the ids of a run of consecutive creates in one transaction,
 committed before the first of them is sent; the ids that were not recorded already
 are *fresh* (``LinkedCalendar.create(..., fresh=True)``). Recorded first, sent after:
 a crash in between, a lost answer, a retry, a re-create all find the id spent. Rows
-are never removed (an activity's id is the same forever; an id reused on SQLite is
-the same string, so spent too).
+are never removed (an activity's id is the same forever and never handed out again,
+booking_0014; one SQLite reused before that is the same string, so spent too).
 """
 
 from __future__ import annotations
