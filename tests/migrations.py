@@ -11,6 +11,7 @@ import contextlib
 import io
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
 from importlib import import_module
 from typing import Any
 
@@ -47,3 +48,21 @@ async def insert(sql: str, *args: object) -> int:
     """Runs an ``INSERT`` written as the old release wrote it; returns the new id."""
     rows = await Host.raw(sql + " RETURNING id", *args)
     return int(rows[0]["id"])
+
+
+async def old_host(at: datetime) -> int:
+    """Host "ada" as every release so far wrote a host row."""
+    return await insert(
+        "INSERT INTO host (email, slug, name, time_zone, password_hash, created_at)"
+        " VALUES ('ada@hosts.example', 'ada', 'Ada', 'UTC', '', {})",
+        at,
+    )
+
+
+async def old_activity(host: int, title: str, at: datetime) -> int:
+    """A one-hour Meeting at ``at``, as every release since activity types wrote one."""
+    return await insert(
+        "INSERT INTO activity (owner, activity_type, title, start_at, end_at, created_at)"
+        " VALUES ({}, (SELECT id FROM activity_type WHERE name = 'Meeting'), {}, {}, {}, {})",
+        host, title, at, at + timedelta(hours=1), at,
+    )  # fmt: skip

@@ -13,7 +13,7 @@ from piccolo.engine.base import Engine
 
 from booking.activities import repository, rules
 from booking.activities.records import Attendee
-from tests.migrations import insert, migration_id, old_release
+from tests.migrations import insert, migration_id, old_activity, old_host, old_release
 from web import database
 
 BEFORE = migration_id("booking.piccolo_migrations.booking_0010_activity_needs_attention")
@@ -34,24 +34,12 @@ async def _contact(host: int, email: str) -> int:
     )  # fmt: skip
 
 
-async def _activity(host: int, title: str) -> int:
-    return await insert(
-        "INSERT INTO activity (owner, activity_type, title, start_at, end_at, created_at)"
-        " VALUES ({}, (SELECT id FROM activity_type WHERE name = 'Meeting'), {}, {}, {}, {})",
-        host, title, AT, AT + timedelta(hours=1), AT,
-    )  # fmt: skip
-
-
 async def test_activities_keep_blocking_and_their_guests_become_attendees(
     old_version: Engine[Any],
 ) -> None:
-    host = await insert(
-        "INSERT INTO host (email, slug, name, time_zone, password_hash, created_at)"
-        " VALUES ('ada@hosts.example', 'ada', 'Ada', 'UTC', '', {})",
-        AT,
-    )
+    host = await old_host(AT)
     contacts = [await _contact(host, e) for e in ("Bob@example.com", "carol@example.com")]
-    met, alone = [await _activity(host, title) for title in ("Met", "Alone")]
+    met, alone = [await old_activity(host, title, AT) for title in ("Met", "Alone")]
     for contact in contacts:
         await insert("INSERT INTO activity_guest (activity, contact) VALUES ({}, {})", met, contact)
 

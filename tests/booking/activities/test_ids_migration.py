@@ -6,7 +6,7 @@ an activity still takes its guests along."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -15,7 +15,7 @@ from piccolo.engine.base import Engine
 from booking.activities.tables import Activity, ActivityGuest
 from integrations.accounts import repository as accounts_repository
 from integrations.calendars import repository as calendars_repository
-from tests.migrations import insert, migration_id, old_release
+from tests.migrations import insert, migration_id, old_activity, old_host, old_release
 from web import database
 
 BEFORE = migration_id("booking.piccolo_migrations.booking_0013_host_preferences")
@@ -30,22 +30,10 @@ async def old_version(empty_database_url: str) -> AsyncIterator[Engine[Any]]:
         yield engine
 
 
-async def _activity(host: int, title: str) -> int:
-    return await insert(
-        "INSERT INTO activity (owner, activity_type, title, start_at, end_at, created_at)"
-        " VALUES ({}, (SELECT id FROM activity_type WHERE name = 'Meeting'), {}, {}, {}, {})",
-        host, title, AT, AT + timedelta(hours=1), AT,
-    )  # fmt: skip
-
-
 async def test_ids_are_kept_and_never_handed_out_again(old_version: Engine[Any]) -> None:
-    host = await insert(
-        "INSERT INTO host (email, slug, name, time_zone, password_hash, created_at)"
-        " VALUES ('ada@hosts.example', 'ada', 'Ada', 'UTC', '', {})",
-        AT,
-    )
+    host = await old_host(AT)
     kept, met, synced, newest = [
-        await _activity(host, title) for title in ("Kept", "Met", "Synced", "Newest")
+        await old_activity(host, title, AT) for title in ("Kept", "Met", "Synced", "Newest")
     ]
     contact = await insert(
         "INSERT INTO contact (email, email_key, name, owner, created_at)"
@@ -84,10 +72,10 @@ async def test_ids_are_kept_and_never_handed_out_again(old_version: Engine[Any])
     assert await ActivityGuest.select(ActivityGuest.activity, ActivityGuest.contact) == [
         {"activity": met, "contact": contact}
     ]
-    made = await _activity(host, "Made after")
+    made = await old_activity(host, "Made after", AT)
     assert made > synced  # before: the id of "Synced", whose event the sync then took
     await Activity.delete().where(Activity.id == made)
-    assert await _activity(host, "And after that") > made
+    assert await old_activity(host, "And after that", AT) > made
 
     # Foreign keys still hold: a deleted activity takes its guests along.
     await Activity.delete().where(Activity.id == met)

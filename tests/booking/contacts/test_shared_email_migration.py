@@ -18,7 +18,7 @@ from piccolo.engine.base import Engine
 from booking.contacts import service as contacts
 from booking.contacts.schemas import ContactCreate
 from booking.contacts.tables import Contact
-from tests.migrations import insert, migration_id, old_release
+from tests.migrations import insert, migration_id, old_host, old_release
 from web import database
 
 BEFORE_SHARING = migration_id("booking.piccolo_migrations.booking_0008_contact_owner_backfill")
@@ -34,11 +34,7 @@ async def old_version(empty_database_url: str) -> AsyncIterator[Engine[Any]]:
 async def test_contacts_and_their_references_survive_and_addresses_may_repeat(
     old_version: Engine[Any],
 ) -> None:
-    host = await insert(
-        "INSERT INTO host (email, slug, name, time_zone, password_hash, created_at)"
-        " VALUES ('ada@hosts.example', 'ada', 'Ada', 'UTC', '', {})",
-        AT,
-    )
+    host = await old_host(AT)
     bob = await insert(
         "INSERT INTO contact (email, email_key, name, owner, created_at)"
         " VALUES ('Bob@example.com', 'bob@example.com', 'Bob', {}, {})",

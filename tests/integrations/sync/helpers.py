@@ -1,4 +1,4 @@
-"""Builders shared by the planner tests."""
+"""Builders shared by the sync tests."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import msgspec
 
-from integrations.sync.items import EventFields
+from integrations.sync.items import CalendarItem, EventFields
 from integrations.sync.policy import Policy
+from integrations.sync.status import StatusRow
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 HOST = 7
@@ -31,3 +32,25 @@ def policy(**changes: object) -> Policy:
         appointment_type_id=APPOINTMENT,
     )
     return msgspec.structs.replace(base, **changes)
+
+
+def status_row(activity_id: int, remote_id: str, etag: str = "e") -> StatusRow:
+    """A pair's status row, its fields named after its ids."""
+    return StatusRow(
+        activity_id=activity_id,
+        remote_id=remote_id,
+        remote_etag=etag,
+        origin="crm",
+        crm_fields={"title": f"c{activity_id}"},
+        remote_fields={"title": remote_id},
+        start=NOW + timedelta(hours=activity_id),
+    )
+
+
+def mirrored(remote_id: str, title: str) -> CalendarItem:
+    """An event as the mirror holds it, its etag its title."""
+    return CalendarItem(
+        remote_id=remote_id,
+        etag=title,
+        fields=EventFields(title=title, start=NOW, end=NOW + timedelta(hours=1)),
+    )

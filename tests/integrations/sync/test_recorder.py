@@ -5,41 +5,19 @@ recorder commits what was confirmed during a commit together, in order."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from integrations.sync import repository
-from integrations.sync.items import CalendarItem, EventFields
+from integrations.sync.items import CalendarItem
 from integrations.sync.recorder import Recorder, WriteRecord, commit, segments
 from integrations.sync.status import StatusRow
 from integrations.sync.tables import SyncLink, SyncMirror
 from tests.integrations.sync.conftest import Setup
-
-NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
-
-
-def row(activity_id: int, remote_id: str, etag: str) -> StatusRow:
-    return StatusRow(
-        activity_id=activity_id,
-        remote_id=remote_id,
-        remote_etag=etag,
-        origin="crm",
-        crm_fields={"title": f"c{activity_id}"},
-        remote_fields={"title": remote_id},
-        start=NOW + timedelta(hours=activity_id),
-    )
-
-
-def item(remote_id: str, etag: str) -> CalendarItem:
-    return CalendarItem(
-        remote_id=remote_id,
-        etag=etag,
-        fields=EventFields(title=etag, start=NOW, end=NOW + timedelta(hours=1)),
-    )
-
+from tests.integrations.sync.helpers import mirrored as item
+from tests.integrations.sync.helpers import status_row as row
 
 activity_ids = st.integers(1, 4)
 remote_ids = st.sampled_from("abcd")

@@ -3,33 +3,18 @@ saved many at a time as if one after the other, the mirror's upsert."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from integrations.sync import repository
-from integrations.sync.items import CalendarItem, EventFields
 from integrations.sync.status import StatusRow
 from integrations.sync.tables import SyncLink
 from tests.integrations.sync.conftest import Setup
+from tests.integrations.sync.helpers import mirrored as item
+from tests.integrations.sync.helpers import status_row as row
 
 pytestmark = pytest.mark.usefixtures("db")
-
-NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
-
-
-def row(activity_id: int, remote_id: str, etag: str = "e") -> StatusRow:
-    return StatusRow(
-        activity_id=activity_id,
-        remote_id=remote_id,
-        remote_etag=etag,
-        origin="crm",
-        crm_fields={"title": f"c{activity_id}"},
-        remote_fields={"title": remote_id},
-        start=NOW + timedelta(hours=activity_id),
-    )
 
 
 def _one_by_one(rows: list[StatusRow]) -> dict[tuple[int, str], StatusRow]:
@@ -65,14 +50,6 @@ async def test_save_links_is_saving_each_row_in_turn(
 
     expected = _one_by_one([row(*args) for args in [*before, *batch]])
     assert {(r.activity_id, r.remote_id): r for r in await repository.links(calendar)} == expected
-
-
-def item(remote_id: str, title: str) -> CalendarItem:
-    return CalendarItem(
-        remote_id=remote_id,
-        etag=title,
-        fields=EventFields(title=title, start=NOW, end=NOW + timedelta(hours=1)),
-    )
 
 
 async def test_mirror_put_inserts_or_replaces_by_remote_id(setup: Setup) -> None:

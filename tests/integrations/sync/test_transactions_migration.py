@@ -5,7 +5,7 @@ upgrade gets a fresh one (on both engines)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -13,7 +13,7 @@ from piccolo.engine.base import Engine
 
 from integrations.sync import transactions
 from integrations.sync.ids import remote_id_for
-from tests.migrations import insert, migration_id, old_release
+from tests.migrations import migration_id, old_activity, old_host, old_release
 from web import database
 
 BEFORE = migration_id("integrations.piccolo_migrations.integrations_0007_sync_keys")
@@ -28,21 +28,9 @@ async def old_version(empty_database_url: str) -> AsyncIterator[Engine[Any]]:
         yield engine
 
 
-async def _activity(host: int, title: str) -> int:
-    return await insert(
-        "INSERT INTO activity (owner, activity_type, title, start_at, end_at, created_at)"
-        " VALUES ({}, (SELECT id FROM activity_type WHERE name = 'Meeting'), {}, {}, {}, {})",
-        host, title, AT, AT + timedelta(hours=1), AT,
-    )  # fmt: skip
-
-
 async def test_ids_of_existing_activities_are_spent(old_version: Engine[Any]) -> None:
-    host = await insert(
-        "INSERT INTO host (email, slug, name, time_zone, password_hash, created_at)"
-        " VALUES ('ada@hosts.example', 'ada', 'Ada', 'UTC', '', {})",
-        AT,
-    )
-    existing = [await _activity(host, f"Pushed {n}") for n in range(3)]
+    host = await old_host(AT)
+    existing = [await old_activity(host, f"Pushed {n}", AT) for n in range(3)]
 
     await database.migrate(old_version)
 
