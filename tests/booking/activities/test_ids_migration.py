@@ -1,4 +1,4 @@
-"""Upgrading to activity ids that are never handed out twice (both engines): every
+"""Upgrading to activity and host ids that are never handed out twice (both engines): every
 activity keeps its id, guests and bookings; a new activity never takes the id of one
 deleted before or after the upgrade, nor one a sync status row still names; deleting
 an activity still takes its guests along."""
@@ -13,6 +13,7 @@ import pytest
 from piccolo.engine.base import Engine
 
 from booking.activities.tables import Activity, ActivityGuest
+from booking.hosts.tables import Host
 from integrations.accounts import repository as accounts_repository
 from integrations.calendars import repository as calendars_repository
 from tests.migrations import insert, migration_id, old_activity, old_host, old_release
@@ -32,6 +33,11 @@ async def old_version(empty_database_url: str) -> AsyncIterator[Engine[Any]]:
 
 async def test_ids_are_kept_and_never_handed_out_again(old_version: Engine[Any]) -> None:
     host = await old_host(AT)
+    leaving = await insert(
+        "INSERT INTO host (email, slug, name, time_zone, password_hash, created_at)"
+        " VALUES ('bob@hosts.example', 'bob', 'Bob', 'UTC', '', {})",
+        AT,
+    )
     kept, met, synced, newest = [
         await old_activity(host, title, AT) for title in ("Kept", "Met", "Synced", "Newest")
     ]
@@ -76,6 +82,14 @@ async def test_ids_are_kept_and_never_handed_out_again(old_version: Engine[Any])
     assert made > synced  # before: the id of "Synced", whose event the sync then took
     await Activity.delete().where(Activity.id == made)
     assert await old_activity(host, "And after that", AT) > made
+
+    await Host.delete().where(Host.id == leaving)
+    joining = await insert(
+        "INSERT INTO host (email, slug, name, time_zone, password_hash, created_at)"
+        " VALUES ('carol@hosts.example', 'carol', 'Carol', 'UTC', '', {})",
+        AT,
+    )
+    assert joining > leaving  # our tags name hosts too
 
     # Foreign keys still hold: a deleted activity takes its guests along.
     await Activity.delete().where(Activity.id == met)
