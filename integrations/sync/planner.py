@@ -311,6 +311,40 @@ def _follow_moved_back(
     return followed
 
 
+def _delete_second_copies(
+    b: _Builder, rows: list[StatusRow], activities: dict[int, ActivityItem], taken: set[str]
+) -> None:
+    """Our event for an activity that has its own event in the calendar is a second copy:
+    it goes. That happens when the activity's event left (moved to another calendar), a
+    CRM edit made the sync give it a new one, and the first came back (under a new id
+    on Graph): the activity's event already holds all it has, and two events for one
+    activity is the duplicate users of every sync complain about."""
+    live = {
+        row.activity_id
+        for row in rows
+        if row.remote_id in b.events and row.activity_id in activities and not row.trashed
+    }
+    for event in b.events.values():
+        tag = event.tag
+        if (
+            tag is None
+            or tag.owner_id != b.policy.host_id
+            or tag.activity_id not in live
+            or event.remote_id in taken
+            or event.series_id is not None
+            or not b.scope.contains(event.fields.start)
+        ):
+            continue
+        b.add(
+            DeleteEvent(
+                activity_id=tag.activity_id,
+                remote_id=event.remote_id,
+                etag=event.etag,
+                series_id=None,
+            )
+        )
+
+
 def _recreate_event(b: _Builder, row: StatusRow, activity: ActivityItem) -> None:
     remote_id = remote_id_for(activity.id, b.policy.id_namespace)
     found = b.events.get(remote_id)
@@ -441,6 +475,8 @@ def plan(
                 fields=activity.fields,
             )
         )
+
+    _delete_second_copies(b, rows, activities, linked_events | adopted)
 
     if policy.mode == "two_way":
         for event in events.values():

@@ -146,7 +146,8 @@ class World:
         elif isinstance(action, DeleteEvent):
             del self.events[action.remote_id]
             assert action.activity_id is not None
-            self.status.pop((action.activity_id, action.remote_id))
+            # A second copy of an activity's event has no pair of its own.
+            self.status.pop((action.activity_id, action.remote_id), None)
         elif isinstance(action, CreateActivity):
             if action.replaces is not None:
                 self.status.pop((action.replaces, action.remote_id), None)

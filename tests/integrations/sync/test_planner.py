@@ -393,6 +393,44 @@ class TestDeletions:
         assert not world.plan(policy(), NOW).actions
         assert len(world.activities) == 1
 
+    def test_our_first_event_back_beside_the_one_a_crm_edit_made_is_deleted(self) -> None:
+        """Regression (the sync state machine, Graph): an event moved out, the CRM edit
+        that gave its activity a new event, then the first one moved back under a new
+        id: two events for one activity stayed."""
+        world = World(HOST)
+        activity_id, remote_id = linked_pair(world)
+        world.edit_activity(activity_id, title="Still wanted")
+        event = world.events.pop(remote_id)
+        world.apply(world.plan(policy(), NOW))  # a new event for the activity
+        (current,) = world.events
+        world.events["back"] = msgspec.structs.replace(event, remote_id="back")
+
+        plan = world.plan(policy(), NOW)
+
+        (action,) = plan.actions
+        assert isinstance(action, DeleteEvent)
+        assert (action.activity_id, action.remote_id) == (activity_id, "back")
+        world.apply(plan)
+        assert list(world.events) == [current]
+        assert world.events[current].fields.title == "Still wanted"
+        assert not world.plan(policy(), NOW).actions
+
+    def test_a_second_copy_stays_while_the_activitys_own_event_is_away(self) -> None:
+        world = World(HOST)
+        _, remote_id = linked_pair(world)
+        event = world.events.pop(remote_id)
+        world.events["copy"] = msgspec.structs.replace(event, remote_id="copy")
+        assert not any(isinstance(a, DeleteEvent) for a in world.plan(policy(), NOW).actions)
+
+    def test_a_second_copy_is_not_deleted_when_calendar_deletes_are_barred(self) -> None:
+        world = World(HOST)
+        _, remote_id = linked_pair(world)
+        copy = msgspec.structs.replace(world.events[remote_id], remote_id="copy")
+        world.events["copy"] = copy
+        plan = world.plan(policy(barred=frozenset({("calendar", "delete")})), NOW)
+        assert not plan.actions
+        assert [(s.action.remote_id, s.reason) for s in plan.skipped] == [("copy", "barred")]
+
     def test_a_crm_edit_beats_a_calendar_deletion(self) -> None:
         world = World(HOST)
         activity_id, remote_id = linked_pair(world)
