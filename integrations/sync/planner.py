@@ -314,13 +314,17 @@ def _follow_moved_back(
 def _delete_second_copies(
     b: _Builder, rows: list[StatusRow], activities: dict[int, ActivityItem], taken: set[str]
 ) -> None:
-    """Our event for an activity that has its own event in the calendar is a second copy:
-    it goes. That happens when the activity's event left (moved to another calendar), a
-    CRM edit made the sync give it a new one, and the first came back (under a new id
-    on Graph): the activity's event already holds all it has, and two events for one
-    activity is the duplicate users of every sync complain about."""
-    live = {
-        row.activity_id
+    """Our event for an activity whose own event is in the calendar, at the same time
+    with the same title, is a second copy: it goes. That happens when the activity's
+    event left (moved to another calendar), a CRM edit made the sync give it a new
+    one, and the first came back (under a new id on Graph): two events for one
+    activity is the duplicate users of every sync complain about.
+
+    Only an exact copy in what the calendar shows: a copy the host made for another day
+    or under another title (a calendar app may copy our tag with the event) is
+    theirs, and deleting it would lose it."""
+    own = {
+        row.activity_id: b.events[row.remote_id]
         for row in rows
         if row.remote_id in b.events and row.activity_id in activities and not row.trashed
     }
@@ -329,10 +333,11 @@ def _delete_second_copies(
         if (
             tag is None
             or tag.owner_id != b.policy.host_id
-            or tag.activity_id not in live
+            or tag.activity_id not in own
             or event.remote_id in taken
             or event.series_id is not None
             or not b.scope.contains(event.fields.start)
+            or not _shown_alike(event.fields, own[tag.activity_id].fields)
         ):
             continue
         b.add(
@@ -343,6 +348,16 @@ def _delete_second_copies(
                 series_id=None,
             )
         )
+
+
+def _shown_alike(one: EventFields, other: EventFields) -> bool:
+    """The same block in the calendar: title, times, all-day."""
+    return (one.title, one.start, one.end, one.all_day) == (
+        other.title,
+        other.start,
+        other.end,
+        other.all_day,
+    )
 
 
 def _recreate_event(b: _Builder, row: StatusRow, activity: ActivityItem) -> None:

@@ -399,7 +399,7 @@ class TestDeletions:
         id: two events for one activity stayed."""
         world = World(HOST)
         activity_id, remote_id = linked_pair(world)
-        world.edit_activity(activity_id, title="Still wanted")
+        world.edit_activity(activity_id, description="Agenda")
         event = world.events.pop(remote_id)
         world.apply(world.plan(policy(), NOW))  # a new event for the activity
         (current,) = world.events
@@ -412,7 +412,22 @@ class TestDeletions:
         assert (action.activity_id, action.remote_id) == (activity_id, "back")
         world.apply(plan)
         assert list(world.events) == [current]
-        assert world.events[current].fields.title == "Still wanted"
+        assert world.events[current].fields.description == "Agenda"
+        assert not world.plan(policy(), NOW).actions
+
+    def test_a_copy_the_host_made_for_another_day_stays(self) -> None:
+        """Calendar apps copy our tag with the event: the copy is the host's."""
+        world = World(HOST)
+        _, remote_id = linked_pair(world)
+        event = world.events[remote_id]
+        later = event.fields.start + timedelta(days=7)
+        world.events["next-week"] = msgspec.structs.replace(
+            event,
+            remote_id="next-week",
+            fields=msgspec.structs.replace(
+                event.fields, start=later, end=later + timedelta(hours=1)
+            ),
+        )
         assert not world.plan(policy(), NOW).actions
 
     def test_a_second_copy_stays_while_the_activitys_own_event_is_away(self) -> None:
