@@ -11,7 +11,7 @@ from typing import Any
 import msgspec
 from piccolo.columns import Column
 
-from booking.db import ROWS_PER_STATEMENT, run_sql, values_list
+from booking.db import batches, run_sql, values_list
 from integrations.calendars.records import (
     BlockRecord,
     BusyBlockRecord,
@@ -26,10 +26,6 @@ from integrations.calendars.tables import (
     EventTypeCalendar,
     PushChannel,
 )
-
-#: Rows per INSERT: 14 columns x 500 stays far below SQLite's and PostgreSQL's
-#: bound-parameter limits (32766 / 32767).
-_CHUNK = ROWS_PER_STATEMENT
 
 # ---------------------------------------------------------------------------- calendars
 
@@ -177,17 +173,17 @@ async def upsert_blocks(rows: Sequence[dict[str, Any]]) -> None:
     """Insert or update by (calendar, remote_id): repeating a batch is harmless.
 
     Each row has a value for every column of ``_UPSERT_COLUMNS``."""
-    for first in range(0, len(rows), _CHUNK):
-        chunk = rows[first : first + _CHUNK]
+    # One statement per ROWS_PER_STATEMENT rows: 14 columns x 500 stays far below
+    # SQLite's and PostgreSQL's bound-parameter limits (32766 / 32767).
+    for chunk in batches(rows):
         args = [row[name] for row in chunk for name in _UPSERT_COLUMNS]
         await run_sql(BusyBlock, _upsert_sql(len(chunk)), *args)
 
 
 async def delete_blocks(calendar_id: int, remote_ids: Sequence[str]) -> None:
-    for first in range(0, len(remote_ids), _CHUNK):
+    for chunk in batches(remote_ids):
         await BusyBlock.delete().where(
-            (BusyBlock.calendar == calendar_id)
-            & BusyBlock.remote_id.is_in(list(remote_ids[first : first + _CHUNK]))
+            (BusyBlock.calendar == calendar_id) & BusyBlock.remote_id.is_in(list(chunk))
         )
 
 
