@@ -99,8 +99,9 @@ async def row_write_lock(table: type[Table], row_id: int) -> AsyncIterator[None]
 
 
 def host_write_lock(host_id: int) -> AbstractAsyncContextManager[None]:
-    """A transaction in which no other writer can book the same host: re-checking a
-    slot and inserting the booking must be one serialised step."""
+    """A transaction in which no other writer can book the same host or move its default
+    schedule: re-checking a slot and inserting the booking must be one serialised step,
+    and so must clearing a default and setting another."""
     return row_write_lock(Host, host_id)
 
 

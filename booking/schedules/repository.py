@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 from piccolo.columns import Column
 
-from booking.db import write_transaction
+from booking.db import host_write_lock
 from booking.schedules.records import ScheduleRecord
 from booking.schedules.schemas import WEEKDAYS
 from booking.schedules.tables import Schedule
@@ -32,10 +32,12 @@ async def insert(row: dict[str, Any]) -> ScheduleRecord:
     The host also gets this one as default when it has no default yet, so every host
     with schedules has exactly one default.
     """
-    async with write_transaction():
+    # The host's lock (SELECT ... FOR UPDATE on PostgreSQL, the write lock on SQLite):
+    # under READ COMMITTED two concurrent "make default" inserts each cleared only the
+    # defaults committed before them and both kept theirs (tests/web/
+    # test_database_concurrency.py saw three defaults for two hosts).
+    async with host_write_lock(row["host"]):
         if row["is_default"]:
-            # Write first: on SQLite the first write takes the lock for the whole
-            # transaction, so two concurrent "make default" calls serialise.
             await _clear_default(row["host"])
         elif await _default_id(row["host"]) is None:
             row = {**row, "is_default": True}
@@ -96,7 +98,7 @@ async def update(
     host_id: int, schedule_id: int, values: dict[Column | str, Any]
 ) -> ScheduleRecord | None:
     """Change a schedule; ``values["is_default"] is True`` clears the flag on the others."""
-    async with write_transaction():
+    async with host_write_lock(host_id):  # as insert(): one default per host
         if values.get("is_default") is True:
             await _clear_default(host_id, keep=schedule_id)
         rows = (
