@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -62,9 +63,16 @@ def slug(value: str, field: str = "slug") -> str:
 def email(value: str, field: str = "email") -> str:
     """Validate syntax only (no DNS: the service must work offline) and normalise the domain."""
     try:
-        return validate_email(value, check_deliverability=False).normalized
+        return _normalised(value)
     except EmailNotValidError as exc:
         raise InvalidInput(field, str(exc)) from exc
+
+
+@lru_cache(maxsize=1 << 12)
+def _normalised(value: str) -> str:
+    # Cached: without DNS the answer depends on the text alone, and a calendar import
+    # meets the same guests in meeting after meeting (~40 us a check).
+    return str(validate_email(value, check_deliverability=False).normalized)
 
 
 def email_key(value: str) -> str:

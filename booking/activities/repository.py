@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -112,6 +113,7 @@ _UPDATE_TYPES = {
     "location": "text",
     "show_as": "varchar",
     "private": "boolean",
+    "attendees": "json",
 }
 
 
@@ -190,12 +192,20 @@ async def delete(activity_id: int) -> None:
 
 
 async def set_ambiguous(activity_id: int, emails: list[str]) -> None:
-    await Activity.update(
-        {
-            Activity.ambiguous_guests: msgspec.json.encode(emails).decode(),
-            Activity.needs_attention: bool(emails),
-        }
-    ).where(Activity.id == activity_id)
+    await set_ambiguous_many({activity_id: emails})
+
+
+async def set_ambiguous_many(ambiguous: Mapping[int, list[str]]) -> None:
+    """Each activity's addresses that several contacts share (it needs attention while
+    there are any): one UPDATE per distinct list, most often only the empty one."""
+    groups: dict[str, list[int]] = {}
+    for activity_id, emails in ambiguous.items():
+        groups.setdefault(msgspec.json.encode(emails).decode(), []).append(activity_id)
+    for encoded, ids in groups.items():
+        for chunk in batches(ids):
+            await Activity.update(
+                {Activity.ambiguous_guests: encoded, Activity.needs_attention: encoded != "[]"}
+            ).where(Activity.id.is_in(list(chunk)))
 
 
 async def set_attendees(activity_id: int, attendees: list[Attendee]) -> None:
@@ -227,10 +237,27 @@ async def link_booking_contact(activity_id: int, email_key: str, contact_id: int
 
 
 async def set_guests(activity_id: int, contact_ids: list[int]) -> None:
-    await ActivityGuest.delete().where(ActivityGuest.activity == activity_id)
-    if contact_ids:
-        await ActivityGuest.insert(
-            *[ActivityGuest(activity=activity_id, contact=c) for c in dict.fromkeys(contact_ids)]
+    await set_guests_many({activity_id: contact_ids})
+
+
+async def set_guests_many(guests: Mapping[int, list[int]]) -> None:
+    """Make each activity's contact guests exactly these (each contact once): one DELETE
+    and one multi-row INSERT per 500 rows, whatever the number of activities."""
+    for chunk in batches(list(guests)):
+        await run_sql(
+            ActivityGuest,
+            "DELETE FROM activity_guest WHERE activity IN ("  # noqa: S608
+            + ", ".join(["{}"] * len(chunk))
+            + ")",
+            *chunk,
+        )
+    pairs = [(a, c) for a, ids in guests.items() for c in dict.fromkeys(ids)]
+    for rows in batches(pairs):
+        await run_sql(
+            ActivityGuest,
+            "INSERT INTO activity_guest (activity, contact) VALUES "  # noqa: S608
+            + values_list(len(rows), 2),
+            *(value for pair in rows for value in pair),
         )
 
 
@@ -335,13 +362,19 @@ async def with_contact_guests(activity_ids: list[int]) -> set[int]:
     return out
 
 
-async def guest_links(activity_id: int) -> dict[str, int]:
-    """The activity's contact guests by their address's key (a host's earlier choice
+async def guest_links_many(activity_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Each activity's contact guests by their address's key (a host's earlier choice
     between contacts sharing an address is kept when the guests are written again)."""
-    rows = await ActivityGuest.select(
-        ActivityGuest.contact, ActivityGuest.contact.email_key.as_alias("key")
-    ).where(ActivityGuest.activity == activity_id)
-    return {str(r["key"]): int(r["contact"]) for r in rows}
+    out: dict[int, dict[str, int]] = {}
+    for chunk in batches(list(dict.fromkeys(activity_ids))):
+        rows = await ActivityGuest.select(
+            ActivityGuest.activity,
+            ActivityGuest.contact,
+            ActivityGuest.contact.email_key.as_alias("key"),
+        ).where(ActivityGuest.activity.is_in(list(chunk)))
+        for r in rows:
+            out.setdefault(int(r["activity"]), {})[str(r["key"])] = int(r["contact"])
+    return out
 
 
 async def _guest_emails(activity_ids: list[int]) -> dict[int, list[str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,6 +22,7 @@ from booking.activities.schemas import (
     GuestResolution,
 )
 from booking.contacts import service as contacts
+from booking.contacts.matching import GuestMatch
 from booking.db import is_foreign_key_violation
 from booking.errors import AlreadyExists, Conflict, InvalidInput, NotFound
 
@@ -137,10 +139,18 @@ async def link_guests(
     ``create_missing`` is off: then they stay attendees only); an address that
     several contacts share is never guessed between (the activity needs attention).
     """
+    matches = await contacts.link_guests_many(
+        emails, owner_id=owner_id, create_missing=create_missing
+    )
+    return _matched(emails, matches)
+
+
+def _matched(emails: list[str], matches: Mapping[str, GuestMatch]) -> tuple[list[int], list[str]]:
+    """``emails``' contacts (one match each) and the addresses several contacts share."""
     ids: list[int] = []
     ambiguous: list[str] = []
     for email in emails:
-        match = await contacts.link_guest(email, owner_id=owner_id, create_missing=create_missing)
+        match = matches[email]
         if match.contact_id is not None:
             ids.append(match.contact_id)
         elif match.kind == "several" and match.email.casefold() not in {
@@ -156,18 +166,42 @@ async def relink_guests(
     """Make the activity's contact guests those of ``emails``. A contact already linked
     for an address stays (the host may have chosen it among several sharing it); the
     other addresses are matched, and those matching several wait for the host."""
-    kept = await repository.guest_links(activity_id)
-    ids: list[int] = []
-    fresh: list[str] = []
-    for email in emails:
-        contact_id = kept.get(validation.email_key(email))
-        if contact_id is None:
-            fresh.append(email)
-        else:
-            ids.append(contact_id)
-    matched, ambiguous = await link_guests(owner_id, fresh, create_missing=create_missing)
-    await repository.set_guests(activity_id, [*ids, *matched])
-    await repository.set_ambiguous(activity_id, ambiguous)
+    await relink_guests_many(owner_id, [(activity_id, emails)], create_missing=create_missing)
+
+
+async def relink_guests_many(
+    owner_id: int, wanted: Sequence[tuple[int, list[str]]], *, create_missing: bool = True
+) -> None:
+    """:func:`relink_guests` for each ``(activity id, emails)`` in turn, in a few
+    statements however many there are (a calendar import relinks a thousand)."""
+    if len({activity_id for activity_id, _ in wanted}) != len(wanted):
+        raise ValueError("an activity is relinked twice in one call")
+    kept = await repository.guest_links_many([activity_id for activity_id, _ in wanted])
+    split: list[tuple[int, list[int], list[str]]] = []
+    for activity_id, emails in wanted:
+        links = kept.get(activity_id, {})
+        ids: list[int] = []
+        fresh: list[str] = []
+        for email in emails:
+            contact_id = links.get(validation.email_key(email))
+            if contact_id is None:
+                fresh.append(email)
+            else:
+                ids.append(contact_id)
+        split.append((activity_id, ids, fresh))
+    matches = await contacts.link_guests_many(
+        [email for _, _, fresh in split for email in fresh],
+        owner_id=owner_id,
+        create_missing=create_missing,
+    )
+    guests: dict[int, list[int]] = {}
+    ambiguous: dict[int, list[str]] = {}
+    for activity_id, ids, fresh in split:
+        matched, unsure = _matched(fresh, matches)
+        guests[activity_id] = [*ids, *matched]
+        ambiguous[activity_id] = unsure
+    await repository.set_guests_many(guests)
+    await repository.set_ambiguous_many(ambiguous)
 
 
 def attendees_of(emails: list[str], previous: list[Attendee] | None = None) -> list[Attendee]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -13,7 +13,7 @@ from piccolo.engine.sqlite import SQLiteEngine
 
 from booking.contacts.records import ContactRecord
 from booking.contacts.tables import Contact
-from booking.db import write_transaction
+from booking.db import batches, write_transaction
 
 
 def _record(row: dict[str, Any] | None) -> ContactRecord | None:
@@ -44,6 +44,26 @@ async def email_key_lock(key: str) -> AsyncIterator[None]:
         yield
 
 
+@asynccontextmanager
+async def email_keys_lock(keys: Collection[str]) -> AsyncIterator[None]:
+    """:func:`email_key_lock` for several addresses at once (a batch of imported
+    meetings). PostgreSQL: one advisory lock per address, taken in sorted order in
+    one statement (unnest yields the array in order), so two batches sharing
+    addresses cannot deadlock on each other."""
+    engine = Contact._meta.db
+    if isinstance(engine, SQLiteEngine):
+        async with write_transaction():
+            yield
+        return
+    async with engine.transaction():
+        if keys:
+            await Contact.raw(
+                "SELECT pg_advisory_xact_lock(hashtextextended(k, 7)) FROM unnest({}::text[]) AS k",
+                sorted(set(keys)),
+            )
+        yield
+
+
 async def by_id(contact_id: int) -> ContactRecord | None:
     return _record(await Contact.select().where(Contact.id == contact_id).first())
 
@@ -51,6 +71,31 @@ async def by_id(contact_id: int) -> ContactRecord | None:
 async def by_email_key(key: str) -> list[ContactRecord]:
     rows = await Contact.select().where(Contact.email_key == key).order_by(Contact.id)
     return msgspec.convert(rows, list[ContactRecord])
+
+
+async def by_email_keys(keys: Collection[str]) -> dict[str, list[ContactRecord]]:
+    """:func:`by_email_key` for several addresses: key -> its contacts, by id."""
+    found: dict[str, list[ContactRecord]] = {}
+    for chunk in batches(sorted(set(keys))):
+        rows = (
+            await Contact.select().where(Contact.email_key.is_in(list(chunk))).order_by(Contact.id)
+        )
+        for record in msgspec.convert(rows, list[ContactRecord]):
+            found.setdefault(record.email_key, []).append(record)
+    return found
+
+
+async def insert_many(rows: Sequence[dict[str, Any]]) -> list[ContactRecord]:
+    """Insert contacts (one statement per 500) and return them in the order of ``rows``
+    (matched back by address key: callers insert one contact per key)."""
+    made: dict[str, ContactRecord] = {}
+    for chunk in batches(rows):
+        created = await Contact.insert(*[Contact(**row) for row in chunk]).returning(
+            *Contact.all_columns()
+        )
+        for record in msgspec.convert(created, list[ContactRecord]):
+            made[record.email_key] = record
+    return [made[row["email_key"]] for row in rows]
 
 
 async def by_ids(ids: list[int]) -> list[ContactRecord]:

@@ -110,7 +110,8 @@ async def load(host_id: int, scope: Scope, linked_ids: Collection[int]) -> list[
 
 
 def _values(fields: EventFields, names: Collection[str]) -> dict[Column | str, Any]:
-    """The columns of the ``names`` fields (guests are written apart)."""
+    """The columns of the ``names`` fields: the guests' are the attendees exactly as the
+    calendar has them (their contact links are written apart, :func:`_link_guests`)."""
     every: dict[str, tuple[str, object]] = {
         "title": ("title", fields.title.strip()[:_TITLE_MAX]),
         "start": ("start_at", _utc(fields.start)),
@@ -118,36 +119,27 @@ def _values(fields: EventFields, names: Collection[str]) -> dict[Column | str, A
         "all_day": ("all_day", fields.all_day),
         "location": ("location", fields.location),
         "description": ("description", fields.description),
+        "guests": ("attendees", _attendees(fields.guests)),
         "show_as": ("show_as", fields.show_as),
         "private": ("private", fields.private),
     }
     return {column: value for name, (column, value) in every.items() if name in names}
 
 
-async def _write_guests(
-    host_id: int, activity_id: int, guests: tuple[Guest, ...], policy: GuestPolicy
-) -> None:
-    """The attendees exactly as the calendar has them; the contact links for those with
-    a valid address other than the host's own (the host is no guest of their meeting)."""
-    attendees = [Attendee(email=g.email, response=g.response) for g in guests]
-    await repository.set_attendees(activity_id, attendees)
-    await _link_guests(host_id, activity_id, guests, policy)
+def _attendees(guests: Iterable[Guest]) -> str:
+    """The attendees column (JSON) of these guests."""
+    return msgspec.json.encode(
+        [Attendee(email=g.email, response=g.response) for g in guests]
+    ).decode()
 
 
 async def _own_key(host_id: int) -> str:
     return validation.email_key((await hosts.get(host_id)).email)
 
 
-async def _link_guests(
-    host_id: int,
-    activity_id: int,
-    guests: tuple[Guest, ...],
-    policy: GuestPolicy,
-    own: str | None = None,
-) -> None:
-    """``own``: the host's address key, when the caller already has it (a batch)."""
-    if own is None:
-        own = await _own_key(host_id)
+def _contact_addresses(guests: Iterable[Guest], own: str) -> list[str]:
+    """The guests to link to contacts: those with a valid address other than the host's
+    own (the host is no guest of their meeting)."""
     emails = []
     for guest in guests:
         if validation.email_key(guest.email) == own:
@@ -157,7 +149,21 @@ async def _link_guests(
         except InvalidInput:
             continue  # a calendar may hold an address no contact could have
         emails.append(guest.email)
-    await activities.relink_guests(host_id, activity_id, emails, create_missing=policy == "create")
+    return emails
+
+
+async def _link_guests(
+    host_id: int, guests: Sequence[tuple[int, tuple[Guest, ...]]], policy: GuestPolicy
+) -> None:
+    """Link each activity's guests ``(activity id, guests)`` to contacts, all at once."""
+    if not guests:
+        return
+    own = await _own_key(host_id)
+    await activities.relink_guests_many(
+        host_id,
+        [(activity_id, _contact_addresses(found, own)) for activity_id, found in guests],
+        create_missing=policy == "create",
+    )
 
 
 class NewActivity(NamedTuple):
@@ -197,7 +203,6 @@ async def create_many(
     rows = []
     for action, organiser in new:
         fields = _written(action.fields)
-        attendees = [Attendee(email=g.email, response=g.response) for g in action.fields.guests]
         values = {
             "owner": host_id,
             "activity_type": action.type_id,
@@ -219,17 +224,22 @@ async def create_many(
             "original_start": None
             if action.original_start is None
             else _utc(action.original_start),
-            "attendees": msgspec.json.encode(attendees).decode(),
+            "attendees": _attendees(action.fields.guests),
             "organiser": organiser[:_ORGANISER_MAX],
         }
         rows.append(tuple(values[c] for c in repository.INSERT_COLUMNS))
     ids = await repository.insert_many(rows)
-    with_guests = [i for i, n in zip(ids, new, strict=True) if n.action.fields.guests]
-    own = await _own_key(host_id) if with_guests else None
-    for activity_id, item in zip(ids, new, strict=True):
-        if item.action.fields.guests:
-            await _link_guests(host_id, activity_id, item.action.fields.guests, guests, own)
-    linked = await repository.with_contact_guests(with_guests) if with_guests else set()
+    with_guests = [
+        (activity_id, item.action.fields.guests)
+        for activity_id, item in zip(ids, new, strict=True)
+        if item.action.fields.guests
+    ]
+    await _link_guests(host_id, with_guests, guests)
+    linked = (
+        await repository.with_contact_guests([activity_id for activity_id, _ in with_guests])
+        if with_guests
+        else set()
+    )
     return [
         ActivityItem(
             id=activity_id,
@@ -279,13 +289,8 @@ async def update_many(
         found = await repository.update_many(columns, rows, now)
         if len(found) != len({row[0] for row in rows}):
             raise NotFound("No such activity.")
-    relinked = [a.id for a, _, changed in updates if "guests" in changed]
-    own = await _own_key(host_id) if relinked else None
-    for activity, fields, changed in updates:
-        if "guests" in changed:
-            attendees = [Attendee(email=g.email, response=g.response) for g in fields.guests]
-            await repository.set_attendees(activity.id, attendees)
-            await _link_guests(host_id, activity.id, fields.guests, guests, own)
+    relinked = [(a.id, fields.guests) for a, fields, changed in updates if "guests" in changed]
+    await _link_guests(host_id, relinked, guests)
     linked = await repository.linked_to_record(host_id) if relinked else set()
     written = []
     for activity, fields, changed in updates:
@@ -321,7 +326,7 @@ async def update(
     values = _values(fields, changed)
     await repository.update(activity_id, {**values, "updated_at": datetime.now(UTC)})
     if "guests" in changed:
-        await _write_guests(host_id, activity_id, fields.guests, guests)
+        await _link_guests(host_id, [(activity_id, fields.guests)], guests)
     return await _reload(activity_id)
 
 
