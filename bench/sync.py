@@ -34,6 +34,11 @@ listing floor, which changes nothing, is also repeated three times within each).
   extended properties. So this ratio is engine + database against bare fetching.
 - import_update: those N events' titles edited at the provider, then the run that updates
   the activities. Floor: as for import_create.
+- import_meetings: N more events, each a meeting with two guests (one of 50 regular
+  clients, one person met once), then the run that makes their activities and links
+  the guests to contacts (two-way: the 1,050 people become contacts, the regulars
+  matched after their first meeting). Floor: as for import_create. Measured after the
+  idle round, so that round sees the same calendar as before this metric existed.
 - idle_round: after everything settled, one run with nothing changed: API calls per
   linked calendar (every request the emulator saw, token endpoints included; goal 1),
   provider writes (goal 0) and database writes (goal 0): rows added, removed or changed
@@ -67,6 +72,7 @@ os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
 from booking.activities import service as activities
 from booking.activities.schemas import ActivityCreate, ActivityUpdate
 from booking.activities.tables import Activity, ActivityGuest
+from booking.contacts.tables import Contact
 from booking.hosts import service as hosts
 from booking.hosts.schemas import HostCreate
 from integrations.providers.google import sync_events as google_events
@@ -92,6 +98,11 @@ LINK = "http://127.0.0.1:8000/activities/{}"
 UTC_ZONE = ZoneInfo("UTC")
 
 
+def guests_of(n: int) -> list[str]:
+    """Meeting ``n``'s guests: one of 50 regular clients and one person met once."""
+    return [f"client{n % 50}@clients.example", f"person{n}@people.example"]
+
+
 class Provider(Protocol):
     """What the benchmark does at one provider, outside the engine."""
 
@@ -100,6 +111,8 @@ class Provider(Protocol):
     async def link(self, host_id: int, earliest: datetime) -> LinkedAccount: ...
 
     def add_events(self, starts: list[datetime]) -> list[str]: ...
+
+    def add_meetings(self, starts: list[datetime]) -> None: ...
 
     def edit_events(self, ids: list[str], title: str) -> None: ...
 
@@ -138,6 +151,17 @@ class Google:
     def edit_events(self, ids: list[str], title: str) -> None:
         for n, remote_id in enumerate(ids):
             self.emulator.edit_event(self.user, remote_id, summary=f"{title} {n}")
+
+    def add_meetings(self, starts: list[datetime]) -> None:
+        for n, s in enumerate(starts):
+            attendees = [{"email": a, "responseStatus": "accepted"} for a in guests_of(n)]
+            self.emulator.add_event(
+                self.user,
+                summary=f"Meeting {n}",
+                start=s,
+                end=s + timedelta(minutes=30),
+                attendees=attendees,
+            )
 
     def floor_creates(self, items: list[tuple[EventFields, OurTag]]) -> tuple[float, list[str]]:
         self.floors += 1
@@ -225,6 +249,20 @@ class Microsoft:
     def edit_events(self, ids: list[str], title: str) -> None:
         for n, remote_id in enumerate(ids):
             self.emulator.edit_event(remote_id, subject=f"{title} {n}")
+
+    def add_meetings(self, starts: list[datetime]) -> None:
+        for n, s in enumerate(starts):
+            attendees = [
+                {
+                    "emailAddress": {"address": a},
+                    "type": "required",
+                    "status": {"response": "accepted"},
+                }
+                for a in guests_of(n)
+            ]
+            self.emulator.add_event(
+                start=s, end=s + timedelta(minutes=30), subject=f"Meeting {n}", attendees=attendees
+            )
 
     def _post(self, url: str, body: dict[str, Any]) -> dict[str, Any]:
         answer = self.session.post(url, json=body, timeout=60)
@@ -354,8 +392,9 @@ async def _measure(provider: Provider) -> dict[str, tuple[float, float]]:
     linked = await provider.link(host.id, earliest=now - timedelta(days=1))
     await quiet(linked)  # the first, full listing of an empty calendar
     first = now.replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
-    # ~39 a day over the next month, the CRM's and the calendar's interleaved.
-    starts = [first + timedelta(minutes=37 * n) for n in range(2 * EVENTS)]
+    # ~39 a day over the next month, the CRM's and the calendar's interleaved (and the
+    # meetings after them).
+    starts = [first + timedelta(minutes=37 * n) for n in range(3 * EVENTS)]
     figures: dict[str, tuple[float, float]] = {}
 
     made = [
@@ -363,7 +402,7 @@ async def _measure(provider: Provider) -> dict[str, tuple[float, float]]:
             host.id,
             ActivityCreate(title=f"Activity {n}", start=s, end=s + timedelta(minutes=30)),
         )
-        for n, s in enumerate(starts[0::2])
+        for n, s in enumerate(starts[: 2 * EVENTS : 2])
     ]
     items = [
         (
@@ -384,7 +423,7 @@ async def _measure(provider: Provider) -> dict[str, tuple[float, float]]:
     figures["push_update"] = (patched, provider.floor_patches(floor_ids, renamed))
     await quiet(linked)
 
-    remote = provider.add_events(starts[1::2])
+    remote = provider.add_events(starts[1 : 2 * EVENTS : 2])
     state = await listing_state(linked)
     floor = best_of(lambda: provider.floor_listing(state, EVENTS))
     figures["import_create"] = (await timed(linked.run, "crm", "create"), floor)
@@ -406,6 +445,14 @@ async def _measure(provider: Provider) -> dict[str, tuple[float, float]]:
     figures["idle_round_provider_writes"] = (provider.writes() - writes, 0)
     figures["idle_round_db_writes"] = (changed_rows(rows, await snapshot()), 0)
     figures["idle_round_time"] = (elapsed, elapsed)
+
+    provider.add_meetings(starts[2 * EVENTS :])
+    state = await listing_state(linked)
+    floor = best_of(lambda: provider.floor_listing(state, EVENTS))
+    figures["import_meetings"] = (await timed(linked.run, "crm", "create"), floor)
+    contacts = await Contact.count()
+    if contacts != EVENTS + min(EVENTS, 50):
+        raise SystemExit(f"the meetings' guests made {contacts} contacts")
     return figures
 
 

@@ -68,7 +68,7 @@ def email(value: str, field: str = "email") -> str:
         raise InvalidInput(field, str(exc)) from exc
 
 
-@lru_cache(maxsize=1 << 12)
+@lru_cache(maxsize=1 << 14)
 def _normalised(value: str) -> str:
     # Cached: without DNS the answer depends on the text alone, and a calendar import
     # meets the same guests in meeting after meeting (~40 us a check).

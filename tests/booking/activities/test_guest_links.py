@@ -183,3 +183,11 @@ async def test_an_activity_twice_in_one_call_is_refused(host: Host) -> None:
     _, ids = await _reset(host.id, [], [[], [], []])
     with pytest.raises(ValueError, match="twice"):
         await activities.relink_guests_many(host.id, [(ids[0], []), (ids[0], ["a@b.example"])])
+
+
+async def test_contacts_an_import_makes_read_back_whole(host: Host) -> None:
+    _, ids = await _reset(host.id, [], [[], [], []])
+    await activities.relink_guests_many(host.id, [(ids[0], ["Zoe@Acme.example"])])
+    (made,) = await contacts.search("zoe", limit=10)
+    assert (made.email, made.owner_id) == ("Zoe@acme.example", host.id)
+    assert made.created_at.tzinfo is not None

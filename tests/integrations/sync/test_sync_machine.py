@@ -743,8 +743,14 @@ class SyncMachine(RuleBasedStateMachine):
     def rows(self) -> list[StatusRow]:
         return self.run(repository.links(self.host.linked.calendar_id))
 
-    def note_edit(self, side: str, key: int | str, changes: dict[str, Any]) -> None:
+    def note_edit(
+        self, side: str, key: int | str, changes: dict[str, Any], before: EventFields
+    ) -> None:
         for name, value in changes.items():
+            if same(name, msgspec.structs.replace(before, **{name: value}), before):
+                # Nothing changed (a title set to the one it had): no side can tell it
+                # happened, so it must not beat the other side's real edit.
+                continue
             self.edits.append(Edit(next(self.seq), side, key, name, value))
 
     # -- a run, and what no run may do -------------------------------------------------
@@ -843,12 +849,13 @@ class SyncMachine(RuleBasedStateMachine):
             return
         activity_id = pick(index, live)
         changes = as_changes(edit)
+        before, _ = self.run(self._activities(self.host))[activity_id]
         self.run(
             activities.update(
                 self.host.linked.host_id, activity_id, msgspec.convert(changes, ActivityUpdate)
             )
         )
-        self.note_edit("crm", activity_id, changes)
+        self.note_edit("crm", activity_id, changes, before)
 
     @rule(index=indexes)
     def crm_delete(self, index: int) -> None:
@@ -892,7 +899,7 @@ class SyncMachine(RuleBasedStateMachine):
         item = pick(index, found)
         changes = as_changes(edit)
         self.calendar.edit(item.remote_id, changes)
-        self.note_edit("calendar", item.remote_id, changes)
+        self.note_edit("calendar", item.remote_id, changes, item.fields)
 
     @rule(index=indexes)
     def calendar_delete(self, index: int) -> None:
