@@ -7,7 +7,14 @@ from typing import Literal
 
 import msgspec
 
-__all__ = ["ActivityRecord", "ActivityTypeRecord", "Attendee", "BusyActivity", "ShowAs"]
+__all__ = [
+    "ActivityRecord",
+    "ActivityTypeRecord",
+    "Attendee",
+    "BusyActivity",
+    "ShowAs",
+    "SyncedActivity",
+]
 
 ShowAs = Literal["busy", "free", "tentative"]
 
@@ -56,6 +63,26 @@ class ActivityRecord(msgspec.Struct, kw_only=True, frozen=True):
     attendees: list[Attendee] = msgspec.field(default_factory=list)
     #: Who organises the event when not the host: synced fields are read-only then.
     organiser: str = ""
+
+
+class SyncedActivity(msgspec.Struct, kw_only=True, frozen=True):
+    """What the calendar sync reads of an activity: its own columns only (its type's id,
+    not the type; its attendees, not which of them are contacts)."""
+
+    id: int
+    owner_id: int = msgspec.field(name="owner")
+    type_id: int = msgspec.field(name="activity_type")
+    title: str
+    description: str
+    start: datetime = msgspec.field(name="start_at")
+    end: datetime = msgspec.field(name="end_at")
+    all_day: bool
+    completed: bool
+    location: str
+    show_as: ShowAs
+    private: bool
+    trashed_at: datetime | None
+    attendees: list[Attendee]
 
 
 class BusyActivity(msgspec.Struct, kw_only=True, frozen=True):

@@ -23,7 +23,7 @@ from piccolo.columns import Column
 from booking import validation
 from booking.activities import repository
 from booking.activities import service as activities
-from booking.activities.records import ActivityRecord, Attendee
+from booking.activities.records import Attendee, SyncedActivity
 from booking.errors import InvalidInput, NotFound
 from booking.hosts import service as hosts
 from integrations.sync.actions import CreateActivity
@@ -64,11 +64,11 @@ def _guests(attendees: Iterable[Attendee]) -> tuple[Guest, ...]:
     return tuple(sorted(found, key=lambda g: (g.email.casefold(), g.email, g.response)))
 
 
-def _item(row: ActivityRecord, linked: Collection[int]) -> ActivityItem:
+def _item(row: SyncedActivity, linked: Collection[int]) -> ActivityItem:
     return ActivityItem(
         id=row.id,
         owner_id=row.owner_id,
-        type_id=row.activity_type.id,
+        type_id=row.type_id,
         fields=EventFields(
             title=row.title,
             start=_utc(row.start),
@@ -88,7 +88,7 @@ def _item(row: ActivityRecord, linked: Collection[int]) -> ActivityItem:
 
 async def get(activity_id: int) -> ActivityItem | None:
     """The activity (in the trash or not) as the planner sees it; None once deleted."""
-    row = await repository.by_id(activity_id)
+    row = await repository.synced(activity_id)
     if row is None:
         return None
     return _item(row, await repository.linked_to_record(row.owner_id, activity_id))

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import msgspec
 import pytest
 
+from booking import db
 from booking.activities import repository
 from booking.activities import service as activities
 from booking.activities.schemas import ActivityCreate, ActivityUpdate, GuestResolution
@@ -315,7 +316,7 @@ async def test_many_linked_ids_outside_the_window_all_load(
     ada: Host, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Linked ids are looked up in batches; small ones here, so several are needed.
-    monkeypatch.setattr(repository, "_IDS_PER_QUERY", 2)
+    monkeypatch.setattr(repository, "batches", lambda rows: db.batches(rows, 2))
     far = [await api_activity(ada, -100 - n) for n in range(5)]
     # Unknown and repeated ids are harmless: the status may name deleted activities.
     asked = [*far, *far, 999_999]
