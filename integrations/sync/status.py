@@ -39,12 +39,14 @@ class StatusRow(msgspec.Struct, frozen=True, kw_only=True):
     trashed: bool = False
 
 
-def _etag_hint(event: CalendarItem, remote_fields: dict[str, str]) -> str | None:
+def _etag_hint(
+    event: CalendarItem, current: dict[str, str], remote_fields: dict[str, str]
+) -> str | None:
     # The planner reads "same etag" as "nothing changed in the calendar". That holds only
-    # if the row's calendar side is this very version: a calendar change not taken in
-    # yet (its CRM write barred, or a run cut short) would hide behind our own write's
-    # etag and be lost.
-    if field_hashes(event.fields) == remote_fields:
+    # if the row's calendar side is this very version (``current``: the event's field
+    # hashes): a calendar change not taken in yet (its CRM write barred, or a run cut
+    # short) would hide behind our own write's etag and be lost.
+    if current == remote_fields:
         return event.etag
     return None
 
@@ -55,7 +57,7 @@ def new_status(
     """The row for a pair just created on one side from the other (``agreed``), or
     adopted after a crash (not ``agreed``: fields that differ have no ancestor yet)."""
     crm = field_hashes(activity.fields)
-    remote = field_hashes(event.fields)
+    current = remote = field_hashes(event.fields)
     if not agreed:
         same = {name for name in FIELD_NAMES if crm[name] == remote[name]}
         crm = {name: value for name, value in crm.items() if name in same}
@@ -63,7 +65,7 @@ def new_status(
     return StatusRow(
         activity_id=activity.id,
         remote_id=event.remote_id,
-        remote_etag=_etag_hint(event, remote),
+        remote_etag=_etag_hint(event, current, remote),
         origin=origin,
         crm_fields=crm,
         remote_fields=remote,
@@ -82,7 +84,7 @@ def advance(
     remote_fields = {**row.remote_fields, **{n: remote[n] for n in names}}
     return msgspec.structs.replace(
         row,
-        remote_etag=_etag_hint(event, remote_fields),
+        remote_etag=_etag_hint(event, remote, remote_fields),
         crm_fields={**row.crm_fields, **{n: crm[n] for n in names}},
         remote_fields=remote_fields,
         start=activity.fields.start,
