@@ -5,6 +5,7 @@ same activities needing attention."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -47,7 +48,7 @@ async def host() -> Host:
 
 
 async def _reset(
-    host_id: int, existing: list[str], links: list[list[int]]
+    host_id: int, existing: list[str], links: list[list[int]], count: int = ACTIVITIES
 ) -> tuple[list[int], list[int]]:
     """Fresh activities and contacts; each activity linked to ``links`` (indexes into
     the contacts ``existing`` made), as an earlier sync or the host left them."""
@@ -61,14 +62,15 @@ async def _reset(
         )
         made.append((await Contact.insert(contact).returning(Contact.id))[0]["id"])
     ids = []
-    for n in range(ACTIVITIES):
+    for n in range(count):
         start = START + timedelta(hours=n)
         activity = await activities.create(
             host_id, ActivityCreate(title=f"A{n}", start=start, end=start + timedelta(hours=1))
         )
         ids.append(activity.id)
+        linked = links[n] if n < len(links) else []
         await repository.set_guests(
-            activity.id, [made[i % len(made)] for i in links[n]] if made else []
+            activity.id, [made[i % len(made)] for i in linked] if made else []
         )
     return made, ids
 
@@ -191,3 +193,22 @@ async def test_contacts_an_import_makes_read_back_whole(host: Host) -> None:
     (made,) = await contacts.search("zoe", limit=10)
     assert (made.email, made.owner_id) == ("Zoe@acme.example", host.id)
     assert made.created_at.tzinfo is not None
+
+
+async def test_concurrent_imports_of_the_same_new_people_make_one_contact_each(
+    host: Host,
+) -> None:
+    _, ids = await _reset(host.id, [], [], count=8)
+    people = [f"p{n}@new.example" for n in range(6)]
+
+    # Eight batches at once, each on its own connection, naming the same new people.
+    await asyncio.gather(
+        *(
+            activities.relink_guests_many(host.id, [(activity_id, people[n:] + people[:n])])
+            for n, activity_id in enumerate(ids)
+        )
+    )
+
+    found, guests, _ = await _state(ids)
+    assert sorted(p[1] for p in found) == sorted(people)
+    assert all(linked == list(range(6)) for linked in guests.values())
