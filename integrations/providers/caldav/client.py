@@ -212,7 +212,8 @@ def _key(url: object) -> str:
 def _text(element: Any) -> str:
     if element is None:
         return ""
-    return "".join(element.itertext()).strip() if hasattr(element, "itertext") else str(element)
+    text = "".join(element.itertext()) if hasattr(element, "itertext") else str(element)
+    return text.strip()
 
 
 def _colour(value: str) -> str:
@@ -242,9 +243,10 @@ def _zone(vtimezone: str) -> str:
 
 
 def _supports_events(components: Any) -> bool:
-    if components is None:
+    """``components``: the component names of supported-calendar-component-set."""
+    if not isinstance(components, list):
         return True  # RFC 4791 5.2.3: absent means every component type
-    names = {str(c.get("name", "")).upper() for c in components if hasattr(c, "get")}
+    names = {str(name).upper() for name in components}
     return not names or "VEVENT" in names
 
 
@@ -364,15 +366,15 @@ class CalDavProvider:
 
         def read() -> dict[str, dict[str, Any]]:
             answer = home.get_properties(props, depth=1, parse_response_xml=False)
-            found: dict[str, dict[str, Any]] = answer.find_objects_and_props()
-            return found
+            # Parsed values: resource types and components as lists of names, the rest
+            # as text (caldav's PropfindResult).
+            return {r.href: r.properties for r in answer.parse_propfind()}
 
         found = self._call(read)
         calendars: list[RemoteCalendar] = []
         for href, values in sorted(found.items()):
             kinds = values.get(dav.ResourceType.tag)
-            tags = {child.tag for child in kinds} if kinds is not None else set()
-            if _CALENDAR not in tags:
+            if not isinstance(kinds, list) or _CALENDAR not in kinds:
                 continue
             if not _supports_events(values.get(cdav.SupportedCalendarComponentSet.tag)):
                 continue  # a task list

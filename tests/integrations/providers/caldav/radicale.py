@@ -228,12 +228,17 @@ class Radicale:
             raise RuntimeError(f"{method} {path}: {answer.status_code} {answer.text}")
         return answer
 
-    def make_calendar(self, name: str) -> None:
-        """A calendar named ``name.title()``, coloured as Apple clients colour them."""
+    def make_calendar(self, name: str, components: tuple[str, ...] = ()) -> None:
+        """A calendar named ``name.title()``, coloured as Apple clients colour them;
+        ``components``: only these (a task list holds VTODO only)."""
+        supported = "".join(f'<C:comp name="{c}"/>' for c in components)
+        if supported:
+            tag = "C:supported-calendar-component-set"
+            supported = f"<{tag}>{supported}</{tag}>"
         body = (
             '<?xml version="1.0" encoding="utf-8"?><C:mkcalendar xmlns:D="DAV:" '
             'xmlns:C="urn:ietf:params:xml:ns:caldav" xmlns:I="http://apple.com/ns/ical/">'
-            f"<D:set><D:prop><D:displayname>{name.title()}</D:displayname>"
+            f"<D:set><D:prop><D:displayname>{name.title()}</D:displayname>{supported}"
             "<I:calendar-color>#3A87ADFF</I:calendar-color></D:prop></D:set></C:mkcalendar>"
         )
         answer = self._session.request(

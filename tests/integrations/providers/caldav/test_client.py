@@ -73,6 +73,22 @@ def test_discovery_from_the_server_address_lists_the_event_calendars(dav: Radica
     assert ("PROPFIND", "/.well-known/caldav") in dav.seen, "RFC 6764 discovery"
 
 
+def test_calendars_carry_their_name_and_colour_and_task_lists_are_left_out(
+    dav: Radicale,
+) -> None:
+    dav.make_calendar("todo", components=("VTODO",))
+    dav.make_calendar("events", components=("VEVENT", "VTODO"))
+
+    calendars = provider(dav).list_calendars()
+
+    assert [(c.name, c.colour) for c in calendars] == [
+        ("Calendar", "#3a87ad"),
+        ("Events", "#3a87ad"),
+        ("Work", "#3a87ad"),
+    ]
+    assert calendar_id(dav, "todo") not in {c.remote_id for c in calendars}
+
+
 #: A weekly series in Outlook's Windows zone name with its own VTIMEZONE; the
 #: override comes BEFORE its master (as some servers write it); EXDATE, RDATE.
 SERIES = f"""BEGIN:VCALENDAR
