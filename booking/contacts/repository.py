@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Collection, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,8 +26,7 @@ async def insert(row: dict[str, Any]) -> ContactRecord:
     return msgspec.convert(created[0], ContactRecord)
 
 
-@asynccontextmanager
-async def email_key_lock(key: str) -> AsyncIterator[None]:
+def email_key_lock(key: str) -> AbstractAsyncContextManager[None]:
     """A transaction no other writer of contacts with this address enters until it ends.
 
     Addresses are no longer unique in the schema, so "look, then create if missing"
@@ -35,14 +34,7 @@ async def email_key_lock(key: str) -> AsyncIterator[None]:
     PostgreSQL: an advisory lock on the address; SQLite: the database write lock.
     Joins a transaction already open (a booking's).
     """
-    engine = Contact._meta.db
-    if isinstance(engine, SQLiteEngine):
-        async with write_transaction():
-            yield
-        return
-    async with engine.transaction():
-        await Contact.raw("SELECT pg_advisory_xact_lock(hashtextextended({}, 7))", key)
-        yield
+    return email_keys_lock([key])
 
 
 @asynccontextmanager
