@@ -101,14 +101,11 @@ def _both(b: _Builder, row: StatusRow, activity: ActivityItem, event: CalendarIt
     crm_changed = _differ(crm_values, row.crm_fields)
     # The etag is a hint only: equal etag means unchanged; a new etag still has to show
     # a different hash to count (a provider bumps etags for reasons of its own).
-    if event.etag is not None and event.etag == row.remote_etag:
-        remote_changed: set[str] = set()
-        if not crm_changed:
-            return  # nothing to merge, write or settle
-        remote_values = field_hashes(event.fields)
-    else:
-        remote_values = field_hashes(event.fields)
-        remote_changed = _differ(remote_values, row.remote_fields)
+    same_etag = event.etag is not None and event.etag == row.remote_etag
+    if same_etag and not crm_changed:
+        return  # nothing to merge, write or settle
+    remote_values = field_hashes(event.fields)
+    remote_changed = set() if same_etag else _differ(remote_values, row.remote_fields)
     to_event: set[str] = set()
     to_activity: set[str] = set()
     settle: set[str] = set()
