@@ -64,6 +64,10 @@ def test_the_two_way_sync_benchmark_runs_and_its_idle_round_is_one_call_and_no_w
     assert {"push_create_40", "push_update_40", "import_create_40", "import_update_40"} <= set(
         metrics
     )
+    # Each import also carries its database floor: storing what it imported costs time.
+    imports = [line for line in lines if line["metric"].startswith("import_")]
+    assert len(imports) == 3
+    assert all(line["db_floor_ms"] > 0 and line["best_possible_ratio"] > 1 for line in imports)
     assert metrics["idle_round_api_calls_per_calendar"] == 1
     assert metrics["idle_round_provider_writes"] == 0
     assert metrics["idle_round_db_writes"] == 0
