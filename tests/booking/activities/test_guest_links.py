@@ -1,14 +1,20 @@
 """Linking many activities' guests to contacts at once (a calendar import) leaves the
 database as linking each activity in turn would have, on both engines: the same
 contacts made (one per new address, with its first spelling), the same links, and the
-same activities needing attention."""
+same activities needing attention; and processes importing the same new people at once
+make one contact each."""
 
 from __future__ import annotations
 
-import asyncio
+import os
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import asyncpg
 import msgspec
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -23,6 +29,8 @@ from booking.contacts import service as contacts
 from booking.contacts.tables import Contact
 from booking.hosts import service as hosts
 from booking.hosts.schemas import Host, HostCreate
+from tests.processes import released_together
+from tests.waiting import until
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -195,20 +203,68 @@ async def test_contacts_an_import_makes_read_back_whole(host: Host) -> None:
     assert made.created_at.tzinfo is not None
 
 
-async def test_concurrent_imports_of_the_same_new_people_make_one_contact_each(
-    host: Host,
+RACERS = 6
+PEOPLE = 6
+
+
+@asynccontextmanager
+async def contacts_held(database_url: str) -> AsyncIterator[Callable[[], Awaitable[None]]]:
+    """PostgreSQL: the contact table locked against inserts (reads still pass), and a
+    release that waits until all ``RACERS`` are stuck (each at its insert, or at the
+    address lock of one that is) before letting go. So every racer has looked its
+    people up before any of them is made, the race at its widest: without the address
+    lock each would make all of them. SQLite: nothing held (one writer at a time is
+    the whole guarantee there)."""
+    if not database_url.startswith("postgres"):
+
+        async def nothing() -> None:
+            return None
+
+        yield nothing
+        return
+    holder = await asyncpg.connect(database_url)
+    try:
+        held = holder.transaction()
+        await held.start()
+        await holder.execute("LOCK TABLE contact IN EXCLUSIVE MODE")
+
+        async def release() -> None:
+            async def stuck() -> bool:
+                waiting = await holder.fetchval(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+                return bool(waiting == RACERS)
+
+            await until(stuck, what=f"{RACERS} racers waiting on a lock")
+            await held.rollback()
+
+        yield release
+    finally:
+        await holder.close()
+
+
+async def test_processes_importing_the_same_new_people_at_once_make_one_contact_each(
+    host: Host, database_url: str, tmp_path: Path
 ) -> None:
-    _, ids = await _reset(host.id, [], [], count=8)
-    people = [f"p{n}@new.example" for n in range(6)]
+    _, ids = await _reset(host.id, [], [], count=RACERS)
+    people = [f"p{n}@new.example" for n in range(PEOPLE)]
+    env = {**os.environ, "DATABASE_URL": database_url, "RENDEZVOUS_VAR_DIR": str(tmp_path)}
+    linker = [sys.executable, "-m", "tests.booking.activities.guest_linker", database_url]
 
-    # Eight batches at once, each on its own connection, naming the same new people.
-    await asyncio.gather(
-        *(
-            activities.relink_guests_many(host.id, [(activity_id, people[n:] + people[:n])])
-            for n, activity_id in enumerate(ids)
+    # Six processes released at once, each naming the same new people (in another
+    # order) for its own activity.
+    async with contacts_held(database_url) as release:
+        answers = await released_together(
+            [
+                [*linker, str(host.id), str(activity_id), *people[n:], *people[:n]]
+                for n, activity_id in enumerate(ids)
+            ],
+            env,
+            after_go=release,
         )
-    )
 
+    assert answers == [{"linked": True}] * RACERS
     found, guests, _ = await _state(ids)
-    assert sorted(p[1] for p in found) == sorted(people)
-    assert all(linked == list(range(6)) for linked in guests.values())
+    assert sorted(p[1] for p in found) == sorted(people), "one contact per person"
+    assert all(linked == list(range(PEOPLE)) for linked in guests.values())

@@ -7,9 +7,9 @@ prints the access token it ended up with.
 
 from __future__ import annotations
 
-import asyncio
-import json
 from collections.abc import Callable, Mapping, Sequence
+
+from tests.processes import released_together
 
 
 async def race_refreshes(
@@ -23,31 +23,10 @@ async def race_refreshes(
     """Start ``processes`` racers, release them together while the provider answers
     ``latency`` seconds late (so every other racer reaches the lock while one refreshes),
     and return the access token each ended with."""
-    racers = [
-        await asyncio.create_subprocess_exec(
-            *argv, env=dict(env), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
-        )
-        for _ in range(processes)
-    ]
     try:
-        for racer in racers:
-            assert racer.stdout is not None
-            line = await asyncio.wait_for(racer.stdout.readline(), timeout=60)
-            assert json.loads(line) == {"ready": True}
-        slow_provider(latency)
-        for racer in racers:  # all of them hold the same stale grant
-            assert racer.stdin is not None
-            racer.stdin.write(b"go\n")
-            await racer.stdin.drain()
-        got = []
-        for racer in racers:
-            assert racer.stdout is not None
-            line = await asyncio.wait_for(racer.stdout.readline(), timeout=60)
-            got.append(str(json.loads(line)["access_token"]))
-        return got
+        answers = await released_together(
+            [argv] * processes, env, before_go=lambda: slow_provider(latency)
+        )
     finally:
         slow_provider(0)
-        for racer in racers:
-            if racer.returncode is None:
-                racer.kill()
-            await racer.wait()
+    return [str(answer["access_token"]) for answer in answers]
