@@ -33,11 +33,16 @@ from piccolo.engine.sqlite import (
 )
 from piccolo.table import Table
 
+from web import sqlite_converters
+
 # piccolo's engine_finder() imports the module named here; ours lives in the web package.
 os.environ.setdefault("PICCOLO_CONF", "web.piccolo_conf")
 
 
 logger = logging.getLogger(__name__)
+
+# After piccolo's SQLite engine registered its converters (imported above).
+sqlite_converters.register()
 
 
 # What a transaction's type means on SQLite here. A write transaction takes the write
