@@ -268,6 +268,9 @@ class MicrosoftGraphEmulator:
         self.tenant_id = str(uuid.uuid4())
         self.user_id = str(uuid.uuid4())
         self.latency = 0.0
+        # Whether Graph pages /events by ``Prefer: odata.maxpagesize`` is not
+        # documented (it is for delta); True models a Graph that goes by $top alone.
+        self.events_ignore_maxpagesize = False
         self.tls: TlsMaterial = loopback_tls()
         self._lock = threading.RLock()
         self._faults: list[_Fault] = []
@@ -1089,6 +1092,8 @@ class MicrosoftGraphEmulator:
             for i in self._store.events(calendar)
             if having is None or expanded_properties(i.record.fields, (having,))
         ]
+        if self.events_ignore_maxpagesize:
+            prefer = {k: v for k, v in prefer.items() if k != "odata.maxpagesize"}
         return self._collection(items, query, prefer, path, zone_name)
 
     def _instances(

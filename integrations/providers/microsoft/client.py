@@ -267,7 +267,9 @@ class MicrosoftCalendarProvider(HeldTokens):
         ``params`` (``$filter``, ``$expand``...)."""
         found: list[Mapping[str, Any]] = []
         url: str | None = self._url(f"/me/calendars/{quote(calendar_id, safe='')}/events")
-        query: Mapping[str, str] | None = params
+        # The page size asked for with $top too: Graph documents odata.maxpagesize for
+        # delta, and lists of events answered without $top come 10 to a page.
+        query: Mapping[str, str] | None = {"$top": str(PAGE_SIZE), **(params or {})}
         while url:
             answer = self._get(url, query)
             found += _items(answer)

@@ -172,6 +172,22 @@ def test_a_listing_costs_its_delta_pages_and_one_tag_request(h: MicrosoftHarness
     assert tags["Theirs 3"] is None
 
 
+@pytest.mark.parametrize("by_prefer", [True, False])
+def test_the_tag_request_is_one_page_whether_graph_pages_events_by_prefer_or_not(
+    h: MicrosoftHarness, by_prefer: bool
+) -> None:
+    # More tagged events than the 10 a page /events answers by default.
+    h.ms.events_ignore_maxpagesize = not by_prefer
+    for n in range(12):
+        h.calendar.create(remote_id_for(n), meeting(f"Ours {n}"), OurTag(owner_id=7, activity_id=n))
+    before = len(h.ms.requests)
+
+    listing = h.calendar.changes(None, WINDOW)
+
+    assert [r.operation for r in h.ms.requests[before:]].count("events.list") == 1
+    assert sorted(i.tag.activity_id for i in listing.changed if i.tag) == list(range(12))
+
+
 def test_occurrences_of_a_series_we_tagged_carry_the_tag(h: MicrosoftHarness) -> None:
     series = h.user_creates(meeting("Stand-up"), daily_count=2)
     h.ms.edit_event(
