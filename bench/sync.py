@@ -45,6 +45,12 @@ listing floor, which changes nothing, is also repeated three times within each).
   in the activities, their guests, the status rows and the mirror. The run log row and
   the listing state are the run's bookkeeping and not counted.
 
+Each import line also carries its database floor (bench/_db_floor.py): ``db_floor_ms``,
+the rows the run changed written again by bare sqlite3 into a copy of the database from
+before the run; ``ratio_with_db``, the run against listing floor + database floor (what
+the engine adds); and ``best_possible_ratio``, (listing + database floor) / listing (the
+best the import ratio could be).
+
 Nothing is asserted. Needs the test emulators (tests/emulators/).
 """
 
