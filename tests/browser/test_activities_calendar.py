@@ -152,7 +152,14 @@ def drag(page: Page, item: Locator, target: Locator) -> None:
 
 
 def switch_to(page: Page, view: str) -> None:
-    page.get_by_role("tab", name=f"{view} view").click()
+    """Choose another view and wait until the server has stored the choice.
+
+    Without the wait the next navigation can overtake the POST that remembers it.
+    """
+    with page.expect_response(
+        lambda r: r.request.method == "POST" and r.url.endswith("/view") and r.ok
+    ):
+        page.get_by_role("tab", name=f"{view} view").click()
     expect(page.get_by_role("tab", name=f"{view} view")).to_have_attribute("aria-selected", "true")
 
 

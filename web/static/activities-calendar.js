@@ -22,9 +22,10 @@
     message.hidden = !text;
   }
 
-  async function send(method, url, body) {
+  async function send(method, url, body, { keepalive = false } = {}) {
     const answer = await fetch(url, {
       method,
+      keepalive,
       credentials: "same-origin",
       headers: { Accept: "application/json", "Content-Type": "application/json", "X-CSRFToken": csrf },
       body: JSON.stringify(body),
@@ -215,7 +216,8 @@
     url.searchParams.delete("view");
     window.history.replaceState(null, "", url);
     try {
-      await send("POST", `${base}/view`, { view: name });
+      // keepalive: a host who picks a view and leaves at once still finds it next time.
+      await send("POST", `${base}/view`, { view: name }, { keepalive: true });
     } catch {
       // Not remembered: the calendar works all the same.
     }
