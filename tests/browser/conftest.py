@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -43,6 +44,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 BROWSER_ZONE = "America/New_York"
+# Redoc turns the 120 KB OpenAPI document into the reference in the browser: 2-3 s on a
+# quiet 2-core machine, more than expect()'s 5 s when the suite's other worker is busy.
+API_REFERENCE_RENDERS_MS = 30_000
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
@@ -184,3 +188,10 @@ def follow_nav(page: Page, name: str) -> None:
     if menu.is_visible() and menu.get_attribute("aria-expanded") != "true":
         menu.click()
     nav.get_by_role("link", name=name, exact=True).click()
+
+
+def api_reference_rendered(page: Page) -> None:
+    """Wait until Redoc has rendered the API reference (its title is the first heading)."""
+    expect(page.get_by_role("heading", name=re.compile(r"^Rendezvous"), level=1)).to_be_visible(
+        timeout=API_REFERENCE_RENDERS_MS
+    )
