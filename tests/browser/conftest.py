@@ -16,11 +16,13 @@ import shutil
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
@@ -47,6 +49,7 @@ BROWSER_ZONE = "America/New_York"
 # Redoc turns the 120 KB OpenAPI document into the reference in the browser: 2-3 s on a
 # quiet 2-core machine, more than expect()'s 5 s when the suite's other worker is busy.
 API_REFERENCE_RENDERS_MS = 30_000
+SERVER_STARTS_S = 60
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
@@ -125,11 +128,31 @@ def uvicorn_server(
     )
     listener.close()  # the server holds its own copy of the socket now
     try:
+        _wait_until_serving(url, process, tmp_path / "server.log")
         yield url
     finally:
         process.terminate()
         process.wait(timeout=10)
         log.close()
+
+
+def _wait_until_serving(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    """Return once the app answers. Starting it (imports, the app's routes) took over
+    the 10 s a page gets when both pytest workers were busy; a test's page timeouts
+    are for its pages, not for the server's start."""
+    deadline = time.monotonic() + SERVER_STARTS_S
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited ({process.returncode}):\n{log.read_text()}")
+        try:
+            # The socket is bound already: the request waits in its backlog until uvicorn
+            # accepts it. /healthz answers 200 or 503; either means it is serving.
+            httpx.get(f"{url}/healthz", timeout=5)
+            return
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
 
 
 @pytest.fixture
