@@ -142,17 +142,17 @@ def _wait_until_serving(url: str, process: subprocess.Popen[bytes], log: Path) -
     are for its pages, not for the server's start."""
     deadline = time.monotonic() + SERVER_STARTS_S
     while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited ({process.returncode}):\n{log.read_text()}")
         try:
             # The socket is bound already: the request waits in its backlog until uvicorn
-            # accepts it. /healthz answers 200 or 503; either means it is serving.
+            # accepts it (no polling: only a timed-out wait is asked again). /healthz
+            # answers 200 or 503; either means it is serving.
             httpx.get(f"{url}/healthz", timeout=5)
             return
-        except httpx.TransportError:
-            if time.monotonic() > deadline:
+        except httpx.TransportError as error:
+            if process.poll() is not None:
+                raise RuntimeError(f"the server exited:\n{log.read_text()}") from error
+            if not isinstance(error, httpx.TimeoutException) or time.monotonic() > deadline:
                 raise
-            time.sleep(0.1)
 
 
 @pytest.fixture
