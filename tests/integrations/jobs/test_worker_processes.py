@@ -97,17 +97,23 @@ async def test_three_web_processes_and_two_workers_make_one_call_per_calendar_pe
             async def calls() -> Counter[str]:
                 return Counter(r.calendar_id for r in google.requests if r.method_id == EVENTS_LIST)
 
+            # Round claims expire (tasks.poll_round), so the rounds seen are kept here.
+            seen: set[str] = set()
+
             async def rounds() -> int:
-                return len([k async for k in redis.scan_iter(match="rendezvous:poll-round:*")])
+                seen.update([k async for k in redis.scan_iter(match="rendezvous:poll-round:*")])
+                return len(seen)
 
             async def two_rounds_done() -> bool:
                 made = await calls()  # read before the rounds: a round may start between
                 done = await rounds()
                 over = {c: n for c, n in made.items() if n > done}
                 assert not over, f"more calls than rounds ({done}): {over}"
-                return done >= 2 and all(
-                    made[remote] == done for remote in accounts.remote.values()
-                )
+                # Every calendar read at least twice, never more often than rounds began.
+                # Not "as often as rounds began": rounds start every 5 s, and on a slow
+                # machine the next one begins before the last calendar of this one is
+                # read, so that moment may never come (CI, 2026-12-02).
+                return min((made[remote] for remote in accounts.remote.values()), default=0) >= 2
 
             # A bound to give up at, not a claim about speed: five processes starting
             # on 2 cores took over 40 s when the machine ran at half speed (2026-12-02).
