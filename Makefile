@@ -83,7 +83,7 @@ run: $(STAMP_RUN)
 ## (tests/conftest.py). loadgroup: tests are handed out one by one, except those
 ## that start several server and worker processes, which all go to one worker, one
 ## after the other (tests/conftest.py, PROCESS_MODULES).
-TEST_WORKERS ?= 2
+TEST_WORKERS ?= 3
 test: $(STAMP_DEV)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
