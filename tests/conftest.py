@@ -14,7 +14,9 @@ from __future__ import annotations
 import asyncio
 import gc
 import os
+import queue
 import shutil
+import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -164,6 +166,44 @@ def postgres_template() -> Iterator[str | None]:
     asyncio.run(_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
 
 
+class Dropper:
+    """Drops the tests' PostgreSQL databases in a thread of its own, while the next
+    tests run. A DROP DATABASE waits for a checkpoint (0.17 s against 0.06 s for the
+    CREATE ... TEMPLATE, measured 2026-12-02), and some 600 tests each make one."""
+
+    def __init__(self) -> None:
+        self.names: queue.Queue[str | None] = queue.Queue()
+        self.errors: list[BaseException] = []
+        self.thread = threading.Thread(target=self._run, name="drop-test-databases")
+        self.thread.start()
+
+    def _run(self) -> None:
+        while (name := self.names.get()) is not None:
+            try:
+                asyncio.run(_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+                self.errors.append(exc)
+
+    def drop(self, name: str) -> None:
+        self.names.put(name)
+
+    def close(self) -> None:
+        """Every database handed over is gone (the session ends with none left)."""
+        self.names.put(None)
+        self.thread.join()
+        if self.errors:
+            raise RuntimeError(f"test databases not dropped: {self.errors}")
+
+
+@pytest.fixture(scope="session")
+def dropper() -> Iterator[Dropper]:
+    # Set up after postgres_template (database_url asks for it second), so torn down
+    # before the template is dropped.
+    dropping = Dropper()
+    yield dropping
+    dropping.close()
+
+
 @pytest.fixture(params=BACKENDS)
 def database_url(
     request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
@@ -178,8 +218,9 @@ def database_url(
         unavailable(f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}")
     name = f"rdv_test_{uuid.uuid4().hex[:12]}"
     asyncio.run(_admin(f"CREATE DATABASE {name} TEMPLATE {template}"))
+    dropping: Dropper = request.getfixturevalue("dropper")
     yield _postgres_url(name)
-    asyncio.run(_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    dropping.drop(name)
 
 
 @pytest.fixture(params=BACKENDS)
