@@ -71,15 +71,22 @@ async def serve(env: dict[str, str], log: Path, *, workers: int = 1) -> Server:
 
     With one worker, the process's pid is the one serving and running the outbox.
     """
-    port = free_port()
-    with log.open("ab") as output:
-        process = await asyncio.create_subprocess_exec(
-            *[sys.executable, "-m", "web.cli", "serve", "--port", str(port)],
-            *["--workers", str(workers)],
-            env=env,
-            stdout=output,
-            stderr=output,
-        )
+    # Bound here and handed over (`serve --fd`): a port only picked here would stay free
+    # for the seconds the server takes to import, and an outgoing connection of any
+    # process may take it meanwhile (seen on CI: "address already in use").
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(128)
+        port = listener.getsockname()[1]
+        with log.open("ab") as output:
+            process = await asyncio.create_subprocess_exec(
+                *[sys.executable, "-m", "web.cli", "serve", "--fd", str(listener.fileno())],
+                *["--workers", str(workers)],
+                env=env,
+                stdout=output,
+                stderr=output,
+                pass_fds=[listener.fileno()],
+            )
     server = Server(process, f"http://127.0.0.1:{port}", log)
 
     async def healthy() -> bool:

@@ -78,20 +78,29 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=int)
-def serve(host: str, port: int, workers: int) -> None:
+@click.option(
+    "--fd",
+    type=click.IntRange(0),
+    default=None,
+    help="Serve on this listening socket, already bound (socket activation); "
+    "--host and --port are then ignored",
+)
+def serve(host: str, port: int, workers: int, fd: int | None) -> None:
     """Serve the web app and API with uvicorn."""
     import uvicorn
 
     settings = _settings()  # fail fast, naming the bad variable, before forking workers
     # uvicorn's supervisor logs too (workers starting, dying): same format as the workers.
     configure_stdlib_logging(settings)
+    where = f"file descriptor {fd}" if fd is not None else f"http://{host}:{port}"
     logging.getLogger("rendezvous").info(
-        "serving on http://%s:%s (database: %s)", host, port, _redacted(settings.database_url)
+        "serving on %s (database: %s)", where, _redacted(settings.database_url)
     )
     uvicorn.run(
         "web.main:app",
         host=host,
         port=port,
+        fd=fd,
         workers=workers,
         log_config=None,
         access_log=False,  # litestar's logging middleware logs each request as JSON
