@@ -8,8 +8,8 @@ import os
 import socket
 import sys
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +17,18 @@ import httpx
 import pytest
 
 from tests.waiting import until
+
+
+@contextmanager
+def loopback_listener() -> Iterator[socket.socket]:
+    """A listening socket on a free loopback port, to hand to a server process (its
+    ``--fd``) and closed here after. Unlike a port only picked (:func:`free_port`), it
+    cannot be taken by another process during the seconds the server takes to import,
+    and connections made before the server accepts wait in its backlog."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(128)
+        yield listener
 
 
 def free_port() -> int:
@@ -71,12 +83,9 @@ async def serve(env: dict[str, str], log: Path, *, workers: int = 1) -> Server:
 
     With one worker, the process's pid is the one serving and running the outbox.
     """
-    # Bound here and handed over (`serve --fd`): a port only picked here would stay free
-    # for the seconds the server takes to import, and an outgoing connection of any
-    # process may take it meanwhile (seen on CI: "address already in use").
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(128)
+    # Handed over (`serve --fd`): a port only picked was taken by another process's
+    # outgoing connection before the server bound it (CI: "address already in use").
+    with loopback_listener() as listener:
         port = listener.getsockname()[1]
         with log.open("ab") as output:
             process = await asyncio.create_subprocess_exec(

@@ -13,7 +13,6 @@ import asyncio
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -33,6 +32,7 @@ from booking.hosts.schemas import HostCreate
 from booking.schedules import service as schedules
 from booking.schedules.schemas import WEEKDAYS, ScheduleUpdate
 from tests.conftest import unavailable
+from tests.servers import loopback_listener
 from web import database
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -105,28 +105,25 @@ def uvicorn_server(
     over (``--fd``), on ``database_url``; yields the address the browser uses.
     ``public_url`` defaults to that address; ``extra_env`` adds settings (providers
     pointed at emulators)."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(64)
-    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
-    log = (tmp_path / "server.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "web.main:app", "--fd", str(listener.fileno())],
-        pass_fds=[listener.fileno()],
-        cwd=Path(__file__).resolve().parents[2],
-        env={
-            **os.environ,
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": "b" * 48,
-            "PUBLIC_URL": public_url or url,
-            "RENDEZVOUS_VAR_DIR": str(tmp_path / "var"),
-            "LOG_LEVEL": "WARNING",
-            **(extra_env or {}),
-        },
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    listener.close()  # the server holds its own copy of the socket now
+    with loopback_listener() as listener:  # the server holds its own copy after
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        log = (tmp_path / "server.log").open("wb")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "web.main:app", "--fd", str(listener.fileno())],
+            pass_fds=[listener.fileno()],
+            cwd=Path(__file__).resolve().parents[2],
+            env={
+                **os.environ,
+                "DATABASE_URL": database_url,
+                "SECRET_KEY": "b" * 48,
+                "PUBLIC_URL": public_url or url,
+                "RENDEZVOUS_VAR_DIR": str(tmp_path / "var"),
+                "LOG_LEVEL": "WARNING",
+                **(extra_env or {}),
+            },
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
         _wait_until_serving(url, process, tmp_path / "server.log")
         yield url
