@@ -1,11 +1,13 @@
-"""The date rules every date or time a client sends must pass."""
+"""The date rules every date or time a client sends must pass, and the e-mail address
+shortcut that must answer as email_validator does."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
-from hypothesis import given
+from email_validator import EmailNotValidError, validate_email
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from booking.errors import InvalidInput
@@ -13,7 +15,9 @@ from booking.validation import (
     EARLIEST_YEAR,
     LATEST_YEAR,
     MAX_DAYS_AHEAD,
+    email,
     in_years,
+    plain_address,
     within_reach,
 )
 
@@ -70,3 +74,88 @@ def test_slots_and_bookings_reach_three_years_ahead() -> None:
     assert refused.value.detail == f"start: must be at most {MAX_DAYS_AHEAD} days ahead."
     with pytest.raises(InvalidInput):
         within_reach(date(2029, 3, 3), now.date(), "start")
+
+
+# -- e-mail addresses ---------------------------------------------------------------------
+
+_ATEXT = "abcXYZ019!#$%&'*+/=?^_`{|}~-"
+_LABEL_CHARS = "abzAZ09-"
+_ODD = [".", "..", "@", " ", '"', "\\", "é", "ß", "\u0130", "\u00a0", "[", "<", ">", ",", "\x00"]
+
+
+def _parts(alphabet: str, *, odd: bool) -> st.SearchStrategy[str]:
+    chars = st.sampled_from(list(alphabet) + (_ODD if odd else []))
+    return st.lists(chars, min_size=0, max_size=70).map("".join)
+
+
+_LOCALS = st.one_of(
+    _parts(_ATEXT, odd=False),
+    _parts(_ATEXT + ".", odd=True),
+    st.sampled_from(["info", "Support", "POSTMASTER", "ada.lovelace", "a" * 64, "a" * 65]),
+)
+_LABELS = st.one_of(
+    _parts(_LABEL_CHARS, odd=False).filter(bool),
+    _parts(_LABEL_CHARS, odd=True),
+    st.sampled_from(["xn--bcher-kva", "xn--abc", "ab--cd", "a" * 63, "a" * 64, "123", "b1"]),
+)
+_TLDS = st.one_of(
+    st.sampled_from(["com", "ORG", "de", "museum", "test", "local", "onion", "arpa", "x", "c0m"]),
+    _LABELS,
+)
+_ADDRESSES = st.one_of(
+    st.builds(
+        lambda local, labels, tld: f"{local}@{'.'.join([*labels, tld])}",
+        _LOCALS,
+        st.lists(_LABELS, min_size=0, max_size=4),
+        _TLDS,
+    ),
+    st.text(max_size=40),
+)
+
+
+def _library(value: str) -> str | Exception:
+    try:
+        return str(validate_email(value, check_deliverability=False).normalized)
+    except EmailNotValidError as exc:
+        return exc
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_ADDRESSES)
+def test_the_plain_address_shortcut_answers_as_email_validator_does(value: str) -> None:
+    plain = plain_address(value)
+    expected = _library(value)
+    if plain is not None:
+        assert plain == expected
+    if isinstance(expected, Exception):
+        with pytest.raises(InvalidInput) as refused:
+            email(value, "guest")
+        assert str(expected) in str(refused.value)
+    else:
+        assert email(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "normalised"),
+    [
+        ("Ada.Lovelace@Example.COM", "Ada.Lovelace@example.com"),
+        ("o'neil+crm@mail.example.org", "o'neil+crm@mail.example.org"),
+        ("guest-17@sub.domain.co.uk", "guest-17@sub.domain.co.uk"),
+    ],
+)
+def test_everyday_addresses_take_the_shortcut(value: str, normalised: str) -> None:
+    assert plain_address(value) == normalised
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Info@Example.com",
+        "ada@xn--bcher-kva.de",
+        "ada@site.test",
+        "ada@B\u00fccher.de",
+        '"a b"@x.com',
+    ],
+)
+def test_addresses_the_library_rewrites_or_refuses_are_left_to_it(value: str) -> None:
+    assert plain_address(value) is None
