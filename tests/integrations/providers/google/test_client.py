@@ -3,7 +3,6 @@ shared by the process, and each request still goes out with its own account's to
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,18 +13,7 @@ from integrations.calendars.provider import SyncWindow
 from integrations.providers.google.client import GoogleCalendarProvider
 from integrations.providers.google.oauth import READ_SCOPES, GoogleApp
 from tests.emulators.google import GoogleCalendarEmulator
-from tests.integrations.calendars.helpers import REDIRECT_URI, consent_code, google_app
-
-
-@pytest.fixture
-def google() -> Iterator[GoogleCalendarEmulator]:
-    with GoogleCalendarEmulator(user_email="ada@example.com") as fake:
-        yield fake
-
-
-@pytest.fixture
-def app(google: GoogleCalendarEmulator) -> GoogleApp:
-    return google_app(google)
+from tests.integrations.calendars.helpers import REDIRECT_URI, consent_code
 
 
 def _grant(app: GoogleApp) -> OAuthTokens:

@@ -3,7 +3,6 @@ client library never refreshes by itself: a 401 goes through our refresher."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -14,18 +13,7 @@ from integrations.accounts.tokens import OAuthTokens
 from integrations.providers.google.client import GoogleCalendarProvider
 from integrations.providers.google.oauth import READ_SCOPES, GoogleApp
 from tests.emulators.google import GoogleCalendarEmulator
-from tests.integrations.calendars.helpers import REDIRECT_URI, consent_code, google_app
-
-
-@pytest.fixture
-def google() -> Iterator[GoogleCalendarEmulator]:
-    with GoogleCalendarEmulator(user_email="ada@example.com") as fake:
-        yield fake
-
-
-@pytest.fixture
-def app(google: GoogleCalendarEmulator) -> GoogleApp:
-    return google_app(google)
+from tests.integrations.calendars.helpers import REDIRECT_URI, consent_code
 
 
 def test_consent_asks_to_read_offline_with_pkce(app: GoogleApp) -> None:
