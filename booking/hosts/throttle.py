@@ -90,7 +90,10 @@ def admit(record: AttemptRecord | None, now: float, policy: ThrottlePolicy) -> A
     if now < current.blocked_until:
         # Refused attempts are not counted: a legitimate user retrying during the
         # block does not make it longer, and refusing costs no password hash.
-        return Admission(False, current.blocked_until - now, current)
+        # Capped: (t + 900.0) - t can come out as 900.0000000000002 in floating point,
+        # which the page rounds up to "15 min 1 s". At or after t + max_delay the block
+        # is over in any case (now + max_delay >= blocked_until when rounded alike).
+        return Admission(False, min(current.blocked_until - now, policy.max_delay), current)
     attempts = current.attempts + 1
     delay = _delay(attempts, policy)
     blocked_until = now + delay if delay else 0.0
