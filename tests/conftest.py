@@ -26,6 +26,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
+from hypothesis import settings as hypothesis_settings
 from litestar import Litestar
 
 from booking.hosts import service as hosts
@@ -40,6 +41,14 @@ from web.settings import Settings
 os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
 
 REQUIRE_SERVICES = os.environ.get("RENDEZVOUS_REQUIRE_SERVICES") == "1"
+
+# Hypothesis draws new examples on every `make test`, which is how it finds bugs (it
+# found the sign-in throttle's rounding on a CI run). CI's verdict decides whether a
+# submission lands, so there (HYPOTHESIS_PROFILE=ci, set by .ci/run) each test tries
+# the same examples every run, derived from the test itself: a red CI is then a
+# change's doing, reproducible with the same profile, and never a new draw's.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
