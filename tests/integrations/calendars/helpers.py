@@ -11,10 +11,11 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from integrations.accounts.oauth import Consent
+from integrations.accounts.tokens import OAuthTokens
 from integrations.calendars import service
 from integrations.calendars.environment import CalendarEnvironment
 from integrations.calendars.retry import RetryPolicy
-from integrations.providers.google.oauth import GoogleApp, GoogleEndpoints
+from integrations.providers.google.oauth import READ_SCOPES, GoogleApp, GoogleEndpoints
 from integrations.vault import TokenVault, generate_key
 from tests.emulators.google import GoogleCalendarEmulator
 from web.settings import OAuthClient, Settings
@@ -62,6 +63,12 @@ def consent_code(consent: Consent) -> str:
     answer = httpx.get(consent.url)
     assert answer.status_code == 302, answer.text
     return parse_qs(urlsplit(answer.headers["location"]).query)["code"][0]
+
+
+def read_grant(app: GoogleApp) -> OAuthTokens:
+    """A read-only grant through the emulator's consent screen: our tokens for its user."""
+    consent = app.begin(REDIRECT_URI, READ_SCOPES)
+    return app.finish(consent.pending, {"code": consent_code(consent)})
 
 
 async def connect(env: CalendarEnvironment, host_id: int) -> int:

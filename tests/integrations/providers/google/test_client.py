@@ -8,23 +8,17 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from integrations.accounts.errors import AuthExpired
-from integrations.accounts.tokens import OAuthTokens
 from integrations.calendars.provider import SyncWindow
 from integrations.providers.google.client import GoogleCalendarProvider
-from integrations.providers.google.oauth import READ_SCOPES, GoogleApp
+from integrations.providers.google.oauth import GoogleApp
 from tests.emulators.google import GoogleCalendarEmulator
-from tests.integrations.calendars.helpers import REDIRECT_URI, consent_code
-
-
-def _grant(app: GoogleApp) -> OAuthTokens:
-    consent = app.begin(REDIRECT_URI, READ_SCOPES)
-    return app.finish(consent.pending, {"code": consent_code(consent)})
+from tests.integrations.calendars.helpers import read_grant
 
 
 def test_a_revoked_account_fails_alone_beside_one_sharing_its_resources(
     app: GoogleApp, google: GoogleCalendarEmulator
 ) -> None:
-    kept, revoked = _grant(app), _grant(app)
+    kept, revoked = read_grant(app), read_grant(app)
     first = GoogleCalendarProvider(app, kept)
     second = GoogleCalendarProvider(app, revoked)
     google.revoke_refresh_token(revoked.refresh_token)  # its access token goes with it

@@ -13,7 +13,7 @@ from integrations.accounts.tokens import OAuthTokens
 from integrations.providers.google.client import GoogleCalendarProvider
 from integrations.providers.google.oauth import READ_SCOPES, GoogleApp
 from tests.emulators.google import GoogleCalendarEmulator
-from tests.integrations.calendars.helpers import REDIRECT_URI, consent_code
+from tests.integrations.calendars.helpers import REDIRECT_URI, consent_code, read_grant
 
 
 def test_consent_asks_to_read_offline_with_pkce(app: GoogleApp) -> None:
@@ -28,8 +28,7 @@ def test_consent_asks_to_read_offline_with_pkce(app: GoogleApp) -> None:
 
 
 def test_finish_gives_a_read_only_offline_grant(app: GoogleApp) -> None:
-    consent = app.begin(REDIRECT_URI, READ_SCOPES)
-    tokens = app.finish(consent.pending, {"code": consent_code(consent)})
+    tokens = read_grant(app)
     assert tokens.refresh_token
     assert sorted(tokens.scope.split()) == sorted(READ_SCOPES)
 
@@ -45,8 +44,7 @@ def test_a_code_redeemed_with_another_verifier_is_refused(app: GoogleApp) -> Non
 def test_a_401_is_refreshed_through_our_refresher_only(
     app: GoogleApp, google: GoogleCalendarEmulator
 ) -> None:
-    consent = app.begin(REDIRECT_URI, READ_SCOPES)
-    tokens = app.finish(consent.pending, {"code": consent_code(consent)})
+    tokens = read_grant(app)
     asked: list[OAuthTokens] = []
 
     def refresher(stale: OAuthTokens) -> OAuthTokens:
@@ -64,8 +62,7 @@ def test_a_401_is_refreshed_through_our_refresher_only(
 def test_a_revoked_grant_is_reconnect_needed(
     app: GoogleApp, google: GoogleCalendarEmulator
 ) -> None:
-    consent = app.begin(REDIRECT_URI, READ_SCOPES)
-    tokens = app.finish(consent.pending, {"code": consent_code(consent)})
+    tokens = read_grant(app)
     google.revoke_refresh_token()
     with pytest.raises(AuthExpired) as refused:
         app.refresh(tokens)
