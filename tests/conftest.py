@@ -41,6 +41,9 @@ from web.settings import Settings
 os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
 
 REQUIRE_SERVICES = os.environ.get("RENDEZVOUS_REQUIRE_SERVICES") == "1"
+POSTGRES_ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
 
 # Hypothesis draws new examples on every `make test`, which is how it finds bugs (it
 # found the sign-in throttle's rounding on a CI run). CI's verdict decides whether a
@@ -49,9 +52,6 @@ REQUIRE_SERVICES = os.environ.get("RENDEZVOUS_REQUIRE_SERVICES") == "1"
 # change's doing, reproducible with the same profile, and never a new draw's.
 hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
-POSTGRES_ADMIN_URL = os.environ.get(
-    "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
-)
 
 #: `make test` runs the suite in several pytest-xdist worker processes at once (gw0,
 #: gw1, ...; none without xdist, which counts as worker 0). Whatever the tests share
@@ -159,6 +159,11 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def _drop_database(name: str) -> None:
+    # FORCE: a server process a test started may still hold a connection.
+    asyncio.run(_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
 @pytest.fixture(scope="session")
 def postgres_template() -> Iterator[str | None]:
     name = f"rdv_template_{os.getpid()}"
@@ -172,7 +177,7 @@ def postgres_template() -> Iterator[str | None]:
     asyncio.run(_admin(f"CREATE DATABASE {name}"))
     asyncio.run(_migrate(_postgres_url(name)))
     yield name
-    asyncio.run(_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    _drop_database(name)
 
 
 class Dropper:
@@ -189,7 +194,7 @@ class Dropper:
     def _run(self) -> None:
         while (name := self.names.get()) is not None:
             try:
-                asyncio.run(_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                _drop_database(name)
             except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
                 self.errors.append(exc)
 
@@ -245,7 +250,7 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
     except (OSError, TimeoutError):
         unavailable(f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}")
     yield _postgres_url(name)
-    asyncio.run(_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    _drop_database(name)
 
 
 @pytest.fixture
