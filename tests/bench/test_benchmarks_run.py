@@ -68,6 +68,8 @@ def test_the_two_way_sync_benchmark_runs_and_its_idle_round_is_one_call_and_no_w
     imports = [line for line in lines if line["metric"].startswith("import_")]
     assert len(imports) == 3
     assert all(line["db_floor_ms"] > 0 and line["best_possible_ratio"] > 1 for line in imports)
+    # And the adapter's own listing of those changes, which reads every event it fetched.
+    assert all(line["adapter_listing_ms"] > 0 for line in imports)
     assert metrics["idle_round_api_calls_per_calendar"] == 1
     assert metrics["idle_round_provider_writes"] == 0
     assert metrics["idle_round_db_writes"] == 0
