@@ -375,16 +375,22 @@ async def timed(run: Callable[[], Awaitable[RunRecord]], side: str, operation: s
 
 
 class Storing:
-    """Times an import run and measures its database floor (bench/_db_floor.py): the
+    """Times an import run and measures its floors, the database one (bench/_db_floor.py): the
     database is copied before the run, and the rows the run changed are written again
     into copies of that copy."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    async def timed(
-        self, metric: str, linked: LinkedAccount, operation: str, floor: float, adapter: float
+    async def imported(
+        self, metric: str, provider: Provider, linked: LinkedAccount, operation: str, now: datetime
     ) -> Figure:
+        """The import run of the changes made at the provider, with its three floors: the
+        bare listing, the adapter's listing (both of the same listing state) and the
+        database floor."""
+        state = await listing_state(linked)
+        floor = best_of(lambda: provider.floor_listing(state, EVENTS))
+        adapter = await adapter_listing(linked, state, now)
         before = self.path.with_name(f"before-{metric}.sqlite3")
         copy_database(self.path, before)
         value = await timed(linked.run, "crm", operation)
@@ -422,6 +428,7 @@ async def adapter_listing(linked: LinkedAccount, state: str, now: datetime) -> f
     if account is None or calendar is None:
         raise SystemExit("the linked account or calendar is gone")
     adapter = linked.engine.linked(account, calendar)
+    # An incremental listing (a sync token, a delta link) carries its own window.
     window = SyncWindow(now - timedelta(days=30), now + timedelta(days=365))
     best = float("inf")
     for _ in range(RUNS):
@@ -488,20 +495,14 @@ async def _measure(provider: Provider, storing: Storing) -> dict[str, Figure]:
     await quiet(linked)
 
     remote = provider.add_events(starts[1 : 2 * EVENTS : 2])
-    state = await listing_state(linked)
-    floor = best_of(lambda: provider.floor_listing(state, EVENTS))
-    adapter = await adapter_listing(linked, state, now)
-    figures["import_create"] = await storing.timed(
-        "import_create", linked, "create", floor, adapter
+    figures["import_create"] = await storing.imported(
+        "import_create", provider, linked, "create", now
     )
     await quiet(linked)
 
     provider.edit_events(remote, "Edited")
-    state = await listing_state(linked)
-    floor = best_of(lambda: provider.floor_listing(state, EVENTS))
-    adapter = await adapter_listing(linked, state, now)
-    figures["import_update"] = await storing.timed(
-        "import_update", linked, "update", floor, adapter
+    figures["import_update"] = await storing.imported(
+        "import_update", provider, linked, "update", now
     )
     await quiet(linked)
 
@@ -517,11 +518,8 @@ async def _measure(provider: Provider, storing: Storing) -> dict[str, Figure]:
     figures["idle_round_time"] = Figure(elapsed, elapsed)
 
     provider.add_meetings(starts[2 * EVENTS :])
-    state = await listing_state(linked)
-    floor = best_of(lambda: provider.floor_listing(state, EVENTS))
-    adapter = await adapter_listing(linked, state, now)
-    figures["import_meetings"] = await storing.timed(
-        "import_meetings", linked, "create", floor, adapter
+    figures["import_meetings"] = await storing.imported(
+        "import_meetings", provider, linked, "create", now
     )
     contacts = await Contact.count()
     if contacts != EVENTS + min(EVENTS, 50):
